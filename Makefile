@@ -1,0 +1,30 @@
+# Each target sets up .venv on first use (Python 3.11, CPU-only torch from the pinned local wheel).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export USE_TF := 0
+
+.PHONY: setup demo test lint bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# esm declares Python>=3.12 and CUDA extras; its real needs are in pyproject's dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python 'esm==3.4.1.post1'
+	touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/protsweep sweep=demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+clean-venv:
+	rm -rf $(VENV)

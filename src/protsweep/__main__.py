@@ -1,0 +1,3 @@
+from protsweep.app import main
+
+main()

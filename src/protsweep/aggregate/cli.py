@@ -1,0 +1,149 @@
+"""``protsweep-aggregate`` and ``protsweep-report``.
+
+Errors a user can fix (no run directories, every job failed, test sets that differ, a baseline that
+matches nothing) print one line to stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .bootstrap import DEFAULT_N_BOOT
+from .errors import AggregateError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dirs",
+        nargs="+",
+        metavar="DIR",
+        help="sweep directory (e.g. outputs/sweeps/head/<timestamp>), or any folder above run dirs",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        metavar="KEY=VALUE",
+        help="identify the baseline variant (repeatable); default: the sweep's ablation.baseline",
+    )
+    parser.add_argument(
+        "--n-boot",
+        type=int,
+        default=DEFAULT_N_BOOT,
+        help=f"stratified bootstrap resamples (default {DEFAULT_N_BOOT})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator (default 0)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+
+def _run(prog: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    if args.n_boot < 1:
+        print(f"{prog}: --n-boot must be positive", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if args.n_boot < DEFAULT_N_BOOT:
+        print(
+            f"{prog}: note: {args.n_boot} resamples (< {DEFAULT_N_BOOT}); intervals are rougher",
+            file=sys.stderr,
+        )
+    try:
+        return body(args)
+    except AggregateError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"{prog}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
+
+
+def aggregate_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="protsweep-aggregate",
+        description="Aggregate the run records of one or more sweep directories (pooled): per-seed and "
+        "ensemble AUC/AUPRC with bootstrap CIs, paired tests against the baseline, Holm. "
+        "Works on partial and failed sweeps.",
+    )
+    _common(parser)
+    parser.add_argument(
+        "--out", metavar="DIR", help="results folder (default: <first DIR>/results); replaced as a whole"
+    )
+    parser.add_argument("--no-plots", action="store_true", help="skip forest.png and roc_pr.png")
+    parser.add_argument("--no-write", action="store_true", help="print the table only, write nothing")
+    args = parser.parse_args(argv)
+
+    def body(a: argparse.Namespace) -> int:
+        from .api import aggregate
+
+        results = aggregate(a.dirs, baseline=a.baseline, n_boot=a.n_boot, seed=a.seed)
+        print(results.table_text())
+        if not a.no_write:
+            out = results.write(a.out, plots=not a.no_plots)
+            print(f"\nresults: {out}")
+        return 0
+
+    return _run(parser.prog, body, args)
+
+
+def report_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="protsweep-report",
+        description="Conclusion report across sweeps (e.g. every route's sweep, or the routes master sweep): "
+        "per route Δ vs baseline with CI, Holm-adjusted p, a verdict, the best configuration. "
+        "Each DIR is aggregated on its own, with its own baseline.",
+    )
+    _common(parser)
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="outputs/report",
+        help="report folder (default: outputs/report); replaced as a whole",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)"
+    )
+    parser.add_argument(
+        "--no-reference", action="store_true", help="do not print the reference numbers from the runs' config"
+    )
+    args = parser.parse_args(argv)
+
+    def body(a: argparse.Namespace) -> int:
+        from .report import build_report
+
+        rep = build_report(
+            a.dirs,
+            baseline=a.baseline,
+            n_boot=a.n_boot,
+            seed=a.seed,
+            alpha=a.alpha,
+            show_reference=not a.no_reference,
+        )
+        out = rep.write(a.out)
+        print(rep.markdown)
+        print(f"\nreport: {out / 'report.md'}")
+        for d, why in rep.failed:
+            print(f"protsweep-report: not aggregated: {d}: {why}", file=sys.stderr)
+        return 0
+
+    return _run(parser.prog, body, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m protsweep.aggregate.cli [aggregate|report] ...`` (aggregate when no command is given)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "report":
+        return report_main(args[1:])
+    if args and args[0] == "aggregate":
+        args = args[1:]
+    return aggregate_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

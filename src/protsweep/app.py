@@ -1,0 +1,48 @@
+"""The ``protsweep`` command: a thin Hydra entry point. All work happens in :mod:`protsweep.job`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from protsweep import job
+from protsweep.schema import register_schemas
+
+
+def config_dir() -> Path:
+    """``conf/`` of the source tree (editable install), or the copy packed into a wheel."""
+    packed = Path(__file__).resolve().parent / "_conf"
+    if packed.is_dir():
+        return packed
+    return Path(__file__).resolve().parents[2] / "conf"
+
+
+def _register_resolvers() -> None:
+    # The process id joins the microsecond timestamp in sweep directories, so two sweeps started at
+    # the same instant by two processes still get two directories.
+    OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    job.run(cfg)
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
+    register_schemas()
+    _register_resolvers()
+    _hydra_main()
+    if job.FAILED_JOBS:
+        names = ", ".join(f.name for f in job.FAILED_JOBS)
+        print(f"protsweep: {len(job.FAILED_JOBS)} job(s) failed: {names} (see run.json in each)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Labelled single-sequence data: loading, validation, deduplication and splitting."""

@@ -1,0 +1,69 @@
+"""Duplicate sequences and conflicting labels, resolved by a configured policy.
+
+Each measurement is often its own row (hemolysis: 9316 rows, 6076 unique sequences), so duplicates
+must be merged before splitting, or the same sequence lands in train and test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from protsweep.errors import ConfigError, DataError
+
+POLICIES = ("majority", "drop_conflicts", "error")
+
+
+def deduplicate(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One row per unique sequence. ``majority`` takes the majority label and drops ties;
+    ``drop_conflicts`` drops sequences labelled both ways; ``error`` refuses any duplicate."""
+    if policy not in POLICIES:
+        raise ConfigError(f"data.dedup must be one of {', '.join(POLICIES)}, not '{policy}'")
+    groups = rows.groupby("sequence", sort=False)
+    size = groups["label"].transform("size")
+    positives = groups["label"].transform("sum")
+    conflicting = (positives > 0) & (positives < size)
+    report: dict[str, Any] = {
+        "policy": policy,
+        "n_rows": int(len(rows)),
+        "n_unique": int(groups.ngroups),
+        "duplicate_rows": int(len(rows) - groups.ngroups),
+        "conflicting_sequences": int(rows.loc[conflicting, "sequence"].nunique()),
+    }
+    if policy == "error" and report["duplicate_rows"]:
+        dup = rows[size > 1]
+        first = dup.iloc[0]
+        others = dup.loc[dup["sequence"] == first["sequence"], "row"].tolist()
+        kind = "with conflicting labels" if bool(conflicting[dup.index[0]]) else ""
+        raise DataError(
+            str(first["source"]),
+            f"sequence repeated {kind} in rows {', '.join(map(str, others))} (data.dedup=error)".replace("  ", " "),
+            row=int(first["row"]),
+        )
+    if "split" in rows.columns:
+        leaks = groups["split"].transform("nunique") > 1
+        if leaks.any():
+            first = rows[leaks].iloc[0]
+            places = rows.loc[rows["sequence"] == first["sequence"], ["row", "split"]]
+            where = ", ".join(f"row {r} ({s})" for r, s in places.itertuples(index=False))
+            raise DataError(str(first["source"]), f"the same sequence sits in two splits: {where}")
+
+    first_rows = rows.drop_duplicates("sequence", keep="first").set_index("sequence")
+    n_pos = positives.groupby(rows["sequence"], sort=False).first()
+    n = size.groupby(rows["sequence"], sort=False).first()
+    merged = first_rows.loc[n.index].copy()
+    merged["n_rows"] = n.to_numpy()
+    if policy == "majority":
+        ties = (2 * n_pos) == n
+        merged["label"] = (2 * n_pos > n).astype(int).to_numpy()
+        merged = merged[~ties.to_numpy()]
+        report["dropped_ties"] = int(ties.sum())
+    else:
+        conflict = ((n_pos > 0) & (n_pos < n)).to_numpy()
+        merged["label"] = (n_pos > 0).astype(int).to_numpy()
+        merged = merged[~conflict]
+        report["dropped_conflicts"] = int(conflict.sum())
+    merged = merged.reset_index()
+    report["n_kept"] = int(len(merged))
+    return merged, report

@@ -1,0 +1,1 @@
+"""ProteinBERT (PyPI protein-bert) fine-tuning on the legacy Keras path. Importing a submodule imports TensorFlow."""

@@ -1,0 +1,148 @@
+"""The pretrained ProteinBERT backbone: upstream's model generator, fixed for tf-keras, and its weights.
+
+Upstream's ``ModelGenerator._init_weights`` calls ``model.optimizer.get_weights()``, which tf-keras 2.21
+optimizers no longer have, and its ``create_model`` passes ``lr=`` to the optimizer. The subclass below
+keeps upstream's architecture and weight handling and leaves optimisers to protsweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+
+from protsweep.errors import ProtsweepError
+from protsweep.proteinbert.tf_env import keras  # noqa: F401  (sets the legacy Keras path first)
+
+from proteinbert import conv_and_global_attention_model  # isort: skip
+from proteinbert.existing_model_loading import (  # isort: skip
+    DEFAULT_LOCAL_MODEL_DUMP_DIR,
+    DEFAULT_LOCAL_MODEL_DUMP_FILE_NAME,
+    DEFAULT_REMOTE_MODEL_DUMP_URL,
+    load_pretrained_model,
+)
+from proteinbert.model_generation import PretrainingModelGenerator, copy_weights  # isort: skip
+from proteinbert.tokenization import n_tokens  # isort: skip
+
+log = logging.getLogger(__name__)
+
+#: Upstream's default dump: ~/proteinbert_models/default.pkl
+DEFAULT_WEIGHTS_PATH = f"{DEFAULT_LOCAL_MODEL_DUMP_DIR}/{DEFAULT_LOCAL_MODEL_DUMP_FILE_NAME}"
+ARCHITECTURE_KEYS = (
+    "d_hidden_seq", "d_hidden_global", "n_blocks", "n_heads", "d_key", "conv_kernel_size", "wide_conv_dilation_rate",
+)
+
+
+class LegacyKerasPretrainingModelGenerator(PretrainingModelGenerator):
+    """Upstream's generator; builds the (uncompiled) backbone and loads the pretrained weights."""
+
+    def create_model(self, seq_len: int, compile: bool = False, init_weights: bool = True) -> Any:  # noqa: A002
+        model = self.create_model_function(seq_len, n_tokens, self.n_annotations, **self.create_model_kwargs)
+        if compile:
+            raise NotImplementedError("protsweep compiles the fine-tuning model itself")
+        if init_weights:
+            self._init_weights(model)
+        return model
+
+    def _init_weights(self, model: Any) -> None:
+        # Upstream restores optimizer weights through model.optimizer.get_weights(), gone in tf-keras;
+        # fine-tuning starts each stage with a fresh optimizer, as upstream effectively does when the
+        # number of optimizer weights changes between the frozen and the unfrozen stage.
+        if self.model_weights is not None:
+            model.set_weights(copy_weights(self.model_weights))
+
+
+@dataclass
+class Backbone:
+    generator: LegacyKerasPretrainingModelGenerator
+    pretrained: str  # "loaded <path>" | "random" | "random (auto: ...)"
+
+
+def architecture_kwargs(model_cfg: DictConfig) -> dict[str, int]:
+    return {key: int(model_cfg[key]) for key in ARCHITECTURE_KEYS}
+
+
+def read_dump(path: Path) -> tuple[int, list[np.ndarray], Any]:
+    """Upstream's dump format: a pickle of ``(n_annotations, model weights, optimizer weights)``."""
+    try:
+        with path.open("rb") as handle:
+            n_annotations, weights, optimizer_weights = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError) as err:
+        raise ProtsweepError(f"{path}: not a ProteinBERT dump (pickle of n_annotations, weights, optimizer): {err}") from err
+    return int(n_annotations), list(weights), optimizer_weights
+
+
+def write_dump(path: Path, n_annotations: int, weights: list[np.ndarray], optimizer_weights: Any = None) -> Path:
+    """Write weights in upstream's dump format (used by tests to make a small checkpoint)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pickle.dump((n_annotations, weights, optimizer_weights), handle)
+    return path
+
+
+def load_backbone(model_cfg: DictConfig) -> Backbone:
+    """``pretrained``: ``true`` loads (or downloads with upstream's loader) or fails; ``auto`` loads the
+    dump when present, else random init with a loud warning; ``false`` is random init."""
+    mode = str(model_cfg.pretrained).lower()
+    if mode not in {"auto", "true", "false"}:
+        raise ProtsweepError(f"model.pretrained must be auto, true or false, not '{model_cfg.pretrained}'")
+    path = Path(str(model_cfg.weights_path)).expanduser()
+    kwargs = architecture_kwargs(model_cfg)
+    random_generator = LegacyKerasPretrainingModelGenerator(
+        conv_and_global_attention_model.create_model, int(model_cfg.n_annotations), create_model_kwargs=kwargs
+    )
+    if mode == "false":
+        return Backbone(random_generator, "random")
+    if not path.is_file():
+        if mode == "auto":
+            log.warning(
+                "!!! model.pretrained=auto: no ProteinBERT dump at %s - training from RANDOM INIT. "
+                "Results will not reflect pretrained ProteinBERT. !!!", path,
+            )
+            return Backbone(random_generator, f"random (auto: no dump at {path})")
+        if model_cfg.download:
+            _download(path)
+    if not path.is_file():
+        raise ProtsweepError(_missing_dump_message(path))
+    n_annotations, weights, _ = read_dump(path)
+    generator = LegacyKerasPretrainingModelGenerator(
+        conv_and_global_attention_model.create_model, n_annotations, create_model_kwargs=kwargs,
+        model_weights=weights,
+    )
+    _check_weights_fit(generator, path)
+    return Backbone(generator, f"loaded {path}")
+
+
+def _download(path: Path) -> None:
+    """Upstream's loader downloads the dump into the dump directory (no prompt)."""
+    try:
+        load_pretrained_model(
+            local_model_dump_dir=str(path.parent), local_model_dump_file_name=path.name,
+            download_model_dump_if_not_exists=True, validate_downloading=False,
+        )
+    except Exception as err:  # network errors, FTP refusals, partial files
+        log.error("downloading the ProteinBERT dump failed: %s", err)
+
+
+def _missing_dump_message(path: Path) -> str:
+    return (
+        f"model.pretrained=true but no ProteinBERT dump at {path} and it could not be downloaded. "
+        f"Get it from {DEFAULT_REMOTE_MODEL_DUMP_URL} (upstream's epoch_92400_sample_23500000.pkl) and save it as "
+        f"{path}, or set model.weights_path=/path/to/dump.pkl (or model.pretrained=auto|false)"
+    )
+
+
+def _check_weights_fit(generator: LegacyKerasPretrainingModelGenerator, path: Path) -> None:
+    probe = generator.create_model(16, init_weights=False)
+    shapes = [tuple(w.shape) for w in probe.get_weights()]
+    dumped = [tuple(np.shape(w)) for w in generator.model_weights]
+    if shapes != dumped:
+        raise ProtsweepError(
+            f"{path}: the dump's weights ({len(dumped)} arrays) do not fit the configured architecture "
+            f"({len(shapes)} arrays); model.d_hidden_seq/d_hidden_global/n_blocks/... must match the dump"
+        )

@@ -1,0 +1,83 @@
+"""Per-epoch validation metrics and history, and the early-stopping/LR callbacks built from config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+from sklearn.metrics import roc_auc_score
+
+from protsweep.errors import ConfigError
+from protsweep.proteinbert.tf_env import keras
+
+MONITORS = {"val_loss": "min", "val_auc": "max"}
+
+
+class ValidationMetrics(keras.callbacks.Callback):
+    """Writes ``val_loss`` (the compiled loss) and the exact sklearn ``val_auc`` into the epoch logs.
+
+    It must come first in the callback list: Keras hands one logs dict to the callbacks in order,
+    so early stopping and LR reduction see these values.
+    """
+
+    def __init__(self, predict_valid: Callable[[], np.ndarray], labels: np.ndarray, loss: Any) -> None:
+        super().__init__()
+        self.predict_valid = predict_valid
+        self.labels = np.asarray(labels, dtype=np.float32)
+        self.loss = loss
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs is None:
+            return
+        probs = self.predict_valid()
+        logs["val_loss"] = float(self.loss(self.labels[:, None], probs[:, None]))
+        logs["val_auc"] = float(roc_auc_score(self.labels, probs))
+
+
+class HistoryRows(keras.callbacks.Callback):
+    """Appends one row per epoch (stage, epoch, loss, val_loss, val_auc, lr) to a shared list."""
+
+    def __init__(self, stage: str, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.stage = stage
+        self.rows = rows
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._lr = float(keras.backend.get_value(self.model.optimizer.learning_rate))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        self.rows.append(
+            {
+                "stage": self.stage,
+                "epoch": epoch + 1,
+                "loss": logs.get("loss"),
+                "val_loss": logs.get("val_loss"),
+                "val_auc": logs.get("val_auc"),
+                "lr": self._lr,
+            }
+        )
+
+
+def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyStopping, list[Any]]:
+    """EarlyStopping (tf-keras restores the best weights at the end of training, stopped early or not)
+    plus ReduceLROnPlateau when configured."""
+    monitor = str(callback_cfg.monitor)
+    if monitor not in MONITORS:
+        raise ConfigError(f"callback.monitor must be one of {', '.join(MONITORS)}, not '{monitor}'")
+    early = keras.callbacks.EarlyStopping(
+        monitor=monitor, mode=str(callback_cfg.mode), patience=int(callback_cfg.patience),
+        restore_best_weights=bool(callback_cfg.restore_best),
+    )
+    extra: list[Any] = []
+    reduce = callback_cfg.get("reduce_lr")
+    if reduce is not None:
+        extra.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=str(reduce.monitor), mode=MONITORS.get(str(reduce.monitor), "auto"),
+                patience=int(reduce.patience), factor=float(reduce.factor), min_lr=float(reduce.min_lr),
+            )
+        )
+    return early, extra

@@ -1,0 +1,143 @@
+"""One ProteinBERT run: data -> staged fine-tuning -> predictions, metrics and history in the run record."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from protsweep.augment import build_augmenter
+from protsweep.calibration import calibration_metrics, fit_calibrator
+from protsweep.data.dataset import SplitData, load_split_data
+from protsweep.errors import ConfigError
+from protsweep.proteinbert.backbone import load_backbone
+from protsweep.proteinbert.encoding import fitting_seq_len, resolve_seq_len, truncate
+from protsweep.proteinbert.model import Architecture
+from protsweep.proteinbert.stages import plan_stages
+from protsweep.proteinbert.tf_env import keras, tf
+from protsweep.proteinbert.trainer import FineTuner
+from protsweep.record import RunRecord, binary_metrics
+
+log = logging.getLogger(__name__)
+LOSSES = ("bce", "focal")
+
+
+def seed_tensorflow(seed: int, deterministic: bool) -> None:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)  # python, numpy and TF
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def training_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
+    """``balanced``: each class weighs n / (2 n_class), as sklearn's class_weight='balanced'."""
+    if mode == "none":
+        return None
+    if mode != "balanced":
+        raise ConfigError(f"trainer.class_weight must be none or balanced, not '{mode}'")
+    counts = np.bincount(labels, minlength=2)
+    return (labels.size / (2.0 * counts))[labels]
+
+
+def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.random.Generator) -> pd.DataFrame:
+    """Keep every positive and at most ``ratio`` negatives per positive (training set only)."""
+    if ratio is None:
+        return train
+    negatives = np.flatnonzero(train["label"].to_numpy() == 0)
+    keep_n = min(len(negatives), int(round(ratio * int(train["label"].sum()))))
+    kept = np.sort(np.concatenate([np.flatnonzero(train["label"].to_numpy() == 1), rng.choice(negatives, keep_n, replace=False)]))
+    return train.iloc[kept].reset_index(drop=True)
+
+
+def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
+    if str(cfg.loss.name) not in LOSSES:
+        raise ConfigError(f"loss={cfg.loss.name} does not apply to ProteinBERT (use one of {', '.join(LOSSES)})")
+    seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
+    rng = np.random.default_rng(int(cfg.seed))
+    data = load_split_data(cfg.data)
+    train = downsample_negatives(data.train, cfg.trainer.neg_downsample, rng)
+    seq_len = resolve_seq_len(cfg.trainer.seq_len, train["sequence"].tolist())
+    train_sequences, n_truncated = truncate(train["sequence"].tolist(), seq_len)
+    record.update(data={**data.report, **_length_report(data, train, seq_len, n_truncated)})
+
+    backbone = load_backbone(cfg.model)
+    record.update(pretrained=backbone.pretrained)
+    tuner = FineTuner(
+        generator=backbone.generator,
+        architecture=Architecture(instantiate(cfg.head), str(cfg.repr.name), str(cfg.pool.name)),
+        make_loss=lambda: instantiate(cfg.loss),
+        optimizer_cfg=cfg.optimizer,
+        callback_cfg=cfg.callback,
+        n_annotations=int(backbone.generator.n_annotations),
+        eval_batch_size=int(cfg.trainer.eval_batch_size),
+        verbose=int(cfg.trainer.verbose),
+    )
+    augmenter = build_augmenter(cfg.augment)
+    labels = train["label"].to_numpy()
+    weights = training_weights(labels, str(cfg.trainer.class_weight))
+    stage_results: dict[str, Any] = {}
+    for stage in plan_stages(cfg.trainer, cfg.optimizer, seq_len):
+        log.info("stage %s: %d epochs at lr %g, seq_len %d", stage.name, stage.epochs, stage.lr, stage.seq_len)
+        record.stage_started(stage.name)
+        result = tuner.train_stage(
+            stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,
+            augmenter=augmenter, sample_weights=weights,
+        )
+        record.stage_finished(stage.name)
+        stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
+        record.write_history(tuner.history)
+
+    record.stage_started("predict")
+    predictions = {split: tuner.predict(data.split(split)["sequence"].tolist()) for split in ("valid", "test")}
+    record.stage_finished("predict")
+    _write_outputs(cfg, record, data, predictions, stage_results, tuner.history)
+
+
+def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, n_truncated: int) -> dict[str, Any]:
+    return {
+        "train_used": {"n": int(len(train)), "pos": int(train["label"].sum())},
+        "seq_len": seq_len,
+        "seq_len_setting": "auto" if seq_len == fitting_seq_len(train["sequence"]) else "fixed",
+        "truncated": {"train": n_truncated, "valid": 0, "test": 0},
+        "eval_seq_len": {s: fitting_seq_len(data.split(s)["sequence"]) for s in ("valid", "test")},
+    }
+
+
+def _write_outputs(
+    cfg: DictConfig,
+    record: RunRecord,
+    data: SplitData,
+    raw: dict[str, np.ndarray],
+    stage_results: dict[str, Any],
+    history: list[dict[str, Any]],
+) -> None:
+    method = str(cfg.calibration.name)
+    calibrate = fit_calibrator(method, raw["valid"], data.valid["label"].to_numpy())
+    frames, metrics = [], {}
+    for split in ("valid", "test"):
+        part = data.split(split)
+        probs = calibrate(raw[split])
+        frames.append(
+            pd.DataFrame({"split": split, "id": part["id"], "sequence": part["sequence"], "label": part["label"],
+                          "prob": probs, "prob_raw": raw[split]})
+        )
+        metrics[split] = {
+            **binary_metrics(part["label"].to_numpy(), probs),
+            **calibration_metrics(part["label"].to_numpy(), probs, int(cfg.calibration.n_bins)),
+        }
+    last_stage = list(stage_results)[-1]
+    epochs_before_last = sum(r["epochs_run"] for name, r in stage_results.items() if name != last_stage)
+    metrics.update(
+        best_epoch=epochs_before_last + stage_results[last_stage]["best_epoch"],
+        epochs_run=sum(r["epochs_run"] for r in stage_results.values()),
+        stages=stage_results,
+        calibration=method,
+    )
+    record.write_predictions(pd.concat(frames, ignore_index=True))
+    record.write_metrics(metrics)
+    record.write_history(history)

@@ -1,0 +1,1 @@
+"""Siamese and pseudo-Siamese pair models (PyTorch) on cached ESM C per-residue embeddings."""

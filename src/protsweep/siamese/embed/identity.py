@@ -1,0 +1,183 @@
+"""Which embedder produced an embedding: the model, a fingerprint of its weights, ``max_len`` and the
+representation. The embedding cache is keyed by this identity, so embeddings of different weights or a
+different truncation are never mixed. Torch-free: a warm cache is used without loading any model.
+
+Pretrained weights are found offline only: ``embedder.weights_dir`` (``config.json`` + ``model.safetensors``),
+then the local Hugging Face cache for ``embedder.hf_repo``. Nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from protsweep.atomic import write_json_atomic
+from protsweep.errors import ConfigError
+from protsweep.siamese.schema import EmbedderWeights, choice
+
+CONFIG_JSON = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+#: Per-residue states of the last layer (after its final LayerNorm), BOS and EOS positions removed.
+REPRESENTATION = "last_layer_residues"
+_HEX = set("0123456789abcdef")
+
+
+class WeightsNotFoundError(ConfigError):
+    """Pretrained weights are neither in ``embedder.weights_dir`` nor in the local Hugging Face cache."""
+
+
+@dataclass(frozen=True)
+class WeightsLocation:
+    directory: Path | None  # None: random init
+    found_in: str  # "embedder.weights_dir" | "huggingface cache" | "random init"
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class EmbedderIdentity:
+    name: str
+    weights: str  # fingerprint
+    pretrained: bool
+    hidden_size: int
+    max_len: int
+    representation: str = REPRESENTATION
+
+    def key(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "key": self.key()}
+
+
+def identity_of(cfg: DictConfig, location: WeightsLocation) -> EmbedderIdentity:
+    return EmbedderIdentity(
+        name=str(cfg.name),
+        weights=location.fingerprint,
+        pretrained=location.directory is not None,
+        hidden_size=int(cfg.hidden_size),
+        max_len=int(cfg.max_len),
+    )
+
+
+def locate_weights(cfg: DictConfig, cache_root: Path) -> WeightsLocation:
+    if choice(EmbedderWeights, cfg.weights) is EmbedderWeights.random:
+        return WeightsLocation(None, "random init", _random_fingerprint(cfg))
+    looked: list[str] = []
+    directory, found_in = _from_weights_dir(cfg, looked), "embedder.weights_dir"
+    if directory is None:
+        directory, found_in = _from_hf_cache(cfg, looked), f"huggingface cache ({cfg.hf_repo})"
+    if directory is None:
+        raise WeightsNotFoundError(_not_found_message(cfg, looked))
+    _check_config(cfg, directory)
+    fingerprint = f"{_file_sha256(directory / CONFIG_JSON)[:12]}:{weights_sha256(directory / WEIGHTS_FILE, cache_root)}"
+    return WeightsLocation(directory, found_in, fingerprint)
+
+
+def _random_fingerprint(cfg: DictConfig) -> str:
+    versions = {name: _version(name) for name in ("esm", "torch")}
+    return (
+        f"random-init seed={int(cfg.init_seed)} hidden={int(cfg.hidden_size)} heads={int(cfg.num_heads)} "
+        f"layers={int(cfg.num_layers)} esm={versions['esm']} torch={versions['torch']}"
+    )
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _from_weights_dir(cfg: DictConfig, looked: list[str]) -> Path | None:
+    if not cfg.weights_dir:
+        return None
+    directory = Path(str(cfg.weights_dir)).expanduser()
+    present = [name for name in (CONFIG_JSON, WEIGHTS_FILE) if (directory / name).is_file()]
+    if len(present) == 2:
+        return directory
+    missing = [name for name in (CONFIG_JSON, WEIGHTS_FILE) if name not in present]
+    state = "no such directory" if not directory.is_dir() else f"missing {' and '.join(missing)}"
+    looked.append(f"embedder.weights_dir={directory} ({state})")
+    return None
+
+
+def _from_hf_cache(cfg: DictConfig, looked: list[str]) -> Path | None:
+    if not cfg.hf_repo:
+        return None
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    found = [try_to_load_from_cache(str(cfg.hf_repo), name) for name in (CONFIG_JSON, WEIGHTS_FILE)]
+    if all(isinstance(path, str) for path in found):
+        config_path, weights_path = (Path(str(p)) for p in found)
+        if config_path.parent == weights_path.parent:
+            return config_path.parent
+    looked.append(f"the Hugging Face cache ({constants.HF_HUB_CACHE}) for {cfg.hf_repo} (not cached)")
+    return None
+
+
+def _not_found_message(cfg: DictConfig, looked: list[str]) -> str:
+    target = Path(str(cfg.weights_dir or f"~/.cache/protsweep/{cfg.name}")).expanduser()
+    repo = cfg.hf_repo or "<hf repo>"
+    return (
+        f"embedder={cfg.name}: ESM C weights not found. Looked in: {'; '.join(looked) or 'nowhere (no weights_dir or hf_repo)'}. "
+        f"protsweep never downloads weights. On a machine with internet run "
+        f"`huggingface-cli download {repo} config.json model.safetensors --local-dir {target}` and copy that folder "
+        f"here (or set embedder.weights_dir to a folder holding {CONFIG_JSON} + {WEIGHTS_FILE}); "
+        f"for an offline smoke run use embedder=esmc_tiny"
+    )
+
+
+def _check_config(cfg: DictConfig, directory: Path) -> None:
+    try:
+        raw = json.loads((directory / CONFIG_JSON).read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"embedder={cfg.name}: {directory / CONFIG_JSON} is not readable JSON: {err}") from err
+    hidden = raw.get("hidden_size", raw.get("d_model"))
+    layers = raw.get("num_hidden_layers", raw.get("n_layers"))
+    if hidden != int(cfg.hidden_size) or layers != int(cfg.num_layers):
+        raise ConfigError(
+            f"embedder={cfg.name} expects hidden_size={cfg.hidden_size}, {cfg.num_layers} layers, but "
+            f"{directory / CONFIG_JSON} says hidden_size={hidden}, {layers} layers: wrong weights for this option"
+        )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_sha256(path: Path, cache_root: Path) -> str:
+    """The SHA-256 of the weights file. In the Hugging Face cache the blob is already named by it;
+    elsewhere it is computed once and remembered by (path, size, mtime)."""
+    real = path.resolve()
+    if real.parent.name == "blobs" and len(real.name) == 64 and set(real.name) <= _HEX:
+        return real.name
+    stat = real.stat()
+    memo_path = cache_root / "weights_sha256.json"
+    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    if key not in memo:
+        memo[key] = _file_sha256(real)
+        try:
+            write_json_atomic(memo_path, memo)
+        except OSError:
+            pass  # a read-only cache only costs a re-hash next time
+    return str(memo[key])
+
+
+def describe(location: WeightsLocation) -> str:
+    return os.fspath(location.directory) if location.directory else location.found_in

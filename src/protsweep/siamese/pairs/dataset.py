@@ -1,0 +1,96 @@
+"""From a pair ``data`` config to validated, labelled, deduplicated, split pairs plus the run.json report.
+
+Order: read -> check rows (sequences, ids) -> self-pair policy -> label mapping -> dedup (either order)
+-> optional stratified limit -> split (random or cold) -> split checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from protsweep.data.dataset import build_source
+from protsweep.data.split import SPLITS, stratified_subsample
+from protsweep.errors import ConfigError
+from protsweep.siamese.pairs.dedup import deduplicate_pairs
+from protsweep.siamese.pairs.labels import map_labels
+from protsweep.siamese.pairs.split import check_pair_splits, cold_split, random_split
+from protsweep.siamese.pairs.validate import apply_self_pair_policy, resolve_pairs
+from protsweep.siamese.schema import PairDedup, PairSplit, SelfPairs, choice
+
+PAIR_COLUMNS = ["id", "id_a", "id_b", "seq_a", "seq_b", "label"]
+
+
+@dataclass
+class PairData:
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame
+    report: dict[str, Any]
+
+    def split(self, name: str) -> pd.DataFrame:
+        return {"train": self.train, "valid": self.valid, "test": self.test}[name]
+
+    def unique_sequences(self) -> list[str]:
+        """Every sequence of every split, each once, in a stable order."""
+        seen: dict[str, None] = {}
+        for name in SPLITS:
+            part = self.split(name)
+            for seq in pd.concat([part["seq_a"], part["seq_b"]]):
+                seen.setdefault(seq, None)
+        return list(seen)
+
+
+def pair_id(id_a: str, id_b: str) -> str:
+    """Stable across seeds and row orders: the two ids in sorted order."""
+    return f"{id_a}|{id_b}" if id_a <= id_b else f"{id_b}|{id_a}"
+
+
+def is_pair_data(data_cfg: DictConfig) -> bool:
+    return data_cfg.get("kind") == "pairs"
+
+
+def load_pair_data(data_cfg: DictConfig) -> PairData:
+    if not is_pair_data(data_cfg):
+        raise ConfigError(
+            f"data={data_cfg.get('name')} holds single sequences; the Siamese family needs pairs: "
+            "data=pairs_csv | pairs_ids | guo_yeast_ppi"
+        )
+    source = build_source(data_cfg)
+    raw = source.load()
+    pairs = resolve_pairs(raw, str(data_cfg.alphabet))
+    pairs, self_report = apply_self_pair_policy(pairs, choice(SelfPairs, data_cfg.self_pairs))
+    pairs, label_report = map_labels(pairs, data_cfg.labels, raw.columns["label"])
+    unique, dedup_report = deduplicate_pairs(pairs, choice(PairDedup, data_cfg.dedup))
+    unique["id"] = [pair_id(a, b) for a, b in zip(unique["id_a"], unique["id_b"], strict=True)]
+    if data_cfg.limit is not None:
+        unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), ["label"])
+    method = choice(PairSplit, data_cfg.split)
+    splitter = cold_split if method is PairSplit.cold else random_split
+    split, split_report = splitter(unique, float(data_cfg.valid_frac), float(data_cfg.test_frac),
+                                   int(data_cfg.split_seed))
+    check_pair_splits(split, source.name, cold=method is PairSplit.cold)
+    parts = {name: split.loc[split["split"] == name, PAIR_COLUMNS].reset_index(drop=True) for name in SPLITS}
+    proteins = pd.concat([unique["seq_a"], unique["seq_b"]])
+    report = {
+        "source": source.name,
+        "kind": "pairs",
+        "n_rows": int(len(raw.pairs)),
+        "labels": label_report,
+        "self_pairs": self_report,
+        "dedup": dedup_report,
+        "limit": data_cfg.limit,
+        "n_pairs": int(len(unique)),
+        "n_proteins": int(proteins.nunique()),
+        "split": split_report,
+        "split_seed": int(data_cfg.split_seed),
+        "splits": {
+            name: {"n": int(len(part)), "pos": int(part["label"].sum()),
+                   "pos_rate": round(float(part["label"].mean()), 4)}
+            for name, part in parts.items()
+        },
+    }
+    return PairData(parts["train"], parts["valid"], parts["test"], report)

@@ -1,0 +1,210 @@
+"""Structured-config schemas of the Siamese family (no torch import here: composing configs stays light).
+
+Choices are enums, so a misspelled option (``model.arch=pseudo``) fails at composition time with the
+list of valid values, like every other key of the project's schemas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+
+from omegaconf import MISSING
+
+from protsweep.errors import ConfigError
+
+E = TypeVar("E", bound=Enum)
+
+
+def choice(kind: type[E], value: E | str) -> E:
+    """The enum member for a config value: a structured config gives the member, a plain dict its name."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"'{value}' is not one of {', '.join(m.value for m in kind)} ({kind.__name__})"
+        ) from None
+
+
+# ---------------------------------------------------------------- choices
+class Arch(Enum):
+    """``siamese``: one encoder shared by both sequences; ``pseudo_siamese``: one encoder per side."""
+
+    siamese = "siamese"
+    pseudo_siamese = "pseudo_siamese"
+
+
+class PairHead(Enum):
+    """``auto`` follows the loss: ``loss=contrastive`` gives the distance head, bce/focal cross-attention."""
+
+    auto = "auto"
+    contrastive = "contrastive"
+    cross_attention = "cross_attention"
+
+
+class Pooling(Enum):
+    mean = "mean"
+    max = "max"
+    mean_max = "mean_max"
+
+
+class Distance(Enum):
+    euclidean = "euclidean"
+    cosine = "cosine"
+
+
+class LabelMapping(Enum):
+    """How a pair's label is read: a 0/1 column, or a score cut at a value or at a quantile of the scores."""
+
+    binary = "binary"
+    threshold = "threshold"
+    quantile = "quantile"
+
+
+class PositiveSide(Enum):
+    """Where positives lie relative to the cut (docking energies: ``below``)."""
+
+    above = "above"
+    below = "below"
+
+
+class SelfPairs(Enum):
+    keep = "keep"
+    drop = "drop"
+    error = "error"
+
+
+class PairDedup(Enum):
+    """As ``data.dedup`` for single sequences, keyed by the unordered pair of sequences."""
+
+    majority = "majority"
+    drop_conflicts = "drop_conflicts"
+    error = "error"
+
+
+class PairSplit(Enum):
+    """``random``: by unordered pair; ``cold``: proteins are split, so no protein is in two splits."""
+
+    random = "random"
+    cold = "cold"
+
+
+class EmbedderWeights(Enum):
+    pretrained = "pretrained"
+    random = "random"
+
+
+# ---------------------------------------------------------------- model
+@dataclass
+class EncoderConfig:
+    """1D CNN (local patterns) then a Transformer encoder (global context), then masked pooling."""
+
+    d_model: int = 128
+    cnn_layers: int = 2
+    kernel_size: int = 9
+    transformer_layers: int = 2
+    n_heads: int = 4
+    ff_mult: int = 2
+    dropout: float = 0.1
+    pooling: Pooling = Pooling.mean
+
+
+@dataclass
+class CrossAttentionConfig:
+    n_heads: int = 4
+    mlp_hidden: int = 128
+    dropout: float = 0.1
+
+
+@dataclass
+class SiameseModelConfig:
+    name: str = "siamese"
+    family: str = "siamese"
+    runner: str = "protsweep.siamese.runner.train_and_evaluate"
+    arch: Arch = Arch.siamese
+    pair_head: PairHead = PairHead.auto
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    cross_attention: CrossAttentionConfig = field(default_factory=CrossAttentionConfig)
+
+
+# ---------------------------------------------------------------- trainer
+@dataclass
+class SiameseTrainerConfig:
+    name: str = "siamese"
+    epochs: int = 30
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    lr: float = 3.0e-4  # AdamW
+    weight_decay: float = 0.01
+    grad_clip: float | None = 1.0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    num_threads: int | None = None  # torch CPU threads; null leaves torch's default
+    resume: bool = True  # an interrupted run resumes from checkpoints/last.pt when relaunched
+
+
+# ---------------------------------------------------------------- embedder
+@dataclass
+class EmbedderConfig:
+    """An ESM C model that turns each sequence into per-residue embeddings (last layer, no BOS/EOS)."""
+
+    name: str = MISSING
+    weights: EmbedderWeights = EmbedderWeights.pretrained
+    weights_dir: str | None = None  # a directory with config.json + model.safetensors
+    hf_repo: str | None = None  # looked up in the local Hugging Face cache only (never downloaded)
+    hidden_size: int = MISSING
+    num_heads: int = MISSING
+    num_layers: int = MISSING
+    init_seed: int = 0  # weights=random only
+    max_len: int = 1022  # residues kept per sequence (longer ones are truncated, and counted)
+    batch_tokens: int = 8192  # tokens (incl. padding, BOS, EOS) per forward pass
+    max_pad_frac: float = 0.10  # padded share of a batch's tokens at most
+    cache_dir: str = "${paths.cache_dir}/embeddings"
+    device: str = "auto"
+    progress: bool = True
+
+
+# ---------------------------------------------------------------- data
+@dataclass
+class PairLabelsConfig:
+    mapping: LabelMapping = LabelMapping.binary
+    threshold: float | None = None  # mapping=threshold
+    quantile: float | None = None  # mapping=quantile: the cut is this quantile of the scores
+    positive: PositiveSide = PositiveSide.above  # positive: score >= cut (above) or score <= cut (below)
+
+
+@dataclass
+class PairDataConfig:
+    name: str = MISSING
+    kind: str = "pairs"  # tells pair data from single-sequence data (ProteinBERT refuses pairs)
+    source: Any = MISSING  # {_target_: protsweep.siamese.pairs.sources.<Loader>, ...loader arguments}
+    labels: PairLabelsConfig = field(default_factory=PairLabelsConfig)
+    self_pairs: SelfPairs = SelfPairs.drop
+    dedup: PairDedup = PairDedup.majority
+    split: PairSplit = PairSplit.random
+    split_seed: int = 0
+    valid_frac: float = 0.1
+    test_frac: float = 0.2
+    limit: int | None = None  # at most this many pairs (stratified by label), drawn before splitting
+    alphabet: str = "ACDEFGHIKLMNPQRSTVWY"
+
+
+# ---------------------------------------------------------------- loss
+@dataclass
+class ContrastiveLossConfig:
+    """Margin contrastive loss on the distance of the two pooled embeddings (label 1 = close)."""
+
+    name: str = "contrastive"
+    margin: float = 1.0
+    distance: Distance = Distance.euclidean
+
+
+SCHEMAS: dict[tuple[str | None, str], Any] = {
+    ("model", "siamese_schema"): SiameseModelConfig,
+    ("trainer", "siamese_trainer_schema"): SiameseTrainerConfig,
+    ("embedder", "esmc_schema"): EmbedderConfig,
+    ("data", "pair_data_schema"): PairDataConfig,
+    ("loss", "contrastive_schema"): ContrastiveLossConfig,
+}
