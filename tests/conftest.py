@@ -1,4 +1,4 @@
-"""Shared test helpers: run the real CLI in a subprocess, and read what it wrote."""
+"""Shared fixtures: run the real CLI in a subprocess, and read what it wrote."""
 
 from __future__ import annotations
 
@@ -6,36 +6,51 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-TINY_RUN = [
-    "model=proteinbert_tiny",
-    "trainer.epochs_frozen=1",
-    "trainer.epochs_full=0",
-    "trainer.batch_size=16",
-]
+#: The smallest real ProteinBERT run: tiny random-init model, one frozen-stage epoch.
+TINY_RUN = ("model=proteinbert_tiny", "trainer.epochs_frozen=1", "trainer.epochs_full=0", "trainer.batch_size=16")
 
 
-def protsweep(args: list[str], cwd: Path, timeout: int = 600, module: str = "protsweep") -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0", "PYTHONUNBUFFERED": "1", "USE_TF": "0"}
+def run_cli(args: list[str], cwd: Path, timeout: int = 900, module: str = "protsweep") -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "USE_TF": "0"}
+    env.pop("HYDRA_FULL_ERROR", None)
     return subprocess.run(
         [sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )
+
+
+@pytest.fixture(scope="session")
+def cli() -> Callable[..., subprocess.CompletedProcess]:
+    """``cli(args, cwd)`` runs ``python -m protsweep ARGS`` and returns the completed process."""
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def tiny_run() -> tuple[str, ...]:
+    return TINY_RUN
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
     return sorted(p for p in sweep_dir.iterdir() if p.is_dir() and (p / ".hydra").is_dir())
 
 
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text())
+@pytest.fixture(scope="session")
+def jobs_of() -> Callable[[Path], list[Path]]:
+    return job_dirs
+
+
+@pytest.fixture(scope="session")
+def read_json() -> Callable[[Path], dict]:
+    return lambda path: json.loads(Path(path).read_text())
 
 
 @pytest.fixture
-def csv_file(tmp_path: Path):
-    """Write a CSV from rows (a list of dicts or a header + lines string) and return its path."""
+def csv_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write text to a CSV file in the test's tmp dir and return its path."""
 
     def write(content: str, name: str = "data.csv") -> Path:
         path = tmp_path / name

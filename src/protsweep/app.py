@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -21,10 +22,21 @@ def config_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "conf"
 
 
+def job_dirname(overrides: str, max_length: int = 200) -> str:
+    """A job's directory name from its overrides: '/' in values (paths) is escaped as %2F, and a name
+    too long for the file system keeps its head plus a hash of the whole."""
+    name = overrides.replace("%", "%25").replace("/", "%2F") or "default"
+    if len(name) > max_length:
+        digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+        name = f"{name[: max_length - 12]}~{digest}"
+    return name
+
+
 def _register_resolvers() -> None:
     # The process id joins the microsecond timestamp in sweep directories, so two sweeps started at
     # the same instant by two processes still get two directories.
     OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
+    OmegaConf.register_new_resolver("job_dirname", job_dirname, replace=True)
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")

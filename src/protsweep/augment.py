@@ -7,7 +7,7 @@ No TensorFlow or torch import: the Siamese family and the aggregator may import 
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -70,7 +70,7 @@ class RandomTruncation:
 
 
 def blosum_substitution_table(alphabet: str = STANDARD_ALPHABET, temperature: float = 1.0) -> np.ndarray:
-    """Row i: the probability of replacing ``alphabet[i]`` by each residue, ∝ exp(BLOSUM62 / T), self excluded."""
+    """Row i: P(``alphabet[i]`` -> each residue) ∝ exp(BLOSUM62 / T), the residue itself excluded."""
     from Bio.Align import substitution_matrices
 
     if temperature <= 0:
@@ -131,7 +131,7 @@ class BlosumSubstitution:
             codes[chosen] = self._letters[target]
         text = codes.tobytes().decode("ascii")
         bounds = np.cumsum([0, *(len(s) for s in seqs)]).tolist()
-        return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
     def __repr__(self) -> str:
         return f"BlosumSubstitution(p={self.p}, temperature={self.temperature}, alphabet={self.alphabet!r})"

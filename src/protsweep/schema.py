@@ -103,6 +103,7 @@ class ProteinBertTrainerConfig:
     name: str = "proteinbert"
     freeze: str = "two_stage"  # two_stage | frozen_only | none
     seq_len: Any = "auto"  # auto | int
+    padding: str = "bucket"  # bucket (own length, rounded to 8) | fixed (seq_len, as upstream)
     batch_size: int = 32
     eval_batch_size: int = 64
     epochs_frozen: int = 40
@@ -184,7 +185,7 @@ class TruncationAnchor(Enum):
 
 @dataclass
 class TwoLayerHeadConfig:
-    """A1: Dropout(dropout) -> LayerNorm -> Dense(width, relu) -> Dropout(hidden_dropout) -> Dense(1, sigmoid)."""
+    """A1: Dropout -> LayerNorm -> Dense(width, relu) -> Dropout(hidden_dropout) -> Dense(1, sigmoid)."""
 
     _target_: str = "protsweep.proteinbert.heads.TwoLayerHead"
     name: str = "two_layer"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runrecords import make_head_sweep
 
 
 @pytest.fixture
-
 def head_sweep(tmp_path: Path) -> Path:
+    """Two heads x five seeds, every job completed, with multirun.yaml."""
+    from .runrecords import make_head_sweep
+
     return make_head_sweep(tmp_path)

@@ -35,8 +35,14 @@ def test_auc_percentile_ci_equals_scipy_with_the_same_resamples(scores) -> None:
     ours = percentile_ci(auc_b)
     # scipy resamples each sample independently: (positives, negatives) is the stratified bootstrap.
     res = stats.bootstrap(
-        (s1[y == 1], s1[y == 0]), _brute_auc, paired=False, vectorized=True, n_resamples=2000,
-        method="percentile", confidence_level=0.95, rng=np.random.default_rng(123),
+        (s1[y == 1], s1[y == 0]),
+        _brute_auc,
+        paired=False,
+        vectorized=True,
+        n_resamples=2000,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.default_rng(123),
     )
     assert ours == pytest.approx((res.confidence_interval.low, res.confidence_interval.high), abs=1e-12)
     np.testing.assert_allclose(np.sort(auc_b), np.sort(res.bootstrap_distribution), atol=1e-12)
@@ -51,8 +57,13 @@ def test_auprc_percentile_ci_equals_scipy_with_the_same_resamples(scores) -> Non
         return average_precision_score(np.r_[np.ones(pos.size), np.zeros(neg.size)], np.r_[pos, neg])
 
     res = stats.bootstrap(
-        (s1[y == 1], s1[y == 0]), ap, paired=False, vectorized=False, n_resamples=2000,
-        method="percentile", rng=np.random.default_rng(5),
+        (s1[y == 1], s1[y == 0]),
+        ap,
+        paired=False,
+        vectorized=False,
+        n_resamples=2000,
+        method="percentile",
+        rng=np.random.default_rng(5),
     )
     assert percentile_ci(ap_b) == pytest.approx(
         (res.confidence_interval.low, res.confidence_interval.high), abs=1e-12
@@ -71,8 +82,13 @@ def test_paired_delta_ci_equals_scipy_with_the_same_resamples(scores) -> None:
         return _brute_auc(pos1[ip], neg1[ineg]) - _brute_auc(pos2[ip], neg2[ineg])
 
     res = stats.bootstrap(
-        (np.arange(pos1.size), np.arange(neg1.size)), delta, paired=False, vectorized=True,
-        n_resamples=2000, method="percentile", rng=np.random.default_rng(7),
+        (np.arange(pos1.size), np.arange(neg1.size)),
+        delta,
+        paired=False,
+        vectorized=True,
+        n_resamples=2000,
+        method="percentile",
+        rng=np.random.default_rng(7),
     )
     assert percentile_ci(a1 - a2) == pytest.approx(
         (res.confidence_interval.low, res.confidence_interval.high), abs=1e-12

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from runrecords import BASE_CONFIG, HEADS, make_head_sweep, synthetic_labels, write_multirun, write_run
 
 from protsweep.aggregate.errors import BaselineError, NoRunsError
 from protsweep.aggregate.grouping import group_runs, matches_baseline, parse_baseline
@@ -22,6 +21,8 @@ from protsweep.aggregate.records import (
     expected_jobs,
     load_run,
 )
+
+from .runrecords import BASE_CONFIG, HEADS, make_head_sweep, synthetic_labels, write_multirun, write_run
 
 
 def test_discovery_finds_jobs_and_skips_results(head_sweep: Path) -> None:
@@ -46,17 +47,35 @@ def test_load_statuses(tmp_path: Path) -> None:
     ok = load_run(write_run(tmp_path, ["head=default", "seed=0"], seed=0, test_probs=p, test_labels=y))
     assert ok.status == COMPLETED and ok.usable and ok.seed == 0
     assert ok.test is not None and list(ok.test.ids) == sorted(ok.test.ids)  # aligned by id
-    failed = load_run(write_run(tmp_path, ["head=default", "seed=1"], seed=1, test_probs=None, test_labels=y,
-                                status="failed", error="ValueError: bad shape"))
+    failed = load_run(
+        write_run(
+            tmp_path,
+            ["head=default", "seed=1"],
+            seed=1,
+            test_probs=None,
+            test_labels=y,
+            status="failed",
+            error="ValueError: bad shape",
+        )
+    )
     assert failed.status == FAILED and failed.error == "ValueError: bad shape"
-    running = load_run(write_run(tmp_path, ["head=default", "seed=2"], seed=2, test_probs=None, test_labels=y,
-                                 status="running"))
+    running = load_run(
+        write_run(
+            tmp_path, ["head=default", "seed=2"], seed=2, test_probs=None, test_labels=y, status="running"
+        )
+    )
     assert running.status == INCOMPLETE and "running" in running.error
-    corrupt = load_run(write_run(tmp_path, ["head=default", "seed=3"], seed=3, test_probs=p, test_labels=y,
-                                 corrupt_metrics=True))
+    corrupt = load_run(
+        write_run(
+            tmp_path, ["head=default", "seed=3"], seed=3, test_probs=p, test_labels=y, corrupt_metrics=True
+        )
+    )
     assert corrupt.status == CORRUPT and "metrics.json unreadable" in corrupt.error
-    no_pred = load_run(write_run(tmp_path, ["head=default", "seed=4"], seed=4, test_probs=p, test_labels=y,
-                                 drop_predictions=True))
+    no_pred = load_run(
+        write_run(
+            tmp_path, ["head=default", "seed=4"], seed=4, test_probs=p, test_labels=y, drop_predictions=True
+        )
+    )
     assert no_pred.status == CORRUPT and no_pred.error == "predictions.csv missing"
     bare = tmp_path / "bare"
     (bare / ".hydra").mkdir(parents=True)
@@ -110,8 +129,15 @@ def test_output_only_keys_do_not_split_variants(tmp_path: Path) -> None:
         cfg = json.loads(json.dumps(BASE_CONFIG))
         cfg["ablation"]["name"] = ablation
         cfg["overwrite"] = overwrite
-        write_run(tmp_path, [f"sweep={ablation}", f"seed={s}"], seed=s, test_probs=np.linspace(0, 1, 40),
-                  test_labels=y, config=cfg, subdir=f"job{s}")
+        write_run(
+            tmp_path,
+            [f"sweep={ablation}", f"seed={s}"],
+            seed=s,
+            test_probs=np.linspace(0, 1, 40),
+            test_labels=y,
+            config=cfg,
+            subdir=f"job{s}",
+        )
     variants = group_runs(_runs(tmp_path), [])
     assert len(variants) == 1
     # `sweep=` differs within the variant, so it does not label it.
@@ -123,8 +149,15 @@ def test_variants_told_apart_by_config_when_overrides_do_not(tmp_path: Path) -> 
     for s, head in enumerate(["default", "wide"]):
         cfg = json.loads(json.dumps(BASE_CONFIG))
         cfg["head"] = HEADS[head]
-        write_run(tmp_path, [f"seed={s}"], seed=s, test_probs=np.linspace(0, 1, 40), test_labels=y,
-                  config=cfg, subdir=f"job{s}")
+        write_run(
+            tmp_path,
+            [f"seed={s}"],
+            seed=s,
+            test_probs=np.linspace(0, 1, 40),
+            test_labels=y,
+            config=cfg,
+            subdir=f"job{s}",
+        )
     labels = sorted(v.label for v in group_runs(_runs(tmp_path), []))
     assert labels == ["head.hidden=0,head.name=default", "head.hidden=512,head.name=wide"]
 
@@ -148,3 +181,35 @@ def test_missing_jobs_join_their_variant(tmp_path: Path) -> None:
     variants = group_runs(_runs(sweep), [["sweep=head", "head=two_layer", "seed=4"]])
     two = next(v for v in variants if v.label == "head=two_layer")
     assert two.missing_jobs == [["sweep=head", "head=two_layer", "seed=4"]]
+
+
+def test_set_aside_records_are_not_discovered(head_sweep: Path) -> None:
+    job = head_sweep / "head=default,seed=0"
+    aside = job / "replaced-20261121T060000000000"
+    aside.mkdir()
+    (aside / "run.json").write_text((job / "run.json").read_text())
+    sibling = head_sweep / "replaced-20261121T060000000000" / "old"
+    (sibling / ".hydra").mkdir(parents=True)
+    (sibling / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    assert len(discover_run_dirs([head_sweep])) == 10
+
+
+def test_ignore_keys(tmp_path: Path) -> None:
+    y = synthetic_labels(40)
+    for s in range(2):
+        cfg = json.loads(json.dumps(BASE_CONFIG))
+        cfg["paths"]["cache_dir"] = f"/scratch/job{s}"
+        write_run(
+            tmp_path,
+            [f"seed={s}"],
+            seed=s,
+            test_probs=np.linspace(0, 1, 40),
+            test_labels=y,
+            config=cfg,
+            subdir=f"job{s}",
+        )
+    assert len(group_runs(_runs(tmp_path), [])) == 2
+    assert (
+        len(group_runs(_runs(tmp_path), [], ("seed", "overwrite", "ablation", "reference", "hydra", "paths")))
+        == 1
+    )

@@ -59,3 +59,7 @@ def test_sign_test_with_five_seeds_can_never_reach_five_percent() -> None:
     # Best case for a sign test: all 5 seeds favour the variant. Exact two-sided p = 2 * 0.5**5.
     assert stats.binomtest(5, 5, 0.5).pvalue == pytest.approx(0.0625)
     assert stats.binomtest(5, 5, 0.5).pvalue > 0.05
+
+
+def test_wilcoxon_with_five_seeds_has_the_same_floor() -> None:
+    assert stats.wilcoxon([0.01, 0.02, 0.03, 0.04, 0.05]).pvalue == pytest.approx(0.0625)

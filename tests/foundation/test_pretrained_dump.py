@@ -49,7 +49,7 @@ def test_dump_loads_back_identically(tmp_path: Path, mode: str) -> None:
         for a, b in zip(loaded, weights, strict=True):
             np.testing.assert_array_equal(a, b)
     # ... and the fine-tuning model starts from them
-    model = build_model(backbone.generator, 24, Architecture(DefaultHead()), freeze_backbone=True)
+    model = build_model(backbone.generator, Architecture(DefaultHead()))
     reference = backbone.generator.create_model(24)
     compared = 0
     present = {layer.name for layer in model.layers}

@@ -9,6 +9,7 @@ from .errors import (
     OutputDirError,
     TestSetMismatchError,
 )
+from .report import Report, build_report
 
 __all__ = [
     "AggregateError",
@@ -16,7 +17,9 @@ __all__ = [
     "NoCompletedRunsError",
     "NoRunsError",
     "OutputDirError",
+    "Report",
     "Results",
     "TestSetMismatchError",
     "aggregate",
+    "build_report",
 ]

@@ -31,6 +31,7 @@ from .records import (
     COMPLETED,
     CORRUPT,
     FAILED,
+    INCOMPLETE,
     MULTIRUN_YAML,
     RunRecord,
     TestSet,
@@ -56,6 +57,25 @@ class Ensemble:
     auprc: float
     boot_auc: NDArray[np.float64]
     boot_auprc: NDArray[np.float64]
+
+
+class _Ensembles:
+    """Seed ensembles computed once per (variant, seed set): the mean probability and its bootstrap."""
+
+    def __init__(self, chosen: dict[str, dict[int, RunRecord]], boot: StratifiedBootstrap) -> None:
+        self.chosen = chosen
+        self.boot = boot
+        self._cache: dict[tuple[str, tuple[int, ...]], Ensemble] = {}
+
+    def get(self, variant: Variant, seeds: tuple[int, ...]) -> Ensemble:
+        key = (variant.key, seeds)
+        if key not in self._cache:
+            tests = [self.chosen[variant.key][s].test for s in seeds]
+            probs = np.mean([t.probs for t in tests if t is not None], axis=0)
+            auc, ap = auc_auprc(probs, self.boot.labels)
+            b_auc, b_ap = self.boot.auc_auprc(probs)
+            self._cache[key] = Ensemble(seeds, probs, auc, ap, b_auc, b_ap)
+        return self._cache[key]
 
 
 @dataclass
@@ -145,17 +165,7 @@ def aggregate(
         v.key: {s: (row["auc"], row["auprc"]) for s, row in run_rows.get(v.key, {}).items()} for v in variants
     }
 
-    ensembles: dict[tuple[str, tuple[int, ...]], Ensemble] = {}
-
-    def ensemble(variant: Variant, seeds: tuple[int, ...]) -> Ensemble:
-        cache_key = (variant.key, seeds)
-        if cache_key not in ensembles:
-            probs = np.mean([chosen[variant.key][s].test.probs for s in seeds], axis=0)  # type: ignore[union-attr]
-            auc, ap = auc_auprc(probs, labels)
-            b_auc, b_ap = boot.auc_auprc(probs)
-            ensembles[cache_key] = Ensemble(seeds, probs, auc, ap, b_auc, b_ap)
-        return ensembles[cache_key]
-
+    ensembles = _Ensembles(chosen, boot)
     all_seeds = sorted({r.seed for r in runs if r.seed is not None})
     coverage = _coverage(variants, chosen, all_seeds, have_expectations)
     summary_rows: list[dict[str, Any]] = []
@@ -178,7 +188,7 @@ def aggregate(
                 f"{metric}_ci_hi": s.ci_hi,
             }
         if seeds:
-            ens = ensemble(v, seeds)
+            ens = ensembles.get(v, seeds)
             curves[v.label] = (labels, ens.probs)
             row |= _ensemble_columns(ens, row)
         else:
@@ -186,7 +196,7 @@ def aggregate(
             row["ens_k"] = 0
         summary_rows.append(row)
 
-    comparisons = _comparisons(variants, base, chosen, per_seed, ensemble, labels)
+    comparisons = _comparisons(variants, base, chosen, per_seed, ensembles)
     summary = pd.DataFrame(summary_rows)
     if summary["auc_mean"].notna().any():
         summary.loc[summary["auc_mean"].idxmax(), "best"] = True
@@ -547,7 +557,7 @@ def _coverage(
         if not have_expectations:
             expected |= set(all_seeds)
         completed = set(chosen.get(v.key, {}))
-        by_status: dict[str, set[int]] = {FAILED: set(), "incomplete": set(), CORRUPT: set()}
+        by_status: dict[str, set[int]] = {FAILED: set(), INCOMPLETE: set(), CORRUPT: set()}
         errors = []
         for rec in sorted(v.runs, key=lambda r: r.seed if r.seed is not None else -1):
             if rec.status == COMPLETED or rec.seed in completed:
@@ -564,7 +574,7 @@ def _coverage(
             "seeds_completed": _seed_list(completed),
             "seeds_missing": _seed_list(missing - completed),
             "seeds_failed": _seed_list(by_status[FAILED]),
-            "seeds_incomplete": _seed_list(by_status["incomplete"]),
+            "seeds_incomplete": _seed_list(by_status[INCOMPLETE]),
             "seeds_skipped": _seed_list(by_status[CORRUPT]),
             "errors": "; ".join(errors),
         }
@@ -592,9 +602,10 @@ def _comparisons(
     base: Variant | None,
     chosen: dict[str, dict[int, RunRecord]],
     per_seed: dict[str, dict[int, tuple[float, float]]],
-    ensemble: Any,
-    labels: NDArray[np.int8],
+    ensembles: _Ensembles,
 ) -> pd.DataFrame:
+    """Each variant against the baseline: paired t-tests over matching seeds, ensembles at equal K."""
+    labels = ensembles.boot.labels
     if base is None:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     rows: list[dict[str, Any]] = []
@@ -629,8 +640,8 @@ def _comparisons(
             }
         if len(common) < 2:
             row["note"] = "one matching seed: no paired t-test"
-        ens_v = ensemble(v, common)
-        ens_b = ensemble(base, common)
+        ens_v = ensembles.get(v, common)
+        ens_b = ensembles.get(base, common)
         row["ens_auc"], row["ens_auc_base"] = ens_v.auc, ens_b.auc
         row["ens_delta_auc"] = ens_v.auc - ens_b.auc
         row["ens_delta_auc_lo"], row["ens_delta_auc_hi"] = percentile_ci(ens_v.boot_auc - ens_b.boot_auc)

@@ -37,6 +37,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help=f"stratified bootstrap resamples (default {DEFAULT_N_BOOT})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator (default 0)")
+    parser.add_argument(
+        "--ignore-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="config key (dotted) that, like the seed, never distinguishes variants (repeatable)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
 
 
@@ -82,7 +89,9 @@ def aggregate_main(argv: Sequence[str] | None = None) -> int:
     def body(a: argparse.Namespace) -> int:
         from .api import aggregate
 
-        results = aggregate(a.dirs, baseline=a.baseline, n_boot=a.n_boot, seed=a.seed)
+        results = aggregate(
+            a.dirs, baseline=a.baseline, n_boot=a.n_boot, seed=a.seed, ignore_keys=a.ignore_key
+        )
         print(results.table_text())
         if not a.no_write:
             out = results.write(a.out, plots=not a.no_plots)
@@ -119,6 +128,7 @@ def report_main(argv: Sequence[str] | None = None) -> int:
 
         rep = build_report(
             a.dirs,
+            ignore_keys=a.ignore_key,
             baseline=a.baseline,
             n_boot=a.n_boot,
             seed=a.seed,

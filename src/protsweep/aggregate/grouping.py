@@ -134,6 +134,13 @@ def _label(variants: list[Variant], ignore: tuple[str, ...]) -> None:
         for i, (variant, cfg) in enumerate(zip(group, configs, strict=True)):
             extra = ",".join(f"{k}={cfg.get(k)}" for k in diff_keys[:3]) or f"#{i + 1}"
             variant.label = extra if label == DEFAULT_LABEL else f"{label},{extra}"
+    # Labels are table keys: make the last few collisions (if any) unique by position.
+    seen: dict[str, int] = {}
+    for variant in variants:
+        n = seen.get(variant.label, 0)
+        seen[variant.label] = n + 1
+        if n:
+            variant.label = f"{variant.label} #{n + 1}"
 
 
 def _filtered(overrides: dict[str, str], ignore: tuple[str, ...]) -> dict[str, str]:

@@ -42,8 +42,15 @@ def forest_plot(results: Results, path: Path) -> None:
     for ax, metric, title in ((axes[0], "auc", "test ROC AUC"), (axes[1], "auprc", "test AUPRC")):
         for y, (_, r) in zip(y_pos, s.iterrows(), strict=True):
             seeds = per_run.loc[per_run["variant"] == r["variant"], metric].to_numpy(dtype=float)
-            ax.plot(seeds, np.full(seeds.size, y + 0.15), "o", ms=3, color="0.6", zorder=1,
-                    label="single seeds" if y == y_pos[0] else None)
+            ax.plot(
+                seeds,
+                np.full(seeds.size, y + 0.15),
+                "o",
+                ms=3,
+                color="0.6",
+                zorder=1,
+                label="single seeds" if y == y_pos[0] else None,
+            )
             err = _err(r[f"{metric}_mean"], r[f"{metric}_ci_lo"], r[f"{metric}_ci_hi"])
             ax.errorbar(
                 r[f"{metric}_mean"],

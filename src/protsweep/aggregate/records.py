@@ -114,7 +114,11 @@ def discover_run_dirs(paths: list[str | os.PathLike[str]]) -> list[Path]:
                 found.append(here)
                 dirnames[:] = []
                 continue
-            dirnames[:] = sorted(d for d in dirnames if d != RESULTS_DIR and not d.startswith("."))
+            # results/ is ours; replaced-<time>/ holds a record set aside by overwrite=true; dot-folders
+            # are temporary or Hydra's own.
+            dirnames[:] = sorted(
+                d for d in dirnames if d != RESULTS_DIR and not d.startswith((".", "replaced-"))
+            )
     unique = list(OrderedDict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise NoRunsError(
@@ -146,9 +150,12 @@ def overrides_dict(overrides: list[str]) -> dict[str, str]:
     return dict(parse_override(o) for o in overrides)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
+
 def _read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_YAML_LOADER)  # a safe loader
 
 
 def _one_line(text: str | None) -> str | None:

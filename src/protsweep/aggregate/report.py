@@ -115,13 +115,14 @@ def build_report(
     seed: int = 0,
     alpha: float = ALPHA,
     show_reference: bool = True,
+    ignore_keys: Sequence[str] = (),
 ) -> Report:
     """Aggregate each directory separately and combine the comparisons into one conclusion."""
     sweeps: list[tuple[str, Results]] = []
     failed: list[tuple[str, str]] = []
     for d in dirs:
         try:
-            res = aggregate([d], baseline=baseline, n_boot=n_boot, seed=seed)
+            res = aggregate([d], baseline=baseline, n_boot=n_boot, seed=seed, ignore_keys=ignore_keys)
         except AggregateError as exc:
             failed.append((str(d), str(exc)))
             continue

@@ -6,10 +6,11 @@ which seed ensembles and paired comparisons depend on.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from protsweep.errors import DataError
+from protsweep.errors import ConfigError, DataError
 
 SPLITS = ("train", "valid", "test")
 
@@ -18,7 +19,11 @@ def stratified_subsample(frame: pd.DataFrame, limit: int, seed: int, strata: lis
     """At most ``limit`` rows, keeping the proportions of ``strata`` (label, and split when fixed)."""
     if limit >= len(frame):
         return frame
-    kept, _ = train_test_split(frame, train_size=limit, random_state=seed, stratify=frame[strata])
+    if limit < 1:
+        raise ConfigError(f"data.limit must be a positive number of sequences, not {limit}")
+    groups = frame[strata].astype(str).agg("|".join, axis=1)
+    stratify = groups if min(limit, len(frame) - limit) >= groups.nunique() and groups.value_counts().min() >= 2 else None
+    kept, _ = train_test_split(frame, train_size=limit, random_state=seed, stratify=stratify)
     return kept.sort_index()
 
 
@@ -43,7 +48,11 @@ def assign_splits(frame: pd.DataFrame, valid_frac: float, test_frac: float, seed
 
 def _two_way(frame: pd.DataFrame, second_frac: float, seed: int) -> tuple[pd.Index, pd.Index]:
     counts = frame["label"].value_counts()
-    stratify = frame["label"] if len(counts) == 2 and counts.min() >= 2 else None
+    n_second = int(np.ceil(second_frac * len(frame)))
+    # sklearn cannot stratify parts smaller than the number of classes; check_splits then reports
+    # the resulting one-class split in plain words
+    can_stratify = len(counts) == 2 and counts.min() >= 2 and min(n_second, len(frame) - n_second) >= 2
+    stratify = frame["label"] if can_stratify else None
     first, second = train_test_split(frame.index, test_size=second_frac, random_state=seed, stratify=stratify)
     return pd.Index(first), pd.Index(second)
 

@@ -17,9 +17,10 @@ import numpy as np
 from omegaconf import DictConfig
 
 from protsweep.errors import ProtsweepError
-from protsweep.proteinbert.tf_env import keras  # noqa: F401  (sets the legacy Keras path first)
+from protsweep.proteinbert.tf_env import keras, tf
 
 from proteinbert import conv_and_global_attention_model  # isort: skip
+from proteinbert.conv_and_global_attention_model import GlobalAttention  # isort: skip
 from proteinbert.existing_model_loading import (  # isort: skip
     DEFAULT_LOCAL_MODEL_DUMP_DIR,
     DEFAULT_LOCAL_MODEL_DUMP_FILE_NAME,
@@ -38,16 +39,66 @@ ARCHITECTURE_KEYS = (
 )
 
 
+TEMPLATE_SEQ_LEN = 16
+
+
+class DynamicLengthGlobalAttention(GlobalAttention):
+    """Upstream's global attention with the sequence length read at run time instead of trace time.
+
+    Upstream reshapes with ``K.int_shape(S)[1]``, which fixes the length in the graph and forces one
+    model per seq_len. The weights and the arithmetic are unchanged, so one model serves every length
+    and outputs equal upstream's fixed-length model bit for bit at any padded length.
+    """
+
+    def call(self, inputs: list[Any]) -> Any:
+        _, S = inputs
+        length = tf.shape(S)[1]
+        values = tf.transpose(keras.activations.gelu(keras.backend.dot(S, self.Wv)), (0, 2, 1, 3))
+        values = tf.reshape(values, (-1, length, self.d_value))
+        attended = keras.backend.batch_dot(self.calculate_attention(inputs), values)
+        return tf.reshape(attended, (-1, self.d_output))
+
+    def calculate_attention(self, inputs: list[Any]) -> Any:
+        X, S = inputs
+        length = tf.shape(S)[1]
+        queries = tf.reshape(keras.backend.tanh(keras.backend.dot(X, self.Wq)), (-1, self.d_key))
+        keys = tf.transpose(keras.backend.tanh(keras.backend.dot(S, self.Wk)), (0, 2, 3, 1))
+        keys = tf.reshape(keys, (-1, self.d_key, length))
+        return keras.backend.softmax(keras.backend.batch_dot(queries, keys) / self.sqrt_d_key)
+
+
+def _dynamic_clone(layer: Any) -> Any:
+    if isinstance(layer, GlobalAttention):
+        return DynamicLengthGlobalAttention(layer.n_heads, layer.d_key, layer.d_value, name=layer.name)
+    return layer.__class__.from_config(layer.get_config())
+
+
+def copy_weights_by_layer(source: Any, target: Any) -> None:
+    for layer in source.layers:
+        if layer.weights:
+            target.get_layer(layer.name).set_weights(layer.get_weights())
+
+
 class LegacyKerasPretrainingModelGenerator(PretrainingModelGenerator):
     """Upstream's generator; builds the (uncompiled) backbone and loads the pretrained weights."""
 
-    def create_model(self, seq_len: int, compile: bool = False, init_weights: bool = True) -> Any:  # noqa: A002
-        model = self.create_model_function(seq_len, n_tokens, self.n_annotations, **self.create_model_kwargs)
+    def create_model(self, seq_len: int | None, compile: bool = False, init_weights: bool = True) -> Any:  # noqa: A002
+        """``seq_len=None`` gives a backbone that accepts any length (see DynamicLengthGlobalAttention)."""
         if compile:
             raise NotImplementedError("protsweep compiles the fine-tuning model itself")
+        fixed = self.create_model_function(seq_len or TEMPLATE_SEQ_LEN, n_tokens, self.n_annotations,
+                                           **self.create_model_kwargs)
         if init_weights:
-            self._init_weights(model)
-        return model
+            self._init_weights(fixed)
+        if seq_len is not None:
+            return fixed
+        inputs = [
+            keras.layers.Input(shape=(None,), dtype=np.int32, name="input-seq"),
+            keras.layers.Input(shape=(self.n_annotations,), dtype=np.float32, name="input-annotations"),
+        ]
+        dynamic = keras.models.clone_model(fixed, input_tensors=inputs, clone_function=_dynamic_clone)
+        copy_weights_by_layer(fixed, dynamic)
+        return dynamic
 
     def _init_weights(self, model: Any) -> None:
         # Upstream restores optimizer weights through model.optimizer.get_weights(), gone in tf-keras;

@@ -1,36 +1,46 @@
-"""Training batches that are reshuffled, and augmented afresh, at every epoch."""
+"""Batches as tf.data datasets with a dynamic length axis: one trace serves every padded length."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from protsweep.proteinbert.encoding import encode
+from protsweep.proteinbert.encoding import encode, length_groups, truncate
 from protsweep.proteinbert.tf_env import tf
 
 Augmenter = Callable[[list[str], np.random.Generator], list[str]]
 
 
+def _signature(n_annotations: int, with_y: bool, with_weights: bool) -> tuple:
+    x = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None, n_annotations), tf.int8))
+    if not with_y:
+        return (x,)
+    y = tf.TensorSpec((None,), tf.float32)
+    return (x, y, y) if with_weights else (x, y)
+
+
 class TrainingBatches:
-    """The training set only: valid and test never pass through here, so no augmentation setting can
-    touch them. Each pass over :meth:`dataset` (one Keras epoch) draws a new order and augmentation."""
+    """The training set only - valid and test never pass through here, so no augmentation setting can
+    touch them. Each pass over :meth:`dataset` (one Keras epoch) draws a new order and a new
+    augmentation; batches hold sequences of one padded length, in random batch order."""
 
     def __init__(
         self,
         sequences: Sequence[str],
         labels: np.ndarray,
         seq_len: int,
+        padding: str,
         batch_size: int,
         n_annotations: int,
         rng: np.random.Generator,
         augmenter: Augmenter | None = None,
         sample_weights: np.ndarray | None = None,
     ) -> None:
-        self.sequences = list(sequences)
+        self.sequences, self.n_truncated = truncate(sequences, seq_len)
         self.labels = np.asarray(labels, dtype=np.float32)
         self.seq_len = seq_len
+        self.padding = padding
         self.batch_size = batch_size
         self.n_annotations = n_annotations
         self.rng = rng
@@ -38,35 +48,44 @@ class TrainingBatches:
         self.sample_weights = None if sample_weights is None else np.asarray(sample_weights, dtype=np.float32)
         self.epochs_drawn = 0
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.sequences) / self.batch_size)
-
-    def draw_epoch(self) -> tuple[np.ndarray, list[str]]:
-        """A fresh order and, if configured, freshly augmented sequences in that order."""
-        order = self.rng.permutation(len(self.sequences))
-        seqs = [self.sequences[i] for i in order]
+    def draw_epoch(self) -> tuple[list[str], list[tuple[int, np.ndarray]]]:
+        """This epoch's (possibly augmented) sequences and its batches as (padded length, row indices)."""
+        seqs = list(self.sequences)
         if self.augmenter is not None:
             seqs = self.augmenter(seqs, self.rng)
+        batches = []
+        for length, rows in length_groups(seqs, self.padding, self.seq_len).items():
+            rows = self.rng.permutation(rows)
+            batches.extend((length, rows[i : i + self.batch_size]) for i in range(0, rows.size, self.batch_size))
+        order = self.rng.permutation(len(batches))
         self.epochs_drawn += 1
-        return order, seqs
+        return seqs, [batches[i] for i in order]
 
     def epoch(self) -> Iterator[tuple]:
-        order, seqs = self.draw_epoch()
-        for start in range(0, len(seqs), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            tokens, annotations = encode(seqs[start : start + self.batch_size], self.seq_len, self.n_annotations)
+        seqs, batches = self.draw_epoch()
+        for length, rows in batches:
+            x = tuple(encode([seqs[i] for i in rows], length, self.n_annotations))
             if self.sample_weights is None:
-                yield (tokens, annotations), self.labels[rows]
+                yield x, self.labels[rows]
             else:
-                yield (tokens, annotations), self.labels[rows], self.sample_weights[rows]
+                yield x, self.labels[rows], self.sample_weights[rows]
 
     def dataset(self) -> tf.data.Dataset:
-        """A tf.data view with static shapes (upstream's GlobalAttention needs the length at trace time)."""
-        x_spec = (
-            tf.TensorSpec((None, self.seq_len), tf.int32),
-            tf.TensorSpec((None, self.n_annotations), tf.int8),
-        )
-        y_spec = tf.TensorSpec((None,), tf.float32)
-        signature = (x_spec, y_spec) if self.sample_weights is None else (x_spec, y_spec, y_spec)
-        data = tf.data.Dataset.from_generator(self.epoch, output_signature=signature)
-        return data.apply(tf.data.experimental.assert_cardinality(len(self)))
+        signature = _signature(self.n_annotations, True, self.sample_weights is not None)
+        return tf.data.Dataset.from_generator(self.epoch, output_signature=signature)
+
+
+def prediction_batches(
+    sequences: Sequence[str], padding: str, seq_len: int, batch_size: int, n_annotations: int
+) -> tuple[tf.data.Dataset, np.ndarray]:
+    """Evaluation batches grouped by padded length (nothing truncated), and the row order they follow."""
+    groups = length_groups(sequences, padding, seq_len)
+    order = np.concatenate(list(groups.values())) if groups else np.zeros(0, dtype=int)
+
+    def batches() -> Iterator[tuple]:
+        for length, rows in groups.items():
+            for start in range(0, rows.size, batch_size):
+                chunk = rows[start : start + batch_size]
+                yield (tuple(encode([sequences[i] for i in chunk], length, n_annotations)),)
+
+    return tf.data.Dataset.from_generator(batches, output_signature=_signature(n_annotations, False, False)), order

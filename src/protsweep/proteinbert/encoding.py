@@ -1,4 +1,14 @@
-"""Token encoding, automatic seq_len and truncation (upstream silently *drops* long sequences; we truncate)."""
+"""Token encoding, seq_len, truncation and padding.
+
+Upstream silently *drops* training sequences longer than seq_len-2; protsweep truncates them and
+counts them. ProteinBERT is not padding-invariant (its global attention and convolutions see PAD),
+so every sequence is padded to a length that depends on the sequence alone, the same in training
+and in evaluation:
+
+- ``bucket`` (default): the sequence's own length + 2, rounded up to a multiple of 8;
+- ``fixed`` (upstream): seq_len, or for a longer evaluation sequence the first doubling of seq_len
+  that holds it (upstream's ``evaluate_by_len``).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +23,17 @@ from protsweep.proteinbert.tf_env import keras  # noqa: F401  (legacy Keras path
 from proteinbert.model_generation import tokenize_seqs  # isort: skip
 from proteinbert.tokenization import ADDED_TOKENS_PER_SEQ, additional_token_to_index  # isort: skip
 
+__all__ = [
+    "ADDED_TOKENS_PER_SEQ", "PADDINGS", "PAD_TOKEN", "encode", "fitting_seq_len", "length_groups", "padded_length",
+    "resolve_seq_len", "truncate",
+]
+
 PAD_TOKEN = additional_token_to_index["<PAD>"]
+PADDINGS = ("bucket", "fixed")
+LENGTH_MULTIPLE = 8
 
 
-def round_up(value: int, multiple: int = 8) -> int:
+def round_up(value: int, multiple: int = LENGTH_MULTIPLE) -> int:
     return int(math.ceil(value / multiple) * multiple)
 
 
@@ -45,10 +62,27 @@ def truncate(sequences: Sequence[str], seq_len: int) -> tuple[list[str], int]:
     return [s[:room] for s in sequences], int(cut)
 
 
-def encode(sequences: Sequence[str], seq_len: int, n_annotations: int) -> list[np.ndarray]:
-    """Model inputs: token ids (PAD after <END>) and the all-zero annotation vector upstream feeds."""
-    sequences, _ = truncate(sequences, seq_len)
+def padded_length(n_residues: int, padding: str, seq_len: int) -> int:
+    if padding == "bucket":
+        return round_up(n_residues + ADDED_TOKENS_PER_SEQ)
+    if padding != "fixed":
+        raise ConfigError(f"trainer.padding must be one of {', '.join(PADDINGS)}, not '{padding}'")
+    length = seq_len
+    while n_residues + ADDED_TOKENS_PER_SEQ > length:
+        length *= 2
+    return length
+
+
+def length_groups(sequences: Sequence[str], padding: str, seq_len: int) -> dict[int, np.ndarray]:
+    """Row indices of the sequences grouped by the length they are padded to."""
+    lengths = np.array([padded_length(len(s), padding, seq_len) for s in sequences], dtype=int)
+    return {int(length): np.flatnonzero(lengths == length) for length in np.unique(lengths)}
+
+
+def encode(sequences: Sequence[str], length: int, n_annotations: int) -> list[np.ndarray]:
+    """Model inputs padded to ``length``: token ids (PAD after <END>) and upstream's all-zero annotations."""
+    sequences, _ = truncate(sequences, length)
     return [
-        tokenize_seqs(list(sequences), seq_len),
+        tokenize_seqs(list(sequences), length),
         np.zeros((len(sequences), n_annotations), dtype=np.int8),
     ]

@@ -71,16 +71,25 @@ def head_input(backbone: Any, architecture: Architecture) -> Any:
 
 
 def build_model(
-    generator: LegacyKerasPretrainingModelGenerator, seq_len: int, architecture: Architecture, freeze_backbone: bool
+    generator: LegacyKerasPretrainingModelGenerator, architecture: Architecture, seq_len: int | None = None
 ) -> Any:
-    """A fresh (uncompiled) model at ``seq_len``; the backbone starts from the generator's weights."""
+    """A fresh (uncompiled) fine-tuning model whose backbone starts from the generator's weights.
+    ``seq_len=None`` (what training uses) accepts any length; an int gives upstream's fixed graph."""
     backbone = generator.create_model(seq_len)
-    if freeze_backbone:
-        for layer in backbone.layers:
-            layer.trainable = False
     output = architecture.head(head_input(backbone, architecture))
     return keras.Model(inputs=backbone.inputs, outputs=output, name="protsweep_finetune")
 
 
+def is_head_layer(layer: Any) -> bool:
+    return layer.name.startswith(HEAD_PREFIX)
+
+
 def head_layer_names(model: Any) -> set[str]:
-    return {layer.name for layer in model.layers if layer.name.startswith(HEAD_PREFIX)}
+    return {layer.name for layer in model.layers if is_head_layer(layer)}
+
+
+def set_backbone_trainable(model: Any, trainable: bool) -> None:
+    """Freeze or unfreeze every pretrained layer; new (head-) layers always train. Recompile after."""
+    for layer in model.layers:
+        if not is_head_layer(layer):
+            layer.trainable = trainable

@@ -49,14 +49,14 @@ class LayerwiseAdam(keras.optimizers.Adam):
         names = [v.name for v in var_list]
         duplicated = sorted({n for n in names if names.count(n) > 1} & set(self.head_variable_names))
         if duplicated:
-            raise ValueError(f"layer-wise learning rates match variables by name; these are not unique: {duplicated}")
+            raise ValueError(f"layer-wise learning rates match variables by name; not unique: {duplicated}")
         missing = sorted(set(self.head_variable_names) - set(names))
         if missing:
             raise ValueError(f"head variables not among the trainable variables: {missing}")
         head = set(self.head_variable_names)
         for var in var_list:
-            is_head = var.name in head
-            self._multipliers[self._var_key(var)] = self.head_multiplier if is_head else self.backbone_multiplier
+            scale = self.head_multiplier if var.name in head else self.backbone_multiplier
+            self._multipliers[self._var_key(var)] = scale
 
     def multiplier(self, variable: Any) -> float:
         """The learning-rate multiplier of one trained variable (head or backbone)."""
@@ -123,16 +123,23 @@ def build_optimizer(opt_cfg: Any, lr: float, model: Any, head_layer_names: set[s
     if name == "layerwise":
         head_lr, backbone_lr = float(opt_cfg.head_lr), float(opt_cfg.backbone_lr)
         if head_lr <= 0 or backbone_lr < 0:
-            raise ConfigError(f"optimizer=layerwise needs head_lr > 0 and backbone_lr >= 0, got {head_lr}, {backbone_lr}")
+            raise ConfigError(
+                f"optimizer=layerwise needs head_lr > 0 and backbone_lr >= 0, got {head_lr}, {backbone_lr}"
+            )
         if not head_layer_names:
             raise ConfigError("optimizer=layerwise: the model has no head layers to give the head rate")
         names = head_variable_names(model, head_layer_names)
         log.info(
             "layer-wise Adam: %d head variable(s) at lr %g, %d other trainable variable(s) at lr %g",
-            len(names), head_lr, len(model.trainable_weights) - len(names), backbone_lr,
+            len(names),
+            head_lr,
+            len(model.trainable_weights) - len(names),
+            backbone_lr,
         )
         return LayerwiseAdam(
-            learning_rate=head_lr, head_variable_names=names, head_multiplier=1.0,
+            learning_rate=head_lr,
+            head_variable_names=names,
+            head_multiplier=1.0,
             backbone_multiplier=backbone_lr / head_lr,
         )
     raise ConfigError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not '{name}'")

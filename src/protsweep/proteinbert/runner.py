@@ -16,8 +16,8 @@ from protsweep.calibration import calibration_metrics, fit_calibrator
 from protsweep.data.dataset import SplitData, load_split_data
 from protsweep.errors import ConfigError
 from protsweep.proteinbert.backbone import load_backbone
-from protsweep.proteinbert.encoding import fitting_seq_len, resolve_seq_len, truncate
-from protsweep.proteinbert.model import Architecture
+from protsweep.proteinbert.encoding import length_groups, padded_length, resolve_seq_len
+from protsweep.proteinbert.model import Architecture, build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
@@ -48,9 +48,10 @@ def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.rando
     """Keep every positive and at most ``ratio`` negatives per positive (training set only)."""
     if ratio is None:
         return train
-    negatives = np.flatnonzero(train["label"].to_numpy() == 0)
-    keep_n = min(len(negatives), int(round(ratio * int(train["label"].sum()))))
-    kept = np.sort(np.concatenate([np.flatnonzero(train["label"].to_numpy() == 1), rng.choice(negatives, keep_n, replace=False)]))
+    labels = train["label"].to_numpy()
+    negatives = np.flatnonzero(labels == 0)
+    keep_n = min(len(negatives), int(round(ratio * int(labels.sum()))))
+    kept = np.sort(np.concatenate([np.flatnonzero(labels == 1), rng.choice(negatives, keep_n, replace=False)]))
     return train.iloc[kept].reset_index(drop=True)
 
 
@@ -61,19 +62,23 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     rng = np.random.default_rng(int(cfg.seed))
     data = load_split_data(cfg.data)
     train = downsample_negatives(data.train, cfg.trainer.neg_downsample, rng)
-    seq_len = resolve_seq_len(cfg.trainer.seq_len, train["sequence"].tolist())
-    train_sequences, n_truncated = truncate(train["sequence"].tolist(), seq_len)
-    record.update(data={**data.report, **_length_report(data, train, seq_len, n_truncated)})
+    train_sequences = train["sequence"].tolist()
+    seq_len = resolve_seq_len(cfg.trainer.seq_len, train_sequences)
+    stages = plan_stages(cfg.trainer, cfg.optimizer, seq_len)
+    padding = str(cfg.trainer.padding)
+    padded_length(1, padding, seq_len)  # rejects an unknown padding before any work
+    record.update(data={**data.report, **_length_report(data, train, seq_len, padding)})
 
     backbone = load_backbone(cfg.model)
     record.update(pretrained=backbone.pretrained)
+    architecture = Architecture(instantiate(cfg.head), str(cfg.repr.name), str(cfg.pool.name))
     tuner = FineTuner(
-        generator=backbone.generator,
-        architecture=Architecture(instantiate(cfg.head), str(cfg.repr.name), str(cfg.pool.name)),
+        model=build_model(backbone.generator, architecture),
         make_loss=lambda: instantiate(cfg.loss),
         optimizer_cfg=cfg.optimizer,
         callback_cfg=cfg.callback,
         n_annotations=int(backbone.generator.n_annotations),
+        padding=padding,
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
     )
@@ -81,30 +86,36 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     labels = train["label"].to_numpy()
     weights = training_weights(labels, str(cfg.trainer.class_weight))
     stage_results: dict[str, Any] = {}
-    for stage in plan_stages(cfg.trainer, cfg.optimizer, seq_len):
-        log.info("stage %s: %d epochs at lr %g, seq_len %d", stage.name, stage.epochs, stage.lr, stage.seq_len)
+    for stage in stages:
+        log.info("stage %s: up to %d epochs at lr %g, seq_len %d", stage.name, stage.epochs, stage.lr, stage.seq_len)
         record.stage_started(stage.name)
         result = tuner.train_stage(
             stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,
             augmenter=augmenter, sample_weights=weights,
         )
         record.stage_finished(stage.name)
-        stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch}
+        stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+                                     "seq_len": stage.seq_len, "truncated": result.truncated}
         record.write_history(tuner.history)
 
     record.stage_started("predict")
-    predictions = {split: tuner.predict(data.split(split)["sequence"].tolist()) for split in ("valid", "test")}
+    final_len = stages[-1].seq_len
+    predictions = {split: tuner.predict(data.split(split)["sequence"].tolist(), final_len) for split in ("valid", "test")}
     record.stage_finished("predict")
     _write_outputs(cfg, record, data, predictions, stage_results, tuner.history)
 
 
-def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, n_truncated: int) -> dict[str, Any]:
+def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:
+    room = seq_len - 2
     return {
         "train_used": {"n": int(len(train)), "pos": int(train["label"].sum())},
         "seq_len": seq_len,
-        "seq_len_setting": "auto" if seq_len == fitting_seq_len(train["sequence"]) else "fixed",
-        "truncated": {"train": n_truncated, "valid": 0, "test": 0},
-        "eval_seq_len": {s: fitting_seq_len(data.split(s)["sequence"]) for s in ("valid", "test")},
+        "padding": padding,
+        "truncated": {"train": int((train["sequence"].str.len() > room).sum()), "valid": 0, "test": 0},
+        "padded_lengths": {
+            split: {str(k): int(v.size) for k, v in length_groups(data.split(split)["sequence"], padding, seq_len).items()}
+            for split in ("train", "valid", "test")
+        },
     }
 
 

@@ -17,6 +17,7 @@ from protsweep.data.split import SPLITS, stratified_subsample
 from protsweep.errors import ConfigError
 from protsweep.siamese.pairs.dedup import deduplicate_pairs
 from protsweep.siamese.pairs.labels import map_labels
+from protsweep.siamese.pairs.sources import RawPairs
 from protsweep.siamese.pairs.split import check_pair_splits, cold_split, random_split
 from protsweep.siamese.pairs.validate import apply_self_pair_policy, resolve_pairs
 from protsweep.siamese.schema import PairDedup, PairSplit, SelfPairs, choice
@@ -53,7 +54,8 @@ def is_pair_data(data_cfg: DictConfig) -> bool:
     return data_cfg.get("kind") == "pairs"
 
 
-def load_pair_data(data_cfg: DictConfig) -> PairData:
+def read_pairs(data_cfg: DictConfig) -> tuple[Any, RawPairs, pd.DataFrame]:
+    """The source, its raw rows, and the checked pairs (sequences resolved, labels still raw)."""
     if not is_pair_data(data_cfg):
         raise ConfigError(
             f"data={data_cfg.get('name')} holds single sequences; the Siamese family needs pairs: "
@@ -61,7 +63,18 @@ def load_pair_data(data_cfg: DictConfig) -> PairData:
         )
     source = build_source(data_cfg)
     raw = source.load()
-    pairs = resolve_pairs(raw, str(data_cfg.alphabet))
+    return source, raw, resolve_pairs(raw, str(data_cfg.alphabet))
+
+
+def all_pair_sequences(data_cfg: DictConfig) -> list[str]:
+    """Every sequence of every checked pair, before self-pair policy, dedup, limit and split: what any run
+    on this data set (any split, seed or limit) may need embedded."""
+    _, _, pairs = read_pairs(data_cfg)
+    return list(dict.fromkeys(pd.concat([pairs["seq_a"], pairs["seq_b"]]).tolist()))
+
+
+def load_pair_data(data_cfg: DictConfig) -> PairData:
+    source, raw, pairs = read_pairs(data_cfg)
     pairs, self_report = apply_self_pair_policy(pairs, choice(SelfPairs, data_cfg.self_pairs))
     pairs, label_report = map_labels(pairs, data_cfg.labels, raw.columns["label"])
     unique, dedup_report = deduplicate_pairs(pairs, choice(PairDedup, data_cfg.dedup))

@@ -155,7 +155,10 @@ def read_fasta_table(path: Path) -> pd.DataFrame:
     from Bio import SeqIO
 
     header_lines = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if line.startswith(">")]
-    records = list(SeqIO.parse(str(path), "fasta"))
+    try:
+        records = list(SeqIO.parse(str(path), "fasta"))
+    except ValueError as err:
+        raise DataError(str(path), f"no FASTA records found ({str(err).splitlines()[0]})") from err
     if not records:
         raise DataError(str(path), "no FASTA records found")
     return pd.DataFrame(

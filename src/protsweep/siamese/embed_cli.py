@@ -1,0 +1,86 @@
+"""``protsweep-embed``: precompute a data set's ESM C embeddings into the shared cache.
+
+It composes the same config as ``protsweep`` (same groups, same overrides), so the cache entries it
+writes are exactly the ones runs look up:
+
+    protsweep-embed data=guo_yeast_ppi embedder=esmc_300m
+    protsweep-embed data=pairs_csv data.source.path=pairs.csv embedder=esmc_tiny paths.cache_dir=/scratch/cache
+
+Without a ``model=`` override it composes ``model=siamese`` (whose defaults pick the embedder and data).
+Every sequence of the data set is embedded (before dedup, limit and split), so any split seed, limit or
+split method finds its sequences cached.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from protsweep.errors import ProtsweepError
+
+USAGE = __doc__ or ""
+
+
+def _sequences(cfg: DictConfig) -> tuple[list[str], str]:
+    from protsweep.siamese.pairs.dataset import all_pair_sequences, is_pair_data
+
+    if is_pair_data(cfg.data):
+        return all_pair_sequences(cfg.data), f"data={cfg.data.name}"
+    from protsweep.data.dataset import load_split_data
+
+    split = load_split_data(cfg.data)
+    sequences = [s for name in ("train", "valid", "test") for s in split.split(name)["sequence"]]
+    return list(dict.fromkeys(sequences)), f"data={cfg.data.name}"
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    from protsweep.app import config_dir
+    from protsweep.schema import register_schemas
+
+    register_schemas()
+    if not any(item.split("=", 1)[0].lstrip("+~") == "model" for item in overrides):
+        overrides = ["model=siamese", *overrides]
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose("config", overrides=overrides)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE.strip())
+        return
+    os.environ.setdefault("USE_TF", "0")
+    try:
+        cfg = compose_config(args)
+        if cfg.get("embedder") is None:
+            raise ProtsweepError("no embedder chosen: add embedder=esmc_300m | esmc_600m | esmc_tiny")
+        from protsweep.siamese.embed.service import ensure_embeddings
+
+        sequences, what = _sequences(cfg)
+        report = ensure_embeddings(sequences, cfg.embedder).report
+    except (HydraException, OmegaConfBaseException) as err:
+        print(f"protsweep-embed: config error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except ProtsweepError as err:
+        print(f"protsweep-embed: error: {err}", file=sys.stderr)
+        sys.exit(1)
+    extra = ""
+    if report["corrupt_recomputed"]:
+        extra += f", {report['corrupt_recomputed']} corrupt entries recomputed"
+    if report["truncated_sequences"]:
+        extra += f", {report['truncated_sequences']} truncated to max_len={report['max_len']}"
+    rate = f" at {report['tokens_per_s']:.0f} tokens/s" if report.get("tokens_per_s") else ""
+    print(
+        f"protsweep-embed: {what}, embedder={report['name']} ({report['pretrained']}): "
+        f"{report['unique_sequences']} unique sequences, {report['embedded']} embedded{rate}, "
+        f"{report['cached']} already cached{extra} -> {report['cache_dir']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

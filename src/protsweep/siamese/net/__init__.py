@@ -1,0 +1,1 @@
+"""The pair network (PyTorch): CNN+Transformer encoders, pair heads, losses."""

@@ -1,0 +1,182 @@
+"""``model=siamese``: one job of the Siamese family, writing the same run record as ProteinBERT runs.
+
+Stages (wall_seconds in run.json): ``data`` (pairs), ``embed`` (ESM C, through the cache), ``train``
+(with per-epoch checkpoints; an interrupted run resumes from ``checkpoints/last.pt``), ``predict``.
+Errors are not caught here: :mod:`protsweep.job` records them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from protsweep.errors import ConfigError
+from protsweep.record import RunRecord, binary_metrics
+from protsweep.siamese.compat import check_config
+from protsweep.siamese.embed.esmc import resolve_device
+from protsweep.siamese.embed.service import ensure_embeddings
+from protsweep.siamese.net.losses import build_loss
+from protsweep.siamese.net.model import PairModel, count_parameters
+from protsweep.siamese.pairs.dataset import PairData, load_pair_data
+from protsweep.siamese.schema import Distance, PairHead, choice
+from protsweep.siamese.train.batches import PairTensors, as_tensors
+from protsweep.siamese.train.checkpoint import CheckpointStore
+from protsweep.siamese.train.loop import Evaluation, TrainState, evaluate, fit
+from protsweep.siamese.train.seeding import seed_torch
+
+log = logging.getLogger(__name__)
+
+#: Keys that never change what a run computes: a checkpoint written under other values still resumes.
+_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "paths")
+_NOT_FINGERPRINTED_IN = {
+    "trainer": ("resume", "device", "num_threads"),
+    "embedder": ("progress", "device", "cache_dir", "batch_tokens", "max_pad_frac"),
+}
+
+
+def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
+    head = check_config(cfg)
+    _check_trainer(cfg.trainer)
+
+    record.stage_started("data")
+    data = load_pair_data(cfg.data)
+    record.update(data=data.report)
+    record.stage_finished("data")
+
+    record.stage_started("embed")
+    embeddings = ensure_embeddings(data.unique_sequences(), cfg.embedder)
+    record.update(pretrained=embeddings.report["pretrained"], embedder=embeddings.report)
+    record.stage_finished("embed")
+
+    device = resolve_device(str(cfg.trainer.device))
+    seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
+    model = _build_model(cfg, embeddings.dim, head).to(device)
+    record.update(network=_describe_network(model, head, device, cfg))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=float(cfg.trainer.lr),
+                                  weight_decay=float(cfg.trainer.weight_decay))
+    shuffle = torch.Generator().manual_seed(int(cfg.seed))
+    loss_fn = build_loss(cfg.loss)
+    tensors = as_tensors(embeddings.vectors)
+    splits = {name: PairTensors(data.split(name), tensors) for name in ("train", "valid", "test")}
+
+    store = CheckpointStore(run_dir)
+    fingerprint = run_fingerprint(cfg, data, embeddings.identity.key())
+    resume = _resume_payload(cfg, store, fingerprint, record)
+
+    record.stage_started("train")
+    state = fit(model, optimizer, loss_fn, splits["train"], splits["valid"], cfg, device, store, fingerprint,
+                shuffle, resume)
+    record.write_history(state.history)
+    record.stage_finished("train")
+
+    record.stage_started("predict")
+    batch = int(cfg.trainer.eval_batch_size)
+    results = {name: evaluate(model, splits[name], loss_fn, batch, device) for name in ("valid", "test")}
+    record.write_predictions(_predictions(data, results))
+    record.write_metrics(_metrics(data, results, state))
+    record.stage_finished("predict")
+
+
+def _check_trainer(trainer: DictConfig) -> None:
+    if int(trainer.epochs) < 1:
+        raise ConfigError(f"trainer.epochs must be at least 1, not {trainer.epochs}")
+    if int(trainer.batch_size) < 1 or int(trainer.eval_batch_size) < 1:
+        raise ConfigError("trainer.batch_size and trainer.eval_batch_size must be at least 1")
+
+
+def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> PairModel:
+    if head is PairHead.contrastive:
+        return PairModel(d_in, cfg.model, head, choice(Distance, cfg.loss.distance), float(cfg.loss.margin))
+    return PairModel(d_in, cfg.model, head)
+
+
+def _describe_network(model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig) -> dict[str, Any]:
+    return {
+        "arch": model.arch.value,
+        "pair_head": head.value,
+        "loss": str(cfg.loss.name),
+        "parameters": count_parameters(model),
+        "encoder_parameters": count_parameters(model.encoders),
+        "head_parameters": count_parameters(model.head),
+        "optimizer": "AdamW",
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def run_fingerprint(cfg: DictConfig, data: PairData, embedder_key: str) -> str:
+    """What a checkpoint must match to be resumed: the resolved config (less output-only keys), the
+    embedder identity (weights included) and the exact pairs of every split."""
+    raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    assert isinstance(raw, dict)
+    for key in _NOT_FINGERPRINTED:
+        raw.pop(key, None)
+    for group, keys in _NOT_FINGERPRINTED_IN.items():
+        for key in keys:
+            (raw.get(group) or {}).pop(key, None)
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
+    digest.update(embedder_key.encode())
+    for name in ("train", "valid", "test"):
+        part = data.split(name)
+        digest.update(f"|{name}|".encode())
+        digest.update("\n".join(f"{i},{y}" for i, y in zip(part["id"], part["label"], strict=True)).encode())
+    return digest.hexdigest()
+
+
+def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, record: RunRecord) -> dict | None:
+    info: dict[str, Any] = {"resumed": False, "from_epoch": None, "note": None}
+    payload = None
+    if cfg.overwrite:
+        info["note"] = "overwrite=true: started afresh"
+    elif not cfg.trainer.resume:
+        info["note"] = "trainer.resume=false: started afresh"
+    else:
+        payload = store.load_last()
+        if payload is not None and payload.get("fingerprint") != fingerprint:
+            log.warning("%s was written for another config or data: starting afresh", store.last_path)
+            info["note"] = "checkpoints/last.pt belongs to another config or data: started afresh"
+            payload = None
+    if payload is None:
+        store.clear()
+    else:
+        info |= {"resumed": True, "from_epoch": int(payload["state"]["epoch"])}
+        log.info("resuming from %s (epoch %d done)", store.last_path, info["from_epoch"])
+    record.update(resume=info)
+    return payload
+
+
+def _predictions(data: PairData, results: dict[str, Evaluation]) -> pd.DataFrame:
+    frames = []
+    for name, result in results.items():
+        part = data.split(name)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "split": name,
+                    "id": part["id"],
+                    "sequence": part["seq_a"] + ":" + part["seq_b"],
+                    "label": part["label"].astype(int),
+                    "prob": result.prob,
+                    "id_a": part["id_a"],
+                    "id_b": part["id_b"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _metrics(data: PairData, results: dict[str, Evaluation], state: TrainState) -> dict[str, Any]:
+    metrics: dict[str, Any] = {
+        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob) for name, result in results.items()
+    }
+    metrics["test"], metrics["valid"] = metrics.pop("test"), metrics.pop("valid")
+    metrics["best_epoch"] = int(state.stopper.best_epoch)
+    metrics["epochs_run"] = int(state.epoch)
+    return metrics

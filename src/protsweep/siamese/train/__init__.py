@@ -1,0 +1,1 @@
+"""Training of the pair model: batches, seeding, checkpoints, the epoch loop."""

@@ -1,0 +1,99 @@
+"""Checkpoints and resume: an interrupted run, relaunched, ends with the predictions of an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import DictConfig
+
+from protsweep.job import seed_python_and_numpy
+from protsweep.record import RunRecord
+from protsweep.siamese.runner import train_and_evaluate
+from protsweep.siamese.train import loop
+
+
+class Interrupted(Exception):
+    """Stands for a killed process: raised right after an epoch's checkpoint is written."""
+
+
+def run(cfg: DictConfig, run_dir: Path) -> dict:
+    """What job.py does around a runner, minus Hydra."""
+    record = RunRecord(run_dir)
+    record.start(seed=int(cfg.seed), model_family="siamese")
+    seed_python_and_numpy(int(cfg.seed))
+    train_and_evaluate(cfg, run_dir, record)
+    record.complete()
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def interrupt_after(epoch: int) -> Callable[[int], None]:
+    def hook(done: int) -> None:
+        if done == epoch:
+            raise Interrupted(f"after epoch {done}")
+
+    return hook
+
+
+def outputs(run_dir: Path) -> dict[str, str]:
+    return {name: (run_dir / name).read_text() for name in ("predictions.csv", "history.csv", "metrics.json")}
+
+
+@pytest.mark.parametrize("loss", ["bce", "contrastive"])
+def test_resumed_run_equals_uninterrupted_run(
+    tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loss: str
+) -> None:
+    cfg = tiny_cfg("trainer.epochs=4", "callback.patience=10", "seed=3", f"loss={loss}", "deterministic=true")
+    full = run(cfg, tmp_path / "full")
+    assert full["resume"]["resumed"] is False
+
+    part_dir = tmp_path / "part"
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(2)])
+    with pytest.raises(Interrupted):
+        run(cfg, part_dir)
+    assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
+    saved = torch.load(part_dir / "checkpoints" / "last.pt", weights_only=False)
+    assert saved["state"]["epoch"] == 2 and {"model", "optimizer", "rng"} <= saved.keys()
+    assert {"torch", "shuffle", "numpy", "python"} <= saved["rng"].keys()
+
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
+    resumed = run(cfg, part_dir)
+    assert resumed["resume"] == {"resumed": True, "from_epoch": 2, "note": None}
+    assert outputs(part_dir) == outputs(tmp_path / "full")  # byte for byte
+    assert json.loads((part_dir / "metrics.json").read_text())["epochs_run"] == 4
+
+
+def test_checkpoint_of_another_config_is_not_resumed(
+    tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
+    with pytest.raises(Interrupted):
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
+    info = run(tiny_cfg("trainer.epochs=2", "trainer.lr=0.001"), tmp_path / "r")["resume"]
+    assert info["resumed"] is False and "another config" in info["note"]
+
+
+def test_overwrite_starts_afresh(tiny_cfg: Callable[..., DictConfig], tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
+    with pytest.raises(Interrupted):
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
+    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
+    info = run(tiny_cfg("trainer.epochs=2", "overwrite=true"), tmp_path / "r")["resume"]
+    assert info == {"resumed": False, "from_epoch": None, "note": "overwrite=true: started afresh"}
+
+
+def test_early_stopping_and_best_epoch(tiny_cfg: Callable[..., DictConfig], tmp_path: Path) -> None:
+    record = run(tiny_cfg("trainer.epochs=6", "callback=early_stop_auc", "callback.patience=1"), tmp_path / "r")
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    history = (tmp_path / "r" / "history.csv").read_text().splitlines()
+    assert history[0] == "stage,epoch,loss,val_loss,val_auc,lr"
+    assert len(history) - 1 == metrics["epochs_run"] <= 6
+    assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"]
+    best = torch.load(tmp_path / "r" / "checkpoints" / "best.pt", weights_only=False)
+    assert best["epoch"] == metrics["best_epoch"]
+    assert record["network"]["pair_head"] == "cross_attention"
