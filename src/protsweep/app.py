@@ -28,7 +28,7 @@ def job_dirname(overrides: str, max_length: int = 200) -> str:
     name = overrides.replace("%", "%25").replace("/", "%2F") or "default"
     if len(name) > max_length:
         digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-        name = f"{name[: max_length - 12]}~{digest}"
+        name = f"{name[: max_length - 11]}~{digest}"
     return name
 
 

@@ -14,7 +14,9 @@ from protsweep.errors import ConfigError
 METHODS = ("none", "platt", "isotonic")
 
 
-def fit_calibrator(method: str, valid_probs: np.ndarray, valid_labels: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+def fit_calibrator(
+    method: str, valid_probs: np.ndarray, valid_labels: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
     """A map from raw to calibrated probabilities. Platt: logistic regression on the logit;
     isotonic: a monotone step function (it can create ties, so it can change AUC)."""
     if method not in METHODS:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +51,8 @@ def test_every_record_file_follows_the_contract(sweep, jobs_of, read_json) -> No
             part = preds[preds["split"] == split]
             assert set(metrics[split]) >= {"auc", "auprc", "n", "pos_rate"}
             assert metrics[split]["auc"] == pytest.approx(roc_auc_score(part["label"], part["prob"]), abs=1e-12)
-            assert metrics[split]["auprc"] == pytest.approx(average_precision_score(part["label"], part["prob"]), abs=1e-12)
+            auprc = average_precision_score(part["label"], part["prob"])
+            assert metrics[split]["auprc"] == pytest.approx(auprc, abs=1e-12)
             assert metrics[split]["n"] == len(part)
             assert metrics[split]["pos_rate"] == pytest.approx(part["label"].mean())
         assert metrics["epochs_run"] == 1 and metrics["best_epoch"] == 1
@@ -111,7 +111,8 @@ def test_overwrite_reruns_and_keeps_the_old_record(sweep, jobs_of, cli, tiny_run
     sweep_dir, _ = sweep
     job = jobs_of(sweep_dir)[0]
     old = (job / "run.json").read_bytes()
-    out = cli(["-m", *tiny_run, LIMIT, "seed=0", "overwrite=true", f"hydra.sweep.dir={sweep_dir}"], cwd=sweep_dir.parent)
+    args = ["-m", *tiny_run, LIMIT, "seed=0", "overwrite=true", f"hydra.sweep.dir={sweep_dir}"]
+    out = cli(args, cwd=sweep_dir.parent)
     assert out.returncode == 0, out.stderr[-3000:]
     kept = list(job.glob("replaced-*/run.json"))
     assert len(kept) == 1 and kept[0].read_bytes() == old
@@ -157,11 +158,12 @@ def test_config_mistakes_are_rejected_before_anything_runs(cli, tmp_path, overri
 def test_two_sweeps_started_together_never_share_a_directory(tmp_path) -> None:
     args = [sys.executable, "-m", "protsweep", "-m", "data=csv", f"data.source.path={tmp_path / 'missing.csv'}",
             "model=proteinbert_tiny", "seed=0"]
-    procs = [subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    procs = [
+        subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)
+    ]
     for proc in procs:
         proc.wait(timeout=300)
     sweeps = list((tmp_path / "outputs" / "sweeps" / "adhoc").iterdir())
     assert len(sweeps) == 2
     for sweep_dir in sweeps:
         assert len(list(sweep_dir.glob("*/run.json"))) == 1
-    time.sleep(0)  # the directories carry microseconds and the process id

@@ -110,7 +110,7 @@ def test_bad_split_value_is_an_error(csv_file) -> None:
 def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "bin.csv"
     path.write_bytes(b"\xff\xfe\x00\x00garbage\x00")
-    with pytest.raises(DataError, match="bin.csv"):
+    with pytest.raises(DataError, match=r"bin\.csv"):
         CsvSource(str(path)).load()
 
 
@@ -143,7 +143,7 @@ def test_error_policy_names_the_rows() -> None:
 
 
 def test_unknown_policy_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="data.dedup"):
+    with pytest.raises(ConfigError, match=r"data\.dedup"):
         deduplicate(raw(DUPES), "vote")
 
 

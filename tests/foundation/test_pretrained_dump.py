@@ -96,5 +96,5 @@ def test_corrupt_dump_is_refused(tmp_path: Path) -> None:
 
 
 def test_bad_mode_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ProtsweepError, match="model.pretrained must be auto, true or false"):
+    with pytest.raises(ProtsweepError, match=r"model\.pretrained must be auto, true or false"):
         load_backbone(model_cfg("maybe", tmp_path / "d.pkl"))

@@ -19,7 +19,7 @@ def test_auto_is_longest_plus_two_rounded_up_to_8(longest: int, expected: int) -
 def test_fixed_seq_len_and_bad_values() -> None:
     assert resolve_seq_len(64, ["A"]) == 64
     assert resolve_seq_len("64", ["A"]) == 64
-    with pytest.raises(ConfigError, match="trainer.seq_len"):
+    with pytest.raises(ConfigError, match=r"trainer\.seq_len"):
         resolve_seq_len("long", ["A"])
     with pytest.raises(ConfigError, match="no room"):
         resolve_seq_len(2, ["A"])

@@ -52,7 +52,10 @@ def tiny_cfg(tmp_path: Path, pairs_csv: Path) -> Callable[..., DictConfig]:
 
     def make(*overrides: str) -> DictConfig:
         return compose_config(
-            "data=pairs_csv", f"data.source.path={pairs_csv}", f"paths.cache_dir={tmp_path / 'cache'}", *TINY,
+            "data=pairs_csv",
+            f"data.source.path={pairs_csv}",
+            f"paths.cache_dir={tmp_path / 'cache'}",
+            *TINY,
             *overrides,
         )
 

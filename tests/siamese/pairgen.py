@@ -44,25 +44,33 @@ def pairs(n_proteins: int = 40, n_pairs: int = 160, seed: int = 0) -> pd.DataFra
     return pd.DataFrame(rows, columns=["id_a", "id_b", "seq_a", "seq_b", "label"])
 
 
-def write_pairs_csv(path: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0, ids: bool = False) -> Path:
+def write_pairs_csv(
+    path: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0, ids: bool = False
+) -> Path:
     frame = pairs(n_proteins, n_pairs, seed)
     columns = ["id_a", "id_b", "seq_a", "seq_b", "label"] if ids else ["seq_a", "seq_b", "label"]
     frame[columns].to_csv(path, index=False)
     return path
 
 
-def write_pairs_ids(directory: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0,
-                    fasta: bool = False) -> tuple[Path, Path]:
+def write_pairs_ids(
+    directory: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0, fasta: bool = False
+) -> tuple[Path, Path]:
     """A headerless id-pair TSV (as in guo_yeast_ppi) and a sequence table (TSV or FASTA)."""
     frame = pairs(n_proteins, n_pairs, seed)
     pairs_path = directory / "actions.tsv"
     frame[["id_a", "id_b", "label"]].to_csv(pairs_path, sep="\t", header=False, index=False)
     table = pd.concat(
-        [frame[["id_a", "seq_a"]].set_axis(["id", "seq"], axis=1), frame[["id_b", "seq_b"]].set_axis(["id", "seq"], axis=1)]
+        [
+            frame[["id_a", "seq_a"]].set_axis(["id", "seq"], axis=1),
+            frame[["id_b", "seq_b"]].set_axis(["id", "seq"], axis=1),
+        ]
     ).drop_duplicates("id")
     if fasta:
         seq_path = directory / "sequences.fasta"
-        seq_path.write_text("".join(f">{i} some description\n{s}\n" for i, s in table.itertuples(index=False)))
+        seq_path.write_text(
+            "".join(f">{i} some description\n{s}\n" for i, s in table.itertuples(index=False))
+        )
     else:
         seq_path = directory / "dictionary.tsv"
         table.to_csv(seq_path, sep="\t", header=False, index=False)

@@ -18,21 +18,37 @@ from protsweep.siamese.schema import PairHead
 
 from .conftest import TINY, compose_config
 
-RECORD_FILES = ("run.json", "predictions.csv", "metrics.json", "history.csv",
-                ".hydra/config.yaml", ".hydra/overrides.yaml", ".hydra/hydra.yaml")
+RECORD_FILES = (
+    "run.json",
+    "predictions.csv",
+    "metrics.json",
+    "history.csv",
+    ".hydra/config.yaml",
+    ".hydra/overrides.yaml",
+    ".hydra/hydra.yaml",
+)
 
 
 def protsweep(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "USE_TF": "0"}
-    return subprocess.run([sys.executable, "-m", "protsweep", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "protsweep", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def job_dirs(sweep: Path) -> list[Path]:
     """Job directories, ordered by (overrides, seed) as their run.json records them."""
     runs = {p.parent: json.loads(p.read_text()) for p in sweep.glob("*/run.json")}
-    return sorted(runs, key=lambda d: (sorted(o for o in runs[d]["overrides"] if not o.startswith("seed=")),
-                                       runs[d]["seed"]))
+    return sorted(
+        runs,
+        key=lambda d: (sorted(o for o in runs[d]["overrides"] if not o.startswith("seed=")), runs[d]["seed"]),
+    )
 
 
 def check_record(job: Path) -> dict:
@@ -54,7 +70,9 @@ def check_record(job: Path) -> dict:
     assert list(pred.columns) == ["split", "id", "sequence", "label", "prob", "id_a", "id_b"]
     assert set(pred["split"]) == {"valid", "test"} and pred["id"].is_unique
     assert pred["sequence"].str.contains(":").all() and pred["prob"].between(0, 1).all()
-    assert (pred["id"] == [f"{min(a, b)}|{max(a, b)}" for a, b in zip(pred["id_a"], pred["id_b"], strict=True)]).all()
+    assert (
+        pred["id"] == [f"{min(a, b)}|{max(a, b)}" for a, b in zip(pred["id_a"], pred["id_b"], strict=True)]
+    ).all()
     metrics = json.loads((job / "metrics.json").read_text())
     assert {"test", "valid", "best_epoch", "epochs_run"} <= metrics.keys()
     assert {"auc", "auprc", "n", "pos_rate"} <= metrics["test"].keys()
@@ -68,8 +86,16 @@ def check_record(job: Path) -> dict:
 @pytest.mark.slow
 def test_multirun_over_seeds_writes_the_record_and_reuses_the_cache(tmp_path: Path, pairs_csv: Path) -> None:
     sweep = tmp_path / "sweep"
-    args = ["-m", "model=siamese", "data=pairs_csv", f"data.source.path={pairs_csv}", "seed=0,1",
-            f"paths.cache_dir={tmp_path / 'cache'}", f"hydra.sweep.dir={sweep}", *TINY]
+    args = [
+        "-m",
+        "model=siamese",
+        "data=pairs_csv",
+        f"data.source.path={pairs_csv}",
+        "seed=0,1",
+        f"paths.cache_dir={tmp_path / 'cache'}",
+        f"hydra.sweep.dir={sweep}",
+        *TINY,
+    ]
     done = protsweep(tmp_path, *args)
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = job_dirs(sweep)
@@ -83,16 +109,24 @@ def test_multirun_over_seeds_writes_the_record_and_reuses_the_cache(tmp_path: Pa
 
     again = protsweep(tmp_path, *args)  # relaunch: completed jobs are skipped
     assert again.returncode == 0, again.stderr[-3000:]
-    assert [json.loads((j / "run.json").read_text())["started_at"] for j in jobs] == [r["started_at"] for r in runs]
+    assert [json.loads((j / "run.json").read_text())["started_at"] for j in jobs] == [
+        r["started_at"] for r in runs
+    ]
 
 
 @pytest.mark.slow
 def test_arch_sweep_file_runs_and_aggregates(tmp_path: Path, pairs_csv: Path) -> None:
     sweep = tmp_path / "sweep"
     done = protsweep(
-        tmp_path, "sweep=siamese_arch", "hydra.sweeper.params.seed='range(2)'", "data=pairs_csv",
-        f"data.source.path={pairs_csv}", f"paths.cache_dir={tmp_path / 'cache'}", f"hydra.sweep.dir={sweep}",
-        "trainer.epochs=2", *[t for t in TINY if not t.startswith("trainer.epochs")],
+        tmp_path,
+        "sweep=siamese_arch",
+        "hydra.sweeper.params.seed='range(2)'",
+        "data=pairs_csv",
+        f"data.source.path={pairs_csv}",
+        f"paths.cache_dir={tmp_path / 'cache'}",
+        f"hydra.sweep.dir={sweep}",
+        "trainer.epochs=2",
+        *[t for t in TINY if not t.startswith("trainer.epochs")],
     )
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = job_dirs(sweep)
@@ -110,13 +144,23 @@ def test_arch_sweep_file_runs_and_aggregates(tmp_path: Path, pairs_csv: Path) ->
 @pytest.mark.slow
 def test_a_nonsense_combination_fails_in_one_line(tmp_path: Path, pairs_csv: Path) -> None:
     run_dir = tmp_path / "run"
-    done = protsweep(tmp_path, "model=siamese", "data=pairs_csv", f"data.source.path={pairs_csv}", "loss=focal",
-                     "model.pair_head=contrastive", f"hydra.run.dir={run_dir}", *TINY)
+    done = protsweep(
+        tmp_path,
+        "model=siamese",
+        "data=pairs_csv",
+        f"data.source.path={pairs_csv}",
+        "loss=focal",
+        "model.pair_head=contrastive",
+        f"hydra.run.dir={run_dir}",
+        *TINY,
+    )
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("protsweep: error")]
-    assert errors == ["protsweep: error: loss=focal with model.pair_head=contrastive makes no sense: the "
-                      "contrastive head outputs a distance, not a logit; use loss=contrastive, or "
-                      "model.pair_head=cross_attention (or auto)"]
+    assert errors == [
+        "protsweep: error: loss=focal with model.pair_head=contrastive makes no sense: the "
+        "contrastive head outputs a distance, not a logit; use loss=contrastive, or "
+        "model.pair_head=cross_attention (or auto)"
+    ]
     assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"
 
 

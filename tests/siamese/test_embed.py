@@ -27,8 +27,15 @@ SEQS = ["ACDEFGHIKLMNPQRSTVWY", "MKV", "GGGGSGGGGS", "LLLLLLLLLLLLKKKKKKKK" * 3]
 
 
 def tiny(tmp_path: Path, **options: Any) -> DictConfig:
-    base = {"name": "esmc_tiny", "weights": "random", "hidden_size": 64, "num_heads": 4, "num_layers": 2,
-            "cache_dir": str(tmp_path / "cache"), "progress": False}
+    base = {
+        "name": "esmc_tiny",
+        "weights": "random",
+        "hidden_size": 64,
+        "num_heads": 4,
+        "num_layers": 2,
+        "cache_dir": str(tmp_path / "cache"),
+        "progress": False,
+    }
     return OmegaConf.merge(OmegaConf.structured(EmbedderConfig), {**base, **options})
 
 
@@ -63,8 +70,12 @@ def test_second_run_does_zero_forward_passes(tmp_path: Path) -> None:
     assert esmc.FORWARD_PASSES - before == first.report["forward_passes"]
     middle = esmc.FORWARD_PASSES
     second = ensure_embeddings(reversed(sequences), tiny(tmp_path))
-    assert esmc.FORWARD_PASSES == middle  # counted: no forward pass at all
-    assert second.report["cached"] == 30 and second.report["embedded"] == 0 and second.report["forward_passes"] == 0
+    assert middle == esmc.FORWARD_PASSES  # counted: no forward pass at all
+    assert (
+        second.report["cached"] == 30
+        and second.report["embedded"] == 0
+        and second.report["forward_passes"] == 0
+    )
     for seq in sequences:
         assert np.array_equal(first.vectors[seq], second.vectors[seq])
 
@@ -136,15 +147,22 @@ def save_checkpoint(directory: Path, seed: int = 3) -> torch.nn.Module:
 
 
 def local(tmp_path: Path, weights_dir: Path | None, hf_repo: str | None = None) -> DictConfig:
-    return tiny(tmp_path, name="esmc_local", weights="pretrained",
-                weights_dir=None if weights_dir is None else str(weights_dir), hf_repo=hf_repo)
+    return tiny(
+        tmp_path,
+        name="esmc_local",
+        weights="pretrained",
+        weights_dir=None if weights_dir is None else str(weights_dir),
+        hf_repo=hf_repo,
+    )
 
 
 def test_loads_weights_from_a_local_directory(tmp_path: Path) -> None:
     model = save_checkpoint(tmp_path / "weights").eval()
     assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["config.json", "model.safetensors"]
     result = ensure_embeddings(SEQS, local(tmp_path, tmp_path / "weights"))
-    assert result.report["pretrained"] == "loaded" and result.report["weights_from"] == str(tmp_path / "weights")
+    assert result.report["pretrained"] == "loaded" and result.report["weights_from"] == str(
+        tmp_path / "weights"
+    )
     direct = esmc.EsmcEmbedder(model, torch.device("cpu"), 1022).embed(SEQS)
     for seq, expected in zip(SEQS, direct, strict=True):
         np.testing.assert_allclose(result.vectors[seq].astype(np.float32), expected, atol=2e-3, rtol=2e-3)
@@ -180,7 +198,9 @@ def test_loads_weights_from_the_huggingface_cache(tmp_path: Path, monkeypatch: p
     assert ensure_embeddings(SEQS, cfg).report["pretrained"] == "loaded"
 
 
-def test_missing_weights_say_where_they_were_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_weights_say_where_they_were_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty_hub"))
@@ -207,10 +227,17 @@ def test_random_identity_needs_no_model(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- protsweep-embed
-def test_embed_command_reports_embedded_then_cached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_embed_command_reports_embedded_then_cached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_pairs_csv(tmp_path / "pairs.csv", n_proteins=20, n_pairs=40)
-    args = ["data=pairs_csv", f"data.source.path={path}", "embedder=esmc_tiny", "embedder.progress=false",
-            f"paths.cache_dir={tmp_path / 'cache'}"]
+    args = [
+        "data=pairs_csv",
+        f"data.source.path={path}",
+        "embedder=esmc_tiny",
+        "embedder.progress=false",
+        f"paths.cache_dir={tmp_path / 'cache'}",
+    ]
     embed_main(args)
     assert "20 unique sequences, 20 embedded" in capsys.readouterr().out
     embed_main(args)

@@ -23,7 +23,9 @@ A1, A2, A3, A4 = "ACDEFGHIK", "LMNPQRSTVW", "KKKLLLAAA", "GGGSSSTTT"
 
 
 def data_cfg(source: dict[str, Any], **options: Any) -> DictConfig:
-    return OmegaConf.merge(OmegaConf.structured(PairDataConfig), {"name": "test", "source": source, **options})
+    return OmegaConf.merge(
+        OmegaConf.structured(PairDataConfig), {"name": "test", "source": source, **options}
+    )
 
 
 def csv_source(path: Path, **columns: Any) -> dict[str, Any]:
@@ -67,8 +69,13 @@ def test_csv_with_id_columns(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fasta", [False, True])
 def test_id_pairs_with_a_sequence_table(tmp_path: Path, fasta: bool) -> None:
     pairs_path, seq_path = write_pairs_ids(tmp_path, n_proteins=30, n_pairs=80, fasta=fasta)
-    source = {"_target_": IDS_TARGET, "pairs_path": str(pairs_path), "sequences_path": str(seq_path),
-              "header": False, "names": ["id_a", "id_b", "label"]}
+    source = {
+        "_target_": IDS_TARGET,
+        "pairs_path": str(pairs_path),
+        "sequences_path": str(seq_path),
+        "header": False,
+        "names": ["id_a", "id_b", "label"],
+    }
     data = load_pair_data(data_cfg(source))
     expected = pairs(n_proteins=30, n_pairs=80)
     got = pd.concat([data.train, data.valid, data.test]).sort_values("id")
@@ -84,8 +91,10 @@ def score_csv(tmp_path: Path) -> Path:
 
 
 def test_threshold_mapping_below_is_recorded(tmp_path: Path) -> None:
-    cfg = data_cfg(csv_source(score_csv(tmp_path), label_col="score"),
-                   labels={"mapping": "threshold", "threshold": -5.25, "positive": "below"})
+    cfg = data_cfg(
+        csv_source(score_csv(tmp_path), label_col="score"),
+        labels={"mapping": "threshold", "threshold": -5.25, "positive": "below"},
+    )
     data = load_pair_data(cfg)
     labels = data.report["labels"]
     assert labels["mapping"] == "threshold" and labels["cut"] == -5.25 and labels["positive"] == "below"
@@ -94,8 +103,10 @@ def test_threshold_mapping_below_is_recorded(tmp_path: Path) -> None:
 
 
 def test_quantile_mapping_above(tmp_path: Path) -> None:
-    cfg = data_cfg(csv_source(score_csv(tmp_path), label_col="score"),
-                   labels={"mapping": "quantile", "quantile": 0.75, "positive": "above"})
+    cfg = data_cfg(
+        csv_source(score_csv(tmp_path), label_col="score"),
+        labels={"mapping": "quantile", "quantile": 0.75, "positive": "above"},
+    )
     labels = load_pair_data(cfg).report["labels"]
     assert labels["quantile"] == 0.75 and labels["n_pos"] == 10
     assert labels["cut"] == pytest.approx(pd.Series([-10 + i * 0.5 for i in range(40)]).quantile(0.75))
@@ -180,8 +191,13 @@ def test_one_id_two_sequences_in_pairs_file(tmp_path: Path) -> None:
 def _ids_error(tmp_path: Path, actions: str, table: str, suffix: str = ".tsv") -> str:
     pairs_path = write(tmp_path / "actions.tsv", actions)
     seq_path = write(tmp_path / f"table{suffix}", table)
-    source = {"_target_": IDS_TARGET, "pairs_path": str(pairs_path), "sequences_path": str(seq_path),
-              "header": False, "names": ["id_a", "id_b", "label"]}
+    source = {
+        "_target_": IDS_TARGET,
+        "pairs_path": str(pairs_path),
+        "sequences_path": str(seq_path),
+        "header": False,
+        "names": ["id_a", "id_b", "label"],
+    }
     with pytest.raises(DataError) as info:
         load_pair_data(data_cfg(source))
     return str(info.value)
@@ -209,7 +225,12 @@ def test_empty_fasta(tmp_path: Path) -> None:
 def test_headerless_pairs_need_names(tmp_path: Path) -> None:
     pairs_path = write(tmp_path / "a.tsv", "x\ty\t1\n")
     seq_path = write(tmp_path / "t.tsv", f"x\t{A1}\ny\t{A2}\n")
-    source = {"_target_": IDS_TARGET, "pairs_path": str(pairs_path), "sequences_path": str(seq_path), "header": False}
+    source = {
+        "_target_": IDS_TARGET,
+        "pairs_path": str(pairs_path),
+        "sequences_path": str(seq_path),
+        "header": False,
+    }
     with pytest.raises(DataError, match="header=false needs the column names"):
         load_pair_data(data_cfg(source))
 
@@ -233,10 +254,14 @@ def test_self_pairs_error_drop_keep(tmp_path: Path) -> None:
 def test_duplicate_in_reverse_order(tmp_path: Path) -> None:
     a, b, label = balanced_rows(40)[0]
     path = with_extra(tmp_path, [(b, a, label)])
-    with pytest.raises(DataError, match=r"row 2: pair .* repeated \(in either order\) in rows 2, 42 \(data.dedup=error\)"):
+    with pytest.raises(
+        DataError, match=r"row 2: pair .* repeated \(in either order\) in rows 2, 42 \(data.dedup=error\)"
+    ):
         load_pair_data(data_cfg(csv_source(path), dedup="error"))
     data = load_pair_data(data_cfg(csv_source(path)))
-    assert data.report["dedup"]["duplicate_rows"] == 1 and data.report["dedup"]["pairs_seen_in_both_orders"] == 1
+    assert (
+        data.report["dedup"]["duplicate_rows"] == 1 and data.report["dedup"]["pairs_seen_in_both_orders"] == 1
+    )
     assert data.report["n_pairs"] == 40
 
 
@@ -266,11 +291,18 @@ def _proteins(frame: pd.DataFrame) -> set[str]:
 def test_random_split_by_unordered_pair(tmp_path: Path) -> None:
     path = write_pairs_csv(tmp_path / "p.csv", n_proteins=40, n_pairs=200)
     data = load_pair_data(data_cfg(csv_source(path)))
-    keys = [frozenset(p) for name in ("train", "valid", "test") for p in zip(data.split(name)["seq_a"],
-                                                                               data.split(name)["seq_b"], strict=True)]
+    keys = [
+        frozenset(p)
+        for name in ("train", "valid", "test")
+        for p in zip(data.split(name)["seq_a"], data.split(name)["seq_b"], strict=True)
+    ]
     assert len(keys) == len(set(keys)) == 200
     assert data.report["split"] == {"method": "random", "dropped_pairs": 0}
-    assert {name: s["n"] for name, s in data.report["splits"].items()} == {"train": 140, "valid": 20, "test": 40}
+    assert {name: s["n"] for name, s in data.report["splits"].items()} == {
+        "train": 140,
+        "valid": 20,
+        "test": 40,
+    }
 
 
 @pytest.mark.parametrize("split_seed", [0, 1, 2])

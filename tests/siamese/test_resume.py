@@ -1,4 +1,4 @@
-"""Checkpoints and resume: an interrupted run, relaunched, ends with the predictions of an uninterrupted run."""
+"""Checkpoints and resume: an interrupted run, relaunched, ends as an uninterrupted run does."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from protsweep.siamese.runner import train_and_evaluate
 from protsweep.siamese.train import loop
 
 
-class Interrupted(Exception):
+class SimulatedKillError(Exception):
     """Stands for a killed process: raised right after an epoch's checkpoint is written."""
 
 
@@ -33,7 +33,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict:
 def interrupt_after(epoch: int) -> Callable[[int], None]:
     def hook(done: int) -> None:
         if done == epoch:
-            raise Interrupted(f"after epoch {done}")
+            raise SimulatedKillError(f"after epoch {done}")
 
     return hook
 
@@ -52,7 +52,7 @@ def test_resumed_run_equals_uninterrupted_run(
 
     part_dir = tmp_path / "part"
     monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(2)])
-    with pytest.raises(Interrupted):
+    with pytest.raises(SimulatedKillError):
         run(cfg, part_dir)
     assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
     saved = torch.load(part_dir / "checkpoints" / "last.pt", weights_only=False)
@@ -70,17 +70,18 @@ def test_checkpoint_of_another_config_is_not_resumed(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
-    with pytest.raises(Interrupted):
+    with pytest.raises(SimulatedKillError):
         run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
     monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
     info = run(tiny_cfg("trainer.epochs=2", "trainer.lr=0.001"), tmp_path / "r")["resume"]
     assert info["resumed"] is False and "another config" in info["note"]
 
 
-def test_overwrite_starts_afresh(tiny_cfg: Callable[..., DictConfig], tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overwrite_starts_afresh(
+    tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
-    with pytest.raises(Interrupted):
+    with pytest.raises(SimulatedKillError):
         run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
     monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
     info = run(tiny_cfg("trainer.epochs=2", "overwrite=true"), tmp_path / "r")["resume"]
@@ -88,7 +89,9 @@ def test_overwrite_starts_afresh(tiny_cfg: Callable[..., DictConfig], tmp_path: 
 
 
 def test_early_stopping_and_best_epoch(tiny_cfg: Callable[..., DictConfig], tmp_path: Path) -> None:
-    record = run(tiny_cfg("trainer.epochs=6", "callback=early_stop_auc", "callback.patience=1"), tmp_path / "r")
+    record = run(
+        tiny_cfg("trainer.epochs=6", "callback=early_stop_auc", "callback.patience=1"), tmp_path / "r"
+    )
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     history = (tmp_path / "r" / "history.csv").read_text().splitlines()
     assert history[0] == "stage,epoch,loss,val_loss,val_auc,lr"

@@ -63,7 +63,7 @@ def load_split_data(data_cfg: DictConfig) -> SplitData:
         "split_seed": int(data_cfg.split_seed),
         "split_given": "split" in unique.columns,
         "splits": {
-            name: {"n": int(len(part)), "pos": int(part["label"].sum()), "pos_rate": round(float(part["label"].mean()), 4)}
+            name: {"n": len(part), "pos": int(part["label"].sum()), "pos_rate": round(float(part["label"].mean()), 4)}
             for name, part in parts.items()
         },
     }

@@ -26,7 +26,7 @@ def deduplicate(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, dict[str
     conflicting = (positives > 0) & (positives < size)
     report: dict[str, Any] = {
         "policy": policy,
-        "n_rows": int(len(rows)),
+        "n_rows": len(rows),
         "n_unique": int(groups.ngroups),
         "duplicate_rows": int(len(rows) - groups.ngroups),
         "conflicting_sequences": int(rows.loc[conflicting, "sequence"].nunique()),
@@ -35,12 +35,9 @@ def deduplicate(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, dict[str
         dup = rows[size > 1]
         first = dup.iloc[0]
         others = dup.loc[dup["sequence"] == first["sequence"], "row"].tolist()
-        kind = "with conflicting labels" if bool(conflicting[dup.index[0]]) else ""
-        raise DataError(
-            str(first["source"]),
-            f"sequence repeated {kind} in rows {', '.join(map(str, others))} (data.dedup=error)".replace("  ", " "),
-            row=int(first["row"]),
-        )
+        what = "sequence repeated with conflicting labels" if bool(conflicting[dup.index[0]]) else "sequence repeated"
+        rows_text = ", ".join(map(str, others))
+        raise DataError(str(first["source"]), f"{what} in rows {rows_text} (data.dedup=error)", row=int(first["row"]))
     if "split" in rows.columns:
         leaks = groups["split"].transform("nunique") > 1
         if leaks.any():
@@ -65,5 +62,5 @@ def deduplicate(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, dict[str
         merged = merged[~conflict]
         report["dropped_conflicts"] = int(conflict.sum())
     merged = merged.reset_index()
-    report["n_kept"] = int(len(merged))
+    report["n_kept"] = len(merged)
     return merged, report

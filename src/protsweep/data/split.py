@@ -22,7 +22,8 @@ def stratified_subsample(frame: pd.DataFrame, limit: int, seed: int, strata: lis
     if limit < 1:
         raise ConfigError(f"data.limit must be a positive number of sequences, not {limit}")
     groups = frame[strata].astype(str).agg("|".join, axis=1)
-    stratify = groups if min(limit, len(frame) - limit) >= groups.nunique() and groups.value_counts().min() >= 2 else None
+    can_stratify = min(limit, len(frame) - limit) >= groups.nunique() and groups.value_counts().min() >= 2
+    stratify = groups if can_stratify else None
     kept, _ = train_test_split(frame, train_size=limit, random_state=seed, stratify=stratify)
     return kept.sort_index()
 

@@ -15,7 +15,8 @@ _LABEL_WORDS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
 
 def parse_label(value: object, source: str, row: int, field: str = "label") -> int:
     """A label must be 0 or 1 (as text or number); anything else is an error naming the row."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    if missing or (isinstance(value, str) and not value.strip()):
         raise DataError(source, "label is missing (NaN/empty)", row=row, field=field)
     text = str(value).strip().lower()
     if text in {"nan", "na", "none", "null"}:

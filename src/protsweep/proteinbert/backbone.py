@@ -51,18 +51,18 @@ class DynamicLengthGlobalAttention(GlobalAttention):
     """
 
     def call(self, inputs: list[Any]) -> Any:
-        _, S = inputs
-        length = tf.shape(S)[1]
-        values = tf.transpose(keras.activations.gelu(keras.backend.dot(S, self.Wv)), (0, 2, 1, 3))
+        _, residues = inputs
+        length = tf.shape(residues)[1]
+        values = tf.transpose(keras.activations.gelu(keras.backend.dot(residues, self.Wv)), (0, 2, 1, 3))
         values = tf.reshape(values, (-1, length, self.d_value))
         attended = keras.backend.batch_dot(self.calculate_attention(inputs), values)
         return tf.reshape(attended, (-1, self.d_output))
 
     def calculate_attention(self, inputs: list[Any]) -> Any:
-        X, S = inputs
-        length = tf.shape(S)[1]
-        queries = tf.reshape(keras.backend.tanh(keras.backend.dot(X, self.Wq)), (-1, self.d_key))
-        keys = tf.transpose(keras.backend.tanh(keras.backend.dot(S, self.Wk)), (0, 2, 3, 1))
+        global_state, residues = inputs
+        length = tf.shape(residues)[1]
+        queries = tf.reshape(keras.backend.tanh(keras.backend.dot(global_state, self.Wq)), (-1, self.d_key))
+        keys = tf.transpose(keras.backend.tanh(keras.backend.dot(residues, self.Wk)), (0, 2, 3, 1))
         keys = tf.reshape(keys, (-1, self.d_key, length))
         return keras.backend.softmax(keras.backend.batch_dot(queries, keys) / self.sqrt_d_key)
 
@@ -82,7 +82,7 @@ def copy_weights_by_layer(source: Any, target: Any) -> None:
 class LegacyKerasPretrainingModelGenerator(PretrainingModelGenerator):
     """Upstream's generator; builds the (uncompiled) backbone and loads the pretrained weights."""
 
-    def create_model(self, seq_len: int | None, compile: bool = False, init_weights: bool = True) -> Any:  # noqa: A002
+    def create_model(self, seq_len: int | None, compile: bool = False, init_weights: bool = True) -> Any:
         """``seq_len=None`` gives a backbone that accepts any length (see DynamicLengthGlobalAttention)."""
         if compile:
             raise NotImplementedError("protsweep compiles the fine-tuning model itself")
@@ -124,7 +124,9 @@ def read_dump(path: Path) -> tuple[int, list[np.ndarray], Any]:
         with path.open("rb") as handle:
             n_annotations, weights, optimizer_weights = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError) as err:
-        raise ProtsweepError(f"{path}: not a ProteinBERT dump (pickle of n_annotations, weights, optimizer): {err}") from err
+        raise ProtsweepError(
+            f"{path}: not a ProteinBERT dump (pickle of n_annotations, weights, optimizer): {err}"
+        ) from err
     return int(n_annotations), list(weights), optimizer_weights
 
 

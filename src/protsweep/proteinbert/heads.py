@@ -25,7 +25,9 @@ class TwoLayerHead:
     """A1: upstream's Dropout, then LayerNorm -> Dense(width, relu) -> Dropout -> Dense(1, sigmoid),
     i.e. the user's plan of inserting a hidden layer between the Dropout and the output Dense."""
 
-    def __init__(self, dropout: float = 0.5, width: int = 128, hidden_dropout: float = 0.3, name: str = "two_layer") -> None:
+    def __init__(
+        self, dropout: float = 0.5, width: int = 128, hidden_dropout: float = 0.3, name: str = "two_layer"
+    ) -> None:
         self.dropout = dropout
         self.width = width
         self.hidden_dropout = hidden_dropout

@@ -62,7 +62,8 @@ def last_residue_states(backbone: Any) -> Any:
 def head_input(backbone: Any, architecture: Architecture) -> Any:
     if architecture.pooling == "attention":
         tokens = backbone.inputs[0]
-        return AttentionPooling(PAD_TOKEN, name=f"{HEAD_PREFIX}attention-pooling")([last_residue_states(backbone), tokens])
+        pooling = AttentionPooling(PAD_TOKEN, name=f"{HEAD_PREFIX}attention-pooling")
+        return pooling([last_residue_states(backbone), tokens])
     if architecture.representation == "last":
         return backbone.outputs[1]  # upstream: the annotations output (last global layer)
     if architecture.representation == "concat":

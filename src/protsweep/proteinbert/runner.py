@@ -50,7 +50,7 @@ def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.rando
         return train
     labels = train["label"].to_numpy()
     negatives = np.flatnonzero(labels == 0)
-    keep_n = min(len(negatives), int(round(ratio * int(labels.sum()))))
+    keep_n = min(len(negatives), round(ratio * int(labels.sum())))
     kept = np.sort(np.concatenate([np.flatnonzero(labels == 1), rng.choice(negatives, keep_n, replace=False)]))
     return train.iloc[kept].reset_index(drop=True)
 
@@ -100,22 +100,22 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
 
     record.stage_started("predict")
     final_len = stages[-1].seq_len
-    predictions = {split: tuner.predict(data.split(split)["sequence"].tolist(), final_len) for split in ("valid", "test")}
+    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in ("valid", "test")}
     record.stage_finished("predict")
     _write_outputs(cfg, record, data, predictions, stage_results, tuner.history)
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:
     room = seq_len - 2
+    def groups(split: str) -> dict[str, int]:
+        return {str(k): int(v.size) for k, v in length_groups(data.split(split)["sequence"], padding, seq_len).items()}
+
     return {
-        "train_used": {"n": int(len(train)), "pos": int(train["label"].sum())},
+        "train_used": {"n": len(train), "pos": int(train["label"].sum())},
         "seq_len": seq_len,
         "padding": padding,
         "truncated": {"train": int((train["sequence"].str.len() > room).sum()), "valid": 0, "test": 0},
-        "padded_lengths": {
-            split: {str(k): int(v.size) for k, v in length_groups(data.split(split)["sequence"], padding, seq_len).items()}
-            for split in ("train", "valid", "test")
-        },
+        "padded_lengths": {split: groups(split) for split in ("train", "valid", "test")},
     }
 
 

@@ -29,7 +29,9 @@ def plan_stages(trainer: DictConfig, optimizer: DictConfig, seq_len: int) -> lis
         raise ConfigError(f"trainer.freeze must be one of {', '.join(SCHEDULES)}, not '{schedule}'")
     replaces_frozen = bool(optimizer.get("replaces_frozen_stage", False))
     if replaces_frozen and schedule == "frozen_only":
-        raise ConfigError(f"optimizer={optimizer.name} replaces the frozen stage; it cannot run with trainer.freeze=frozen_only")
+        raise ConfigError(
+            f"optimizer={optimizer.name} replaces the frozen stage; it cannot run with trainer.freeze=frozen_only"
+        )
     batch = int(trainer.batch_size)
     stages = []
     if schedule in ("two_stage", "frozen_only") and not replaces_frozen:

@@ -18,8 +18,8 @@ if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ chatter (CUDA probes on a CPU machine)
 
-import tensorflow as tf  # noqa: E402
-import tf_keras as keras  # noqa: E402
+import tensorflow as tf
+import tf_keras as keras
 
 if not tf.keras.__name__.startswith("tf_keras"):
     raise ImportError(f"tensorflow.keras resolves to {tf.keras.__name__}, not tf_keras; protein-bert needs tf-keras")

@@ -4,7 +4,7 @@ It composes the same config as ``protsweep`` (same groups, same overrides), so t
 writes are exactly the ones runs look up:
 
     protsweep-embed data=guo_yeast_ppi embedder=esmc_300m
-    protsweep-embed data=pairs_csv data.source.path=pairs.csv embedder=esmc_tiny paths.cache_dir=/scratch/cache
+    protsweep-embed data=pairs_csv data.source.path=pairs.csv embedder=esmc_tiny paths.cache_dir=/scratch
 
 Without a ``model=`` override it composes ``model=siamese`` (whose defaults pick the embedder and data).
 Every sequence of the data set is embedded (before dedup, limit and split), so any split seed, limit or

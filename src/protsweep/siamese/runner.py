@@ -59,8 +59,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
     model = _build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=float(cfg.trainer.lr),
-                                  weight_decay=float(cfg.trainer.weight_decay))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=float(cfg.trainer.lr), weight_decay=float(cfg.trainer.weight_decay)
+    )
     shuffle = torch.Generator().manual_seed(int(cfg.seed))
     loss_fn = build_loss(cfg.loss)
     tensors = as_tensors(embeddings.vectors)
@@ -71,8 +72,19 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     resume = _resume_payload(cfg, store, fingerprint, record)
 
     record.stage_started("train")
-    state = fit(model, optimizer, loss_fn, splits["train"], splits["valid"], cfg, device, store, fingerprint,
-                shuffle, resume)
+    state = fit(
+        model,
+        optimizer,
+        loss_fn,
+        splits["train"],
+        splits["valid"],
+        cfg,
+        device,
+        store,
+        fingerprint,
+        shuffle,
+        resume,
+    )
     record.write_history(state.history)
     record.stage_finished("train")
 
@@ -97,7 +109,9 @@ def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> PairModel:
     return PairModel(d_in, cfg.model, head)
 
 
-def _describe_network(model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig) -> dict[str, Any]:
+def _describe_network(
+    model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig
+) -> dict[str, Any]:
     return {
         "arch": model.arch.value,
         "pair_head": head.value,
@@ -130,7 +144,9 @@ def run_fingerprint(cfg: DictConfig, data: PairData, embedder_key: str) -> str:
     return digest.hexdigest()
 
 
-def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, record: RunRecord) -> dict | None:
+def _resume_payload(
+    cfg: DictConfig, store: CheckpointStore, fingerprint: str, record: RunRecord
+) -> dict | None:
     info: dict[str, Any] = {"resumed": False, "from_epoch": None, "note": None}
     payload = None
     if cfg.overwrite:
@@ -174,7 +190,8 @@ def _predictions(data: PairData, results: dict[str, Evaluation]) -> pd.DataFrame
 
 def _metrics(data: PairData, results: dict[str, Evaluation], state: TrainState) -> dict[str, Any]:
     metrics: dict[str, Any] = {
-        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob) for name, result in results.items()
+        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob)
+        for name, result in results.items()
     }
     metrics["test"], metrics["valid"] = metrics.pop("test"), metrics.pop("valid")
     metrics["best_epoch"] = int(state.stopper.best_epoch)

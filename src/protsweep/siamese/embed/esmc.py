@@ -10,11 +10,11 @@ import os
 
 os.environ.setdefault("USE_TF", "0")  # transformers (imported by esm) must never import TensorFlow
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
+import numpy as np
+import torch
+from omegaconf import DictConfig
 
 #: Forward passes of any ESM C embedder in this process.
 FORWARD_PASSES = 0
@@ -57,7 +57,8 @@ class EsmcEmbedder:
         kept = [seq[: self.max_len] for seq in sequences]
         batch = self.tokenizer(kept, padding=True, return_tensors="pt")
         out = self.model(
-            input_ids=batch["input_ids"].to(self.device), attention_mask=batch["attention_mask"].to(self.device)
+            input_ids=batch["input_ids"].to(self.device),
+            attention_mask=batch["attention_mask"].to(self.device),
         )
         self.forward_passes += 1
         FORWARD_PASSES += 1

@@ -8,6 +8,7 @@ then the local Hugging Face cache for ``embedder.hf_repo``. Nothing is ever down
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -77,7 +78,9 @@ def locate_weights(cfg: DictConfig, cache_root: Path) -> WeightsLocation:
     if directory is None:
         raise WeightsNotFoundError(_not_found_message(cfg, looked))
     _check_config(cfg, directory)
-    fingerprint = f"{_file_sha256(directory / CONFIG_JSON)[:12]}:{weights_sha256(directory / WEIGHTS_FILE, cache_root)}"
+    fingerprint = (
+        f"{_file_sha256(directory / CONFIG_JSON)[:12]}:{weights_sha256(directory / WEIGHTS_FILE, cache_root)}"
+    )
     return WeightsLocation(directory, found_in, fingerprint)
 
 
@@ -126,11 +129,13 @@ def _from_hf_cache(cfg: DictConfig, looked: list[str]) -> Path | None:
 def _not_found_message(cfg: DictConfig, looked: list[str]) -> str:
     target = Path(str(cfg.weights_dir or f"~/.cache/protsweep/{cfg.name}")).expanduser()
     repo = cfg.hf_repo or "<hf repo>"
+    places = "; ".join(looked) or "nowhere (no weights_dir or hf_repo)"
     return (
-        f"embedder={cfg.name}: ESM C weights not found. Looked in: {'; '.join(looked) or 'nowhere (no weights_dir or hf_repo)'}. "
+        f"embedder={cfg.name}: ESM C weights not found. Looked in: {places}. "
         f"protsweep never downloads weights. On a machine with internet run "
-        f"`huggingface-cli download {repo} config.json model.safetensors --local-dir {target}` and copy that folder "
-        f"here (or set embedder.weights_dir to a folder holding {CONFIG_JSON} + {WEIGHTS_FILE}); "
+        f"`huggingface-cli download {repo} config.json model.safetensors --local-dir {target}` "
+        f"and copy that folder here (or set embedder.weights_dir to a folder holding "
+        f"{CONFIG_JSON} + {WEIGHTS_FILE}); "
         f"for an offline smoke run use embedder=esmc_tiny"
     )
 
@@ -139,13 +144,16 @@ def _check_config(cfg: DictConfig, directory: Path) -> None:
     try:
         raw = json.loads((directory / CONFIG_JSON).read_text())
     except (OSError, ValueError) as err:
-        raise ConfigError(f"embedder={cfg.name}: {directory / CONFIG_JSON} is not readable JSON: {err}") from err
+        raise ConfigError(
+            f"embedder={cfg.name}: {directory / CONFIG_JSON} is not readable JSON: {err}"
+        ) from err
     hidden = raw.get("hidden_size", raw.get("d_model"))
     layers = raw.get("num_hidden_layers", raw.get("n_layers"))
     if hidden != int(cfg.hidden_size) or layers != int(cfg.num_layers):
         raise ConfigError(
             f"embedder={cfg.name} expects hidden_size={cfg.hidden_size}, {cfg.num_layers} layers, but "
-            f"{directory / CONFIG_JSON} says hidden_size={hidden}, {layers} layers: wrong weights for this option"
+            f"{directory / CONFIG_JSON} says hidden_size={hidden}, {layers} layers: "
+            "wrong weights for this option"
         )
 
 
@@ -172,10 +180,8 @@ def weights_sha256(path: Path, cache_root: Path) -> str:
         memo = {}
     if key not in memo:
         memo[key] = _file_sha256(real)
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
             write_json_atomic(memo_path, memo)
-        except OSError:
-            pass  # a read-only cache only costs a re-hash next time
     return str(memo[key])
 
 

@@ -65,7 +65,9 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
 
     dims = {v.shape[1] for v in vectors.values()}
     if dims and dims != {identity.hidden_size}:
-        raise ConfigError(f"embedder={cfg.name}: embeddings have width {sorted(dims)}, expected {identity.hidden_size}")
+        raise ConfigError(
+            f"embedder={cfg.name}: embeddings have width {sorted(dims)}, expected {identity.hidden_size}"
+        )
     truncated = sum(len(seq) > max_len for seq in unique)
     report = {
         **identity.as_dict(),
@@ -95,8 +97,12 @@ def _embed_missing(
     batches = length_sorted_batches(lengths, int(cfg.batch_tokens), float(cfg.max_pad_frac))
     began = time.perf_counter()
     with tqdm(
-        total=sum(lengths), unit="tok", unit_scale=True, disable=not cfg.progress,
-        desc=f"{cfg.name}: embedding {len(missing)} sequences", mininterval=1.0,
+        total=sum(lengths),
+        unit="tok",
+        unit_scale=True,
+        disable=not cfg.progress,
+        desc=f"{cfg.name}: embedding {len(missing)} sequences",
+        mininterval=1.0,
     ) as bar:
         for batch in batches:
             seqs = [missing[i] for i in batch]

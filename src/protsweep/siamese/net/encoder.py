@@ -61,18 +61,26 @@ class CnnTransformerEncoder(nn.Module):
     ) -> None:
         super().__init__()
         if kernel_size % 2 == 0:
-            raise ConfigError(f"model.encoder.kernel_size must be odd (same-length convolution), not {kernel_size}")
+            raise ConfigError(
+                f"model.encoder.kernel_size must be odd (same-length convolution), not {kernel_size}"
+            )
         if d_model % n_heads:
             raise ConfigError(f"model.encoder.d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
         self.project = nn.Linear(d_in, d_model)
         self.convs = nn.ModuleList(ConvBlock(d_model, kernel_size, dropout) for _ in range(cnn_layers))
         layer = nn.TransformerEncoderLayer(
-            d_model, n_heads, dim_feedforward=ff_mult * d_model, dropout=dropout, activation="gelu",
-            batch_first=True, norm_first=True,
+            d_model,
+            n_heads,
+            dim_feedforward=ff_mult * d_model,
+            dropout=dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
         )
         self.transformer = (
             nn.TransformerEncoder(layer, transformer_layers, enable_nested_tensor=False)
-            if transformer_layers > 0 else None
+            if transformer_layers > 0
+            else None
         )
         self.d_model = d_model
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F  # noqa: N812
+import torch.nn.functional as F
 from torch import nn
 
 from protsweep.siamese.net.encoder import masked_pool, pooled_width
@@ -64,7 +64,9 @@ class CrossAttentionHead(nn.Module):
         )
         self.pooling = pooling
 
-    def _cross(self, q: torch.Tensor, q_mask: torch.Tensor, kv: torch.Tensor, kv_mask: torch.Tensor) -> torch.Tensor:
+    def _cross(
+        self, q: torch.Tensor, q_mask: torch.Tensor, kv: torch.Tensor, kv_mask: torch.Tensor
+    ) -> torch.Tensor:
         attended, _ = self.attend(q, kv, kv, key_padding_mask=~kv_mask, need_weights=False)
         return self.norm(q + attended) * q_mask.unsqueeze(-1).to(q.dtype)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F  # noqa: N812
+import torch.nn.functional as F
 from omegaconf import DictConfig
 
 from protsweep.siamese.net.heads import PairOutput
@@ -57,7 +57,8 @@ def build_loss(loss_cfg: DictConfig) -> LossFn:
         return bce_loss(float(loss_cfg.get("label_smoothing", 0.0)))
     if name == "focal":
         return focal_loss(
-            float(loss_cfg.get("gamma", 2.0)), float(loss_cfg.get("alpha", 0.25)),
+            float(loss_cfg.get("gamma", 2.0)),
+            float(loss_cfg.get("alpha", 0.25)),
             float(loss_cfg.get("label_smoothing", 0.0)),
         )
     if name == "contrastive":

@@ -32,8 +32,14 @@ class PairModel(nn.Module):
 
         def encoder() -> CnnTransformerEncoder:
             return CnnTransformerEncoder(
-                d_in, int(enc.d_model), int(enc.cnn_layers), int(enc.kernel_size), int(enc.transformer_layers),
-                int(enc.n_heads), int(enc.ff_mult), float(enc.dropout),
+                d_in,
+                int(enc.d_model),
+                int(enc.cnn_layers),
+                int(enc.kernel_size),
+                int(enc.transformer_layers),
+                int(enc.n_heads),
+                int(enc.ff_mult),
+                float(enc.dropout),
             )
 
         n_encoders = 2 if self.arch is Arch.pseudo_siamese else 1

@@ -1,1 +1,1 @@
-"""Labelled pairs of sequences: loading, validation, label mapping, deduplication and splitting (torch-free)."""
+"""Labelled pairs of sequences: loading, checks, label mapping, dedup and splitting (torch-free)."""

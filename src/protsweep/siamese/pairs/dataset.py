@@ -83,26 +83,30 @@ def load_pair_data(data_cfg: DictConfig) -> PairData:
         unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), ["label"])
     method = choice(PairSplit, data_cfg.split)
     splitter = cold_split if method is PairSplit.cold else random_split
-    split, split_report = splitter(unique, float(data_cfg.valid_frac), float(data_cfg.test_frac),
-                                   int(data_cfg.split_seed))
+    split, split_report = splitter(
+        unique, float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed)
+    )
     check_pair_splits(split, source.name, cold=method is PairSplit.cold)
     parts = {name: split.loc[split["split"] == name, PAIR_COLUMNS].reset_index(drop=True) for name in SPLITS}
     proteins = pd.concat([unique["seq_a"], unique["seq_b"]])
     report = {
         "source": source.name,
         "kind": "pairs",
-        "n_rows": int(len(raw.pairs)),
+        "n_rows": len(raw.pairs),
         "labels": label_report,
         "self_pairs": self_report,
         "dedup": dedup_report,
         "limit": data_cfg.limit,
-        "n_pairs": int(len(unique)),
+        "n_pairs": len(unique),
         "n_proteins": int(proteins.nunique()),
         "split": split_report,
         "split_seed": int(data_cfg.split_seed),
         "splits": {
-            name: {"n": int(len(part)), "pos": int(part["label"].sum()),
-                   "pos_rate": round(float(part["label"].mean()), 4)}
+            name: {
+                "n": len(part),
+                "pos": int(part["label"].sum()),
+                "pos_rate": round(float(part["label"].mean()), 4),
+            }
             for name, part in parts.items()
         },
     }

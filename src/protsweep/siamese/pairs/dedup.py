@@ -33,7 +33,7 @@ def deduplicate_pairs(frame: pd.DataFrame, policy: PairDedup) -> tuple[pd.DataFr
     orders = (rows["seq_a"] + ":" + rows["seq_b"]).groupby(rows["pair_key"], sort=False).nunique()
     report: dict[str, Any] = {
         "policy": policy.value,
-        "n_rows": int(len(rows)),
+        "n_rows": len(rows),
         "n_unique": int(groups.ngroups),
         "duplicate_rows": int(len(rows) - groups.ngroups),
         "pairs_seen_in_both_orders": int((orders > 1).sum()),
@@ -67,5 +67,5 @@ def deduplicate_pairs(frame: pd.DataFrame, policy: PairDedup) -> tuple[pd.DataFr
         merged = merged[~conflict]
         report["dropped_conflicts"] = int(conflict.sum())
     merged = merged.reset_index()
-    report["n_kept"] = int(len(merged))
+    report["n_kept"] = len(merged)
     return merged, report

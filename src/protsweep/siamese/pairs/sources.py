@@ -13,8 +13,9 @@ from protsweep.errors import DataError
 
 @dataclass
 class RawPairs:
-    """``pairs``: ``label`` (raw text), ``row`` (the line a user sees), ``source`` and either ``seq_a``/``seq_b``
-    or ``id_a``/``id_b`` (or both). ``sequences``: ``id``, ``sequence``, ``row``, ``source`` for id formats."""
+    """``pairs``: ``label`` (raw text), ``row`` (the line a user sees), ``source`` and either
+    ``seq_a``/``seq_b`` or ``id_a``/``id_b`` (or both). ``sequences``: ``id``, ``sequence``, ``row``,
+    ``source`` for id formats."""
 
     pairs: pd.DataFrame
     sequences: pd.DataFrame | None
@@ -28,7 +29,9 @@ def existing_file(path: str | Path, what: str) -> Path:
     return resolved
 
 
-def read_table(path: Path, sep: str | None, header: bool = True, names: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path, sep: str | None, header: bool = True, names: list[str] | None = None
+) -> pd.DataFrame:
     """All cells as text; empty cells as NaN. ``sep=None``: tab for .tsv/.tab, else comma."""
     if sep is None:
         sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
@@ -140,14 +143,24 @@ def read_tsv_table(path: Path) -> pd.DataFrame:
     if table.shape[1] != 2:
         raise DataError(str(path), "a sequence table needs two tab-separated columns: id, sequence")
     rows = list(range(1, len(table) + 1))
-    if len(table) and str(table.iloc[0, 0]).strip().lower() == "id" and str(table.iloc[0, 1]).strip().lower() in {
-        "sequence",
-        "seq",
-    }:
+    if (
+        len(table)
+        and str(table.iloc[0, 0]).strip().lower() == "id"
+        and str(table.iloc[0, 1]).strip().lower()
+        in {
+            "sequence",
+            "seq",
+        }
+    ):
         table = table.iloc[1:]
         rows = rows[1:]
     return pd.DataFrame(
-        {"id": table["id"].to_numpy(), "sequence": table["sequence"].to_numpy(), "row": rows, "source": str(path)}
+        {
+            "id": table["id"].to_numpy(),
+            "sequence": table["sequence"].to_numpy(),
+            "row": rows,
+            "source": str(path),
+        }
     )
 
 

@@ -34,7 +34,9 @@ def sequence_table(table: pd.DataFrame, alphabet: str) -> dict[str, str]:
         clean = normalise_sequence(seq, alphabet, str(source), int(row))
         if key in mapping and mapping[key] != clean:
             raise DataError(
-                str(source), f"id '{key}' has two different sequences (rows {first_row[key]} and {row})", row=int(row)
+                str(source),
+                f"id '{key}' has two different sequences (rows {first_row[key]} and {row})",
+                row=int(row),
             )
         mapping.setdefault(key, clean)
         first_row.setdefault(key, int(row))
@@ -45,8 +47,13 @@ def resolve_pairs(raw: RawPairs, alphabet: str) -> pd.DataFrame:
     """Validated pairs with ``id_a, id_b, seq_a, seq_b`` (upper case), raw ``label``, ``row`` and ``source``.
     Without ids in the data, an id is derived from each sequence (as for single sequences)."""
     pairs = raw.pairs
-    out = pd.DataFrame({"label": pairs["label"].to_numpy(), "row": pairs["row"].astype(int).to_numpy(),
-                        "source": pairs["source"].astype(str).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "label": pairs["label"].to_numpy(),
+            "row": pairs["row"].astype(int).to_numpy(),
+            "source": pairs["source"].astype(str).to_numpy(),
+        }
+    )
     rows, sources = out["row"].tolist(), out["source"].tolist()
     for side in ("a", "b"):
         id_col = f"id_{side}"
@@ -65,7 +72,9 @@ def resolve_pairs(raw: RawPairs, alphabet: str) -> pd.DataFrame:
             seqs = []
             for ident, src, row in zip(out[id_col], sources, rows, strict=True):
                 if ident not in table:
-                    raise DataError(src, f"unknown id '{ident}': not in {where}", row=row, field=raw.columns[id_col])
+                    raise DataError(
+                        src, f"unknown id '{ident}': not in {where}", row=row, field=raw.columns[id_col]
+                    )
                 seqs.append(table[ident])
             out[f"seq_{side}"] = seqs
     else:
@@ -85,7 +94,9 @@ def _check_id_consistency(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     """With ids and sequences in the same file, one id must always name the same sequence."""
     seen: dict[str, tuple[str, int]] = {}
     for side in ("a", "b"):
-        for ident, seq, row, src in frame[[f"id_{side}", f"seq_{side}", "row", "source"]].itertuples(index=False):
+        for ident, seq, row, src in frame[[f"id_{side}", f"seq_{side}", "row", "source"]].itertuples(
+            index=False
+        ):
             if ident in seen and seen[ident][0] != seq:
                 raise DataError(
                     src,

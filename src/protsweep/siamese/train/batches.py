@@ -49,15 +49,19 @@ class PairTensors:
         xb, mb = pad_batch([self.embeddings[self.seq_b[i]] for i in index], device)
         return PairBatch(xa, ma, xb, mb, self.labels[list(index)].to(device), list(index))
 
-    def shuffled(self, batch_size: int, generator: torch.Generator, device: torch.device) -> Iterator[PairBatch]:
+    def shuffled(
+        self, batch_size: int, generator: torch.Generator, device: torch.device
+    ) -> Iterator[PairBatch]:
         order = torch.randperm(len(self), generator=generator).tolist()
         for start in range(0, len(order), batch_size):
             yield self.batch(order[start : start + batch_size], device)
 
     def in_order(self, batch_size: int, device: torch.device) -> Iterator[PairBatch]:
         """For evaluation: a fixed order, by total length (less padding), ties by row."""
-        lengths = [self.embeddings[a].shape[0] + self.embeddings[b].shape[0] for a, b in zip(self.seq_a, self.seq_b,
-                                                                                             strict=True)]
+        lengths = [
+            self.embeddings[a].shape[0] + self.embeddings[b].shape[0]
+            for a, b in zip(self.seq_a, self.seq_b, strict=True)
+        ]
         order = sorted(range(len(self)), key=lambda i: (lengths[i], i))
         for start in range(0, len(order), batch_size):
             yield self.batch(order[start : start + batch_size], device)

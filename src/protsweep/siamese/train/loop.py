@@ -112,7 +112,11 @@ class TrainState:
     def from_dict(cls, raw: dict[str, Any]) -> TrainState:
         plateau = ReduceLrOnPlateau(**raw["plateau"]) if raw.get("plateau") else None
         return cls(
-            EarlyStopping(**raw["stopper"]), plateau, raw["epoch"], list(raw["history"]), raw["finished"],
+            EarlyStopping(**raw["stopper"]),
+            plateau,
+            raw["epoch"],
+            list(raw["history"]),
+            raw["finished"],
             raw["stop_reason"],
         )
 
@@ -128,7 +132,9 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model: PairModel, data: PairTensors, loss_fn: LossFn, batch_size: int, device: torch.device) -> Evaluation:
+def evaluate(
+    model: PairModel, data: PairTensors, loss_fn: LossFn, batch_size: int, device: torch.device
+) -> Evaluation:
     model.eval()
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
@@ -171,7 +177,14 @@ def fit(
         val = evaluate(model, valid, loss_fn, int(trainer.eval_batch_size), device)
         val_auc = val.auc(valid_labels)
         state.history.append(
-            {"stage": "train", "epoch": epoch, "loss": train_loss, "val_loss": val.loss, "val_auc": val_auc, "lr": lr}
+            {
+                "stage": "train",
+                "epoch": epoch,
+                "loss": train_loss,
+                "val_loss": val.loss,
+                "val_auc": val_auc,
+                "lr": lr,
+            }
         )
         values = {"val_loss": val.loss, "val_auc": val_auc}
         improved = state.stopper.update(values[state.stopper.monitor], epoch)
@@ -179,8 +192,10 @@ def fit(
             state.plateau.step(values[state.plateau.monitor], optimizer)
         state.epoch = epoch
         if state.stopper.should_stop:
-            state.finished, state.stop_reason = True, f"early stop: no better {state.stopper.monitor} for " \
-                                                      f"{state.stopper.patience} epochs"
+            state.finished, state.stop_reason = (
+                True,
+                f"early stop: no better {state.stopper.monitor} for {state.stopper.patience} epochs",
+            )
         elif epoch >= int(trainer.epochs):
             state.finished, state.stop_reason = True, "trainer.epochs reached"
         if improved:

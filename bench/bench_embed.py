@@ -1,0 +1,121 @@
+"""Embedding throughput (tokens/s) and padded share: length-sorted vs unsorted batching.
+
+Both batchings embed the same sequences with the same ESM C model; the sorted one is protsweep's
+(``length_sorted_batches``: token budget, at most ``max_pad_frac`` padding per batch), the unsorted one
+takes the sequences in input order in batches of the same mean size. Throughput counts real tokens
+(residues + BOS + EOS) per second of forward passes; one untimed warm-up batch runs first.
+
+    python bench/bench_embed.py                       # esmc_tiny on 400 Guo yeast proteins (../shared)
+    python bench/bench_embed.py --shape 300m --n 64   # a random-init model of ESM C 300M's shape
+    python bench/bench_embed.py --data none           # peptides shipped with modlamp instead
+
+No weights are needed: the model is randomly initialised in the shape asked for (throughput does not
+depend on the weights' values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("USE_TF", "0")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from protsweep.siamese.embed.batching import fixed_size_batches, length_sorted_batches, padding_stats  # noqa: E402
+from protsweep.siamese.embed.esmc import EsmcEmbedder, resolve_device, tiny_model  # noqa: E402
+
+SHAPES = {"tiny": (64, 4, 2), "300m": (960, 15, 30), "600m": (1152, 18, 36)}
+GUO = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "guo_yeast_ppi" / "protein.dictionary.tsv"
+
+
+def load_sequences(data: str, n: int, seed: int) -> tuple[list[str], str]:
+    path = Path(data) if data != "auto" else GUO
+    if data != "none" and path.is_file():
+        from protsweep.siamese.pairs.sources import read_tsv_table
+
+        sequences = read_tsv_table(path)["sequence"].str.upper().tolist()
+        what = f"{path.name} ({len(sequences)} proteins)"
+    else:
+        from modlamp.datasets import load_AMPvsUniProt
+
+        sequences = list(load_AMPvsUniProt().sequences)
+        what = f"modlamp AMPvsUniProt ({len(sequences)} peptides)"
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(sequences), size=min(n, len(sequences)), replace=False)
+    return [sequences[i] for i in picked], what
+
+
+def timed(embedder: EsmcEmbedder, sequences: list[str], batches: list[list[int]]) -> float:
+    embedder.embed([sequences[i] for i in batches[0]])  # warm-up (allocator, kernels)
+    began = time.perf_counter()
+    for batch in batches:
+        embedder.embed([sequences[i] for i in batch])
+    if embedder.device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="auto", help="id<TAB>sequence table; 'auto' = Guo yeast; 'none' = modlamp")
+    parser.add_argument("--n", type=int, default=400, help="sequences (a random subset)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
+    parser.add_argument("--max-len", type=int, default=1022)
+    parser.add_argument("--batch-tokens", type=int, default=16384)
+    parser.add_argument("--max-pad-frac", type=float, default=0.10)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    sequences, what = load_sequences(args.data, args.n, args.seed)
+    lengths = [min(len(s), args.max_len) + 2 for s in sequences]
+    hidden, heads, layers = SHAPES[args.shape]
+    embedder = EsmcEmbedder(tiny_model(hidden, heads, layers, 0), resolve_device(args.device), args.max_len)
+
+    sorted_batches = length_sorted_batches(lengths, args.batch_tokens, args.max_pad_frac)
+    mean_size = max(1, round(len(sequences) / len(sorted_batches)))
+    plans = {"length-sorted": sorted_batches, "unsorted": fixed_size_batches(len(sequences), mean_size)}
+    rows = []
+    for name, batches in plans.items():
+        stats = padding_stats(lengths, batches)
+        seconds = timed(embedder, sequences, batches)
+        rows.append(
+            {
+                "batching": name,
+                **stats,
+                "seconds": round(seconds, 2),
+                "tokens_per_s": round(stats["real_tokens"] / seconds, 1),
+                "max_batch_tokens": max(len(b) * max(lengths[i] for i in b) for b in batches),
+            }
+        )
+    speedup = rows[0]["tokens_per_s"] / rows[1]["tokens_per_s"]
+    print(
+        f"ESM C {args.shape} (random init), {len(sequences)} sequences of {what}, max_len={args.max_len}, "
+        f"device={embedder.device}, threads={torch.get_num_threads()}, batch_tokens={args.batch_tokens}"
+    )
+    print("| batching | batches | real tokens | padded share | seconds | real tokens/s | largest batch (tokens) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(
+            f"| {r['batching']} | {r['batches']} | {r['real_tokens']} | {r['padded_share']:.1%} | {r['seconds']} "
+            f"| {r['tokens_per_s']:.0f} | {r['max_batch_tokens']} |"
+        )
+    print(f"length-sorted / unsorted throughput: {speedup:.2f}x")
+    if args.out:
+        args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows,
+                                        "speedup": speedup}, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
