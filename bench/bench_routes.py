@@ -10,7 +10,8 @@ tracing, so ``--epochs 2`` or more gives steadier numbers.
     python bench/bench_routes.py --model proteinbert_tiny --limit 1000
     python bench/bench_routes.py --model proteinbert --data-path ../shared/data/hemolysis/hemolysis.csv
 
-The options are the variants of the ``routes`` sweep (conf/variant/*.yaml, applied as ``+variant=<name>``)
+Timings are wall-clock: on a shared machine, use ``--repeats 3`` (round-robin over the options, median
+reported). The options are the variants of the ``routes`` sweep (conf/variant/*.yaml, applied as ``+variant=<name>``)
 plus A2 on the two-layer head.
 """
 
@@ -130,14 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         *args.overrides,
     ]
     table = options(args.only)
-    results = []
-    for name, option_overrides in table.items():
-        result = Result(name, option_overrides)
-        for repeat in range(args.repeats):
-            run_dir = out / name / f"r{repeat}"
+    results = [Result(name, option_overrides) for name, option_overrides in table.items()]
+    # Round-robin over the options, so that a load spike on a shared machine hits one run of each
+    # option rather than every run of one option; the median over the repeats is reported.
+    for repeat in range(args.repeats):
+        for result in results:
+            run_dir = out / result.option / f"r{repeat}"
             started = time.perf_counter()
             try:
-                epoch, total = run_one([*common, *option_overrides], run_dir, args.timeout)
+                epoch, total = run_one([*common, *result.overrides], run_dir, args.timeout)
                 result.epoch_seconds.append(epoch)
                 result.total_seconds.append(total)
                 status = f"{epoch:.2f} s/epoch"
@@ -145,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 result.errors.append(str(err))
                 status = f"FAILED: {err}"
             elapsed = time.perf_counter() - started
-            print(f"[{name} {repeat + 1}/{args.repeats}] {status} ({elapsed:.0f} s)", flush=True)
-        results.append(result)
+            print(f"[{result.option} {repeat + 1}/{args.repeats}] {status} ({elapsed:.0f} s)", flush=True)
 
     report = format_table(results, results[0])
     header = f"{data_path.name}, model={args.model}, limit={args.limit}, epochs={args.epochs}"

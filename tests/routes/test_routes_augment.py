@@ -31,9 +31,7 @@ def random_sequences(n: int, low: int, high: int, seed: int = 0) -> list[str]:
 
 
 def test_imports_neither_tensorflow_nor_torch() -> None:
-    code = (
-        "import sys, protsweep.augment; print(sorted({'tensorflow', 'torch', 'tf_keras'} & set(sys.modules)))"
-    )
+    code = "import sys, protsweep.augment; print(sorted({'tensorflow', 'torch', 'tf_keras'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -182,8 +180,6 @@ def test_build_augmenter_maps_every_option() -> None:
 
 def test_compose_applies_both() -> None:
     seqs = ["A" * 100] * 200
-    out = build_augmenter(OmegaConf.create({"name": "truncate_blosum", "p": 0.2}))(
-        seqs, np.random.default_rng(0)
-    )
+    out = build_augmenter(OmegaConf.create({"name": "truncate_blosum", "p": 0.2}))(seqs, np.random.default_rng(0))
     assert all(80 <= len(s) <= 100 for s in out)
     assert sum(len(s) - s.count("A") for s in out) / sum(len(s) for s in out) == pytest.approx(0.2, abs=0.02)

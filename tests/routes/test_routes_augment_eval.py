@@ -100,6 +100,4 @@ def test_augmentation_never_reaches_valid_or_test(augment: str, tmp_path: Path, 
     assert set(fed) <= train | held_out | augmenter_outputs  # ... and nothing else reached the model
     predictions = pd.read_csv(record.run_dir / "predictions.csv")
     for name in ("valid", "test"):
-        assert sorted(predictions.query("split == @name")["sequence"]) == sorted(
-            split.split(name)["sequence"]
-        )
+        assert sorted(predictions.query("split == @name")["sequence"]) == sorted(split.split(name)["sequence"])

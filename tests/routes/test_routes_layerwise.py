@@ -10,9 +10,7 @@ from protsweep.errors import ConfigError
 from protsweep.proteinbert.optimizers import LayerwiseAdam, build_optimizer
 from protsweep.proteinbert.tf_env import keras
 
-LAYERWISE = OmegaConf.create(
-    {"name": "layerwise", "backbone_lr": 1e-5, "head_lr": 1e-3, "replaces_frozen_stage": True}
-)
+LAYERWISE = OmegaConf.create({"name": "layerwise", "backbone_lr": 1e-5, "head_lr": 1e-3, "replaces_frozen_stage": True})
 HEAD = {"head-hidden", "head-output"}
 
 
@@ -80,9 +78,7 @@ def test_reduce_lr_on_plateau_reaches_the_optimizer() -> None:
     optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
     model.compile(optimizer=optimizer, loss="binary_crossentropy")
     x, y = data()
-    reduce = keras.callbacks.ReduceLROnPlateau(
-        monitor="loss", mode="max", patience=0, factor=0.25, min_lr=1e-6
-    )
+    reduce = keras.callbacks.ReduceLROnPlateau(monitor="loss", mode="max", patience=0, factor=0.25, min_lr=1e-6)
     # mode=max on a falling loss: epoch 1 sets the best, epoch 2 "does not improve" and lowers the rate once
     model.fit(x, y, batch_size=len(x), epochs=2, verbose=0, callbacks=[reduce])
     assert float(keras.backend.get_value(optimizer.lr)) == pytest.approx(1e-3 * 0.25)
@@ -108,9 +104,7 @@ def test_config_round_trip() -> None:
     optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
     config = optimizer.get_config()
     assert config["backbone_multiplier"] == pytest.approx(0.01)
-    assert sorted(config["head_variable_names"]) == sorted(
-        w.name for w in model.trainable_weights if "head-" in w.name
-    )
+    assert sorted(config["head_variable_names"]) == sorted(w.name for w in model.trainable_weights if "head-" in w.name)
     clone = LayerwiseAdam.from_config(config)
     backbone, head = mean_steps(tiny_model(), clone)
     assert 50 <= head / backbone <= 200

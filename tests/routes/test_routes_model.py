@@ -79,9 +79,7 @@ def test_two_layer_head_graph(generator: Any) -> None:
 
 
 def test_two_layer_head_is_configurable(generator: Any) -> None:
-    model = model_for(
-        generator, ["head=two_layer", "head.width=64", "head.hidden_dropout=0.1", "head.dropout=0.0"]
-    )
+    model = model_for(generator, ["head=two_layer", "head.width=64", "head.hidden_dropout=0.1", "head.dropout=0.0"])
     assert model.get_layer("head-hidden").units == 64
     assert model.get_layer("head-hidden-dropout").rate == 0.1
     assert model.get_layer("head-dropout").rate == 0.0
@@ -115,9 +113,7 @@ def test_concat_reads_all_global_layers(generator: Any, tiny: Any) -> None:
     expected = tiny.d_hidden_global * (1 + 2 * tiny.n_blocks) + tiny.n_annotations
     assert sum(widths) == expected
     assert head_input_width(model_for(generator, ["repr=concat"])) == expected
-    assert (
-        head_input_width(model_for(generator, ["repr=last"])) == tiny.n_annotations
-    )  # upstream's head input
+    assert head_input_width(model_for(generator, ["repr=last"])) == tiny.n_annotations  # upstream's head input
 
 
 def test_layer_mix_weights_sum_to_one_and_learn(generator: Any, tiny: Any) -> None:
@@ -234,14 +230,10 @@ class ScriptedMetrics(keras.callbacks.Callback):
         self.weights.append([w.copy() for w in self.model.get_weights()])
 
 
-def train_with(
-    callback: str, aucs: list[float], losses: list[float], epochs: int
-) -> tuple[Any, ScriptedMetrics, Any]:
+def train_with(callback: str, aucs: list[float], losses: list[float], epochs: int) -> tuple[Any, ScriptedMetrics, Any]:
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(
-        optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy"
-    )  # weights move every epoch
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")  # weights move every epoch
     scripted = ScriptedMetrics(aucs, losses)
     early, extra = stopping_callbacks(compose_cfg([f"callback={callback}"]).callback)
     rng = np.random.default_rng(0)
@@ -264,9 +256,7 @@ def test_early_stop_auc_stops_and_restores_the_best_auc_epoch() -> None:
 
 
 def test_early_stop_auc_restores_the_best_epoch_without_an_early_stop() -> None:
-    model, scripted, history = train_with(
-        "early_stop_auc", [0.6, 0.7, 0.9, 0.85], [0.5, 0.4, 0.3, 0.2], epochs=4
-    )
+    model, scripted, history = train_with("early_stop_auc", [0.6, 0.7, 0.9, 0.85], [0.5, 0.4, 0.3, 0.2], epochs=4)
     assert len(history.history["loss"]) == 4
     assert same_weights(model.get_weights(), scripted.weights[2])
 

@@ -108,9 +108,7 @@ def test_focal_two_layer_uses_the_two_layer_head_in_both_arms() -> None:
         cfg = compose_cfg(["sweep=focal_two_layer", f"loss={loss}"])
         assert cfg.head.name == "two_layer" and cfg.loss.name == loss
     # its baseline arm is the routes sweep's two_layer_head variant
-    assert job_config(["sweep=focal_two_layer", "loss=bce"]) == job_config(
-        ["sweep=routes", "variant=two_layer_head"]
-    )
+    assert job_config(["sweep=focal_two_layer", "loss=bce"]) == job_config(["sweep=routes", "variant=two_layer_head"])
 
 
 def test_routes_holds_every_single_variable_arm_and_one_baseline() -> None:

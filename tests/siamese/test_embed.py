@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,27 @@ def test_cache_writes_are_atomic_and_described(tmp_path: Path) -> None:
     files = [p for p in directory.rglob("*") if p.is_file()]
     assert not [p for p in files if p.name.endswith(".tmp")]
     assert len([p for p in files if p.suffix == ".emb"]) == len(SEQS)
+
+
+def test_concurrent_writers_leave_only_complete_entries(tmp_path: Path) -> None:
+    """Two runs embedding the same sequences into one cache at the same time (threads: torch releases the
+    GIL), plus a temporary file a killed writer left behind: every entry still reads back intact."""
+    sequences = peptides(24, seed=5)["sequence"].tolist()
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(ensure_embeddings(sequences, tiny(tmp_path))))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    directory = Path(results[0].report["cache_dir"])
+    (directory / "ab").mkdir(exist_ok=True)
+    (directory / "ab" / ".deadbeef.emb.12345.tmp").write_bytes(b"half")
+    third = ensure_embeddings(sequences, tiny(tmp_path))
+    assert third.report["cached"] == 24 and third.report["corrupt_recomputed"] == 0
+    for seq in sequences:
+        assert np.array_equal(third.vectors[seq], results[0].vectors[seq])
 
 
 def test_length_sorted_batches_keep_padding_at_most_ten_percent() -> None:

@@ -65,6 +65,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     shuffle = torch.Generator().manual_seed(int(cfg.seed))
     loss_fn = build_loss(cfg.loss)
     tensors = as_tensors(embeddings.vectors)
+    embeddings.vectors.clear()  # the fp16 tensors hold the same numbers; keep one copy in memory
     splits = {name: PairTensors(data.split(name), tensors) for name in ("train", "valid", "test")}
 
     store = CheckpointStore(run_dir)
@@ -109,9 +110,7 @@ def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> PairModel:
     return PairModel(d_in, cfg.model, head)
 
 
-def _describe_network(
-    model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig
-) -> dict[str, Any]:
+def _describe_network(model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig) -> dict[str, Any]:
     return {
         "arch": model.arch.value,
         "pair_head": head.value,
@@ -144,9 +143,7 @@ def run_fingerprint(cfg: DictConfig, data: PairData, embedder_key: str) -> str:
     return digest.hexdigest()
 
 
-def _resume_payload(
-    cfg: DictConfig, store: CheckpointStore, fingerprint: str, record: RunRecord
-) -> dict | None:
+def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, record: RunRecord) -> dict | None:
     info: dict[str, Any] = {"resumed": False, "from_epoch": None, "note": None}
     payload = None
     if cfg.overwrite:
@@ -190,8 +187,7 @@ def _predictions(data: PairData, results: dict[str, Evaluation]) -> pd.DataFrame
 
 def _metrics(data: PairData, results: dict[str, Evaluation], state: TrainState) -> dict[str, Any]:
     metrics: dict[str, Any] = {
-        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob)
-        for name, result in results.items()
+        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob) for name, result in results.items()
     }
     metrics["test"], metrics["valid"] = metrics.pop("test"), metrics.pop("valid")
     metrics["best_epoch"] = int(state.stopper.best_epoch)

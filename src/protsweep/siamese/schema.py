@@ -24,9 +24,7 @@ def choice(kind: type[E], value: E | str) -> E:
     try:
         return kind(str(value))
     except ValueError:
-        raise ConfigError(
-            f"'{value}' is not one of {', '.join(m.value for m in kind)} ({kind.__name__})"
-        ) from None
+        raise ConfigError(f"'{value}' is not one of {', '.join(m.value for m in kind)} ({kind.__name__})") from None
 
 
 # ---------------------------------------------------------------- choices
@@ -140,6 +138,7 @@ class SiameseTrainerConfig:
     lr: float = 3.0e-4  # AdamW
     weight_decay: float = 0.01
     grad_clip: float | None = 1.0
+    bucket_by_length: bool = True  # training batches of pairs of similar lengths (less padding)
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     num_threads: int | None = None  # torch CPU threads; null leaves torch's default
     resume: bool = True  # an interrupted run resumes from checkpoints/last.pt when relaunched

@@ -7,6 +7,7 @@ that a warm cache needs none.
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("USE_TF", "0")  # transformers (imported by esm) must never import TensorFlow
 
@@ -18,6 +19,8 @@ from omegaconf import DictConfig
 
 #: Forward passes of any ESM C embedder in this process.
 FORWARD_PASSES = 0
+#: Random init goes through torch's global generator: one init at a time in a process.
+_INIT_LOCK = threading.Lock()
 
 
 def resolve_device(name: str) -> torch.device:
@@ -30,7 +33,7 @@ def tiny_model(hidden_size: int, num_heads: int, num_layers: int, init_seed: int
     """A randomly initialised ESM C encoder. The global RNG is left untouched (training seeds stay exact)."""
     from esm.models.esmc import EsmcConfig, EsmcModel
 
-    with torch.random.fork_rng(devices=[]):
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
         model = EsmcModel(
             EsmcConfig(hidden_size=hidden_size, num_attention_heads=num_heads, num_hidden_layers=num_layers)

@@ -78,9 +78,7 @@ def locate_weights(cfg: DictConfig, cache_root: Path) -> WeightsLocation:
     if directory is None:
         raise WeightsNotFoundError(_not_found_message(cfg, looked))
     _check_config(cfg, directory)
-    fingerprint = (
-        f"{_file_sha256(directory / CONFIG_JSON)[:12]}:{weights_sha256(directory / WEIGHTS_FILE, cache_root)}"
-    )
+    fingerprint = f"{_file_sha256(directory / CONFIG_JSON)[:12]}:{weights_sha256(directory / WEIGHTS_FILE, cache_root)}"
     return WeightsLocation(directory, found_in, fingerprint)
 
 
@@ -144,9 +142,7 @@ def _check_config(cfg: DictConfig, directory: Path) -> None:
     try:
         raw = json.loads((directory / CONFIG_JSON).read_text())
     except (OSError, ValueError) as err:
-        raise ConfigError(
-            f"embedder={cfg.name}: {directory / CONFIG_JSON} is not readable JSON: {err}"
-        ) from err
+        raise ConfigError(f"embedder={cfg.name}: {directory / CONFIG_JSON} is not readable JSON: {err}") from err
     hidden = raw.get("hidden_size", raw.get("d_model"))
     layers = raw.get("num_hidden_layers", raw.get("n_layers"))
     if hidden != int(cfg.hidden_size) or layers != int(cfg.num_layers):

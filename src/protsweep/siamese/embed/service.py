@@ -65,9 +65,7 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
 
     dims = {v.shape[1] for v in vectors.values()}
     if dims and dims != {identity.hidden_size}:
-        raise ConfigError(
-            f"embedder={cfg.name}: embeddings have width {sorted(dims)}, expected {identity.hidden_size}"
-        )
+        raise ConfigError(f"embedder={cfg.name}: embeddings have width {sorted(dims)}, expected {identity.hidden_size}")
     truncated = sum(len(seq) > max_len for seq in unique)
     report = {
         **identity.as_dict(),

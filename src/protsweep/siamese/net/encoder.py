@@ -61,9 +61,7 @@ class CnnTransformerEncoder(nn.Module):
     ) -> None:
         super().__init__()
         if kernel_size % 2 == 0:
-            raise ConfigError(
-                f"model.encoder.kernel_size must be odd (same-length convolution), not {kernel_size}"
-            )
+            raise ConfigError(f"model.encoder.kernel_size must be odd (same-length convolution), not {kernel_size}")
         if d_model % n_heads:
             raise ConfigError(f"model.encoder.d_model ({d_model}) must be a multiple of n_heads ({n_heads})")
         self.project = nn.Linear(d_in, d_model)

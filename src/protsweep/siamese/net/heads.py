@@ -64,9 +64,7 @@ class CrossAttentionHead(nn.Module):
         )
         self.pooling = pooling
 
-    def _cross(
-        self, q: torch.Tensor, q_mask: torch.Tensor, kv: torch.Tensor, kv_mask: torch.Tensor
-    ) -> torch.Tensor:
+    def _cross(self, q: torch.Tensor, q_mask: torch.Tensor, kv: torch.Tensor, kv_mask: torch.Tensor) -> torch.Tensor:
         attended, _ = self.attend(q, kv, kv, key_padding_mask=~kv_mask, need_weights=False)
         return self.norm(q + attended) * q_mask.unsqueeze(-1).to(q.dtype)
 

@@ -31,9 +31,7 @@ def parse_score(value: object, source: str, row: int, field: str) -> float:
     return score
 
 
-def map_labels(
-    frame: pd.DataFrame, labels_cfg: DictConfig, label_field: str
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+def map_labels(frame: pd.DataFrame, labels_cfg: DictConfig, label_field: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Replace the raw ``label`` column by 0/1 ints (keeping a ``score`` column for score mappings)."""
     mapping = choice(LabelMapping, labels_cfg.mapping)
     out = frame.copy()

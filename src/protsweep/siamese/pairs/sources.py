@@ -29,9 +29,7 @@ def existing_file(path: str | Path, what: str) -> Path:
     return resolved
 
 
-def read_table(
-    path: Path, sep: str | None, header: bool = True, names: list[str] | None = None
-) -> pd.DataFrame:
+def read_table(path: Path, sep: str | None, header: bool = True, names: list[str] | None = None) -> pd.DataFrame:
     """All cells as text; empty cells as NaN. ``sep=None``: tab for .tsv/.tab, else comma."""
     if sep is None:
         sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","

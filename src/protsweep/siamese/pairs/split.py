@@ -18,9 +18,7 @@ from protsweep.errors import DataError
 from protsweep.siamese.pairs.dedup import unordered_key
 
 
-def random_split(
-    frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: int
-) -> tuple[pd.DataFrame, dict]:
+def random_split(frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: int) -> tuple[pd.DataFrame, dict]:
     out = assign_splits(frame, valid_frac, test_frac, seed)
     return out, {"method": "random", "dropped_pairs": 0}
 
@@ -37,9 +35,7 @@ def cold_protein_fractions(valid_frac: float, test_frac: float) -> dict[str, flo
     return {name: root / total for name, root in roots.items()}
 
 
-def cold_split(
-    frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: int
-) -> tuple[pd.DataFrame, dict]:
+def cold_split(frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: int) -> tuple[pd.DataFrame, dict]:
     proteins = np.array(sorted(set(frame["seq_a"]) | set(frame["seq_b"])), dtype=object)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(proteins))

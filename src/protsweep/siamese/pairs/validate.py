@@ -72,9 +72,7 @@ def resolve_pairs(raw: RawPairs, alphabet: str) -> pd.DataFrame:
             seqs = []
             for ident, src, row in zip(out[id_col], sources, rows, strict=True):
                 if ident not in table:
-                    raise DataError(
-                        src, f"unknown id '{ident}': not in {where}", row=row, field=raw.columns[id_col]
-                    )
+                    raise DataError(src, f"unknown id '{ident}': not in {where}", row=row, field=raw.columns[id_col])
                 seqs.append(table[ident])
             out[f"seq_{side}"] = seqs
     else:
@@ -94,9 +92,7 @@ def _check_id_consistency(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     """With ids and sequences in the same file, one id must always name the same sequence."""
     seen: dict[str, tuple[str, int]] = {}
     for side in ("a", "b"):
-        for ident, seq, row, src in frame[[f"id_{side}", f"seq_{side}", "row", "source"]].itertuples(
-            index=False
-        ):
+        for ident, seq, row, src in frame[[f"id_{side}", f"seq_{side}", "row", "source"]].itertuples(index=False):
             if ident in seen and seen[ident][0] != seq:
                 raise DataError(
                     src,

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+#: Batches per length-sorted pool when training batches are bucketed by length.
+BUCKET_POOL = 50
+
 
 def pad_batch(arrays: Sequence[torch.Tensor], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(L_i, d) tensors -> (B, max L, d) float32 zeros-padded, and the (B, max L) mask."""
@@ -49,20 +52,36 @@ class PairTensors:
         xb, mb = pad_batch([self.embeddings[self.seq_b[i]] for i in index], device)
         return PairBatch(xa, ma, xb, mb, self.labels[list(index)].to(device), list(index))
 
+    def length_key(self, index: int) -> tuple[int, int, int]:
+        """Orders pairs so that neighbours pad little on either side (ties by row, so it is stable)."""
+        la, lb = self.embeddings[self.seq_a[index]].shape[0], self.embeddings[self.seq_b[index]].shape[0]
+        return max(la, lb), min(la, lb), index
+
     def shuffled(
-        self, batch_size: int, generator: torch.Generator, device: torch.device
+        self, batch_size: int, generator: torch.Generator, device: torch.device, bucket: bool = True
     ) -> Iterator[PairBatch]:
+        """A new random order each epoch, drawn from ``generator`` only (so a resumed run replays it).
+
+        With ``bucket``, the shuffled pairs are cut into pools of ``BUCKET_POOL`` batches, each pool is
+        sorted by length and cut into batches, and the batches are shuffled: batches hold pairs of similar
+        lengths, so far less padding reaches the quadratic attention, while every epoch still sees the
+        pairs in a new random grouping and order.
+        """
         order = torch.randperm(len(self), generator=generator).tolist()
-        for start in range(0, len(order), batch_size):
-            yield self.batch(order[start : start + batch_size], device)
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        if bucket:
+            pool = BUCKET_POOL * batch_size
+            batches = []
+            for start in range(0, len(order), pool):
+                part = sorted(order[start : start + pool], key=self.length_key)
+                batches += [part[k : k + batch_size] for k in range(0, len(part), batch_size)]
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+        for index in batches:
+            yield self.batch(index, device)
 
     def in_order(self, batch_size: int, device: torch.device) -> Iterator[PairBatch]:
-        """For evaluation: a fixed order, by total length (less padding), ties by row."""
-        lengths = [
-            self.embeddings[a].shape[0] + self.embeddings[b].shape[0]
-            for a, b in zip(self.seq_a, self.seq_b, strict=True)
-        ]
-        order = sorted(range(len(self)), key=lambda i: (lengths[i], i))
+        """For evaluation: a fixed order by length (less padding)."""
+        order = sorted(range(len(self)), key=self.length_key)
         for start in range(0, len(order), batch_size):
             yield self.batch(order[start : start + batch_size], device)
 

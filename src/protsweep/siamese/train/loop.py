@@ -132,9 +132,7 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(
-    model: PairModel, data: PairTensors, loss_fn: LossFn, batch_size: int, device: torch.device
-) -> Evaluation:
+def evaluate(model: PairModel, data: PairTensors, loss_fn: LossFn, batch_size: int, device: torch.device) -> Evaluation:
     model.eval()
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
@@ -230,7 +228,7 @@ def _train_epoch(
     model.train()
     total, seen = 0.0, 0
     clip = trainer.grad_clip
-    for batch in train.shuffled(int(trainer.batch_size), shuffle, device):
+    for batch in train.shuffled(int(trainer.batch_size), shuffle, device, bool(trainer.bucket_by_length)):
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(batch.xa, batch.ma, batch.xb, batch.mb), batch.labels)
         loss.backward()
