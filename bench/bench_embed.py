@@ -24,11 +24,11 @@ from pathlib import Path
 
 os.environ.setdefault("USE_TF", "0")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from protsweep.siamese.embed.batching import fixed_size_batches, length_sorted_batches, padding_stats  # noqa: E402
-from protsweep.siamese.embed.esmc import EsmcEmbedder, resolve_device, tiny_model  # noqa: E402
+from protsweep.siamese.embed.batching import fixed_size_batches, length_sorted_batches, padding_stats
+from protsweep.siamese.embed.esmc import EsmcEmbedder, resolve_device, tiny_model
 
 SHAPES = {"tiny": (64, 4, 2), "300m": (960, 15, 30), "600m": (1152, 18, 36)}
 GUO = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "guo_yeast_ppi" / "protein.dictionary.tsv"
@@ -112,8 +112,10 @@ def main() -> None:
         )
     print(f"length-sorted / unsorted throughput: {speedup:.2f}x")
     if args.out:
-        args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows,
-                                        "speedup": speedup}, indent=2) + "\n")
+        args.out.write_text(
+            json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows, "speedup": speedup}, indent=2)
+            + "\n"
+        )
     sys.stdout.flush()
 
 

@@ -33,8 +33,9 @@ def sweep(work: Path, name: str, cache: Path, args: argparse.Namespace) -> dict:
         "+hydra.callbacks.aggregate.plots=false",
     ]  # fmt: skip
     began = time.perf_counter()
-    done = subprocess.run(command, cwd=work, env={**os.environ, "USE_TF": "0"}, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        command, cwd=work, env={**os.environ, "USE_TF": "0"}, capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - began
     if done.returncode != 0:
         sys.exit(f"{name} sweep failed:\n{done.stderr[-4000:]}")

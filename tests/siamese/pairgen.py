@@ -44,9 +44,7 @@ def pairs(n_proteins: int = 40, n_pairs: int = 160, seed: int = 0) -> pd.DataFra
     return pd.DataFrame(rows, columns=["id_a", "id_b", "seq_a", "seq_b", "label"])
 
 
-def write_pairs_csv(
-    path: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0, ids: bool = False
-) -> Path:
+def write_pairs_csv(path: Path, n_proteins: int = 40, n_pairs: int = 160, seed: int = 0, ids: bool = False) -> Path:
     frame = pairs(n_proteins, n_pairs, seed)
     columns = ["id_a", "id_b", "seq_a", "seq_b", "label"] if ids else ["seq_a", "seq_b", "label"]
     frame[columns].to_csv(path, index=False)
@@ -68,9 +66,7 @@ def write_pairs_ids(
     ).drop_duplicates("id")
     if fasta:
         seq_path = directory / "sequences.fasta"
-        seq_path.write_text(
-            "".join(f">{i} some description\n{s}\n" for i, s in table.itertuples(index=False))
-        )
+        seq_path.write_text("".join(f">{i} some description\n{s}\n" for i, s in table.itertuples(index=False)))
     else:
         seq_path = directory / "dictionary.tsv"
         table.to_csv(seq_path, sep="\t", header=False, index=False)

@@ -70,9 +70,7 @@ def check_record(job: Path) -> dict:
     assert list(pred.columns) == ["split", "id", "sequence", "label", "prob", "id_a", "id_b"]
     assert set(pred["split"]) == {"valid", "test"} and pred["id"].is_unique
     assert pred["sequence"].str.contains(":").all() and pred["prob"].between(0, 1).all()
-    assert (
-        pred["id"] == [f"{min(a, b)}|{max(a, b)}" for a, b in zip(pred["id_a"], pred["id_b"], strict=True)]
-    ).all()
+    assert (pred["id"] == [f"{min(a, b)}|{max(a, b)}" for a, b in zip(pred["id_a"], pred["id_b"], strict=True)]).all()
     metrics = json.loads((job / "metrics.json").read_text())
     assert {"test", "valid", "best_epoch", "epochs_run"} <= metrics.keys()
     assert {"auc", "auprc", "n", "pos_rate"} <= metrics["test"].keys()
@@ -109,9 +107,7 @@ def test_multirun_over_seeds_writes_the_record_and_reuses_the_cache(tmp_path: Pa
 
     again = protsweep(tmp_path, *args)  # relaunch: completed jobs are skipped
     assert again.returncode == 0, again.stderr[-3000:]
-    assert [json.loads((j / "run.json").read_text())["started_at"] for j in jobs] == [
-        r["started_at"] for r in runs
-    ]
+    assert [json.loads((j / "run.json").read_text())["started_at"] for j in jobs] == [r["started_at"] for r in runs]
 
 
 @pytest.mark.slow

@@ -72,11 +72,7 @@ def test_second_run_does_zero_forward_passes(tmp_path: Path) -> None:
     middle = esmc.FORWARD_PASSES
     second = ensure_embeddings(reversed(sequences), tiny(tmp_path))
     assert middle == esmc.FORWARD_PASSES  # counted: no forward pass at all
-    assert (
-        second.report["cached"] == 30
-        and second.report["embedded"] == 0
-        and second.report["forward_passes"] == 0
-    )
+    assert second.report["cached"] == 30 and second.report["embedded"] == 0 and second.report["forward_passes"] == 0
     for seq in sequences:
         assert np.array_equal(first.vectors[seq], second.vectors[seq])
 
@@ -129,8 +125,9 @@ def test_concurrent_writers_leave_only_complete_entries(tmp_path: Path) -> None:
     GIL), plus a temporary file a killed writer left behind: every entry still reads back intact."""
     sequences = peptides(24, seed=5)["sequence"].tolist()
     results: list[Any] = []
-    threads = [threading.Thread(target=lambda: results.append(ensure_embeddings(sequences, tiny(tmp_path))))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(ensure_embeddings(sequences, tiny(tmp_path)))) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -182,9 +179,7 @@ def test_loads_weights_from_a_local_directory(tmp_path: Path) -> None:
     model = save_checkpoint(tmp_path / "weights").eval()
     assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["config.json", "model.safetensors"]
     result = ensure_embeddings(SEQS, local(tmp_path, tmp_path / "weights"))
-    assert result.report["pretrained"] == "loaded" and result.report["weights_from"] == str(
-        tmp_path / "weights"
-    )
+    assert result.report["pretrained"] == "loaded" and result.report["weights_from"] == str(tmp_path / "weights")
     direct = esmc.EsmcEmbedder(model, torch.device("cpu"), 1022).embed(SEQS)
     for seq, expected in zip(SEQS, direct, strict=True):
         np.testing.assert_allclose(result.vectors[seq].astype(np.float32), expected, atol=2e-3, rtol=2e-3)
@@ -220,9 +215,7 @@ def test_loads_weights_from_the_huggingface_cache(tmp_path: Path, monkeypatch: p
     assert ensure_embeddings(SEQS, cfg).report["pretrained"] == "loaded"
 
 
-def test_missing_weights_say_where_they_were_looked_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_weights_say_where_they_were_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty_hub"))
@@ -249,9 +242,7 @@ def test_random_identity_needs_no_model(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- protsweep-embed
-def test_embed_command_reports_embedded_then_cached(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_embed_command_reports_embedded_then_cached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_pairs_csv(tmp_path / "pairs.csv", n_proteins=20, n_pairs=40)
     args = [
         "data=pairs_csv",

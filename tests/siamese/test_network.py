@@ -30,17 +30,13 @@ def model_cfg(**options: object) -> DictConfig:
     return OmegaConf.merge(OmegaConf.structured(SiameseModelConfig), base, options)
 
 
-def build(
-    head: PairHead, arch: str = "siamese", distance: Distance = Distance.euclidean, **enc: object
-) -> PairModel:
+def build(head: PairHead, arch: str = "siamese", distance: Distance = Distance.euclidean, **enc: object) -> PairModel:
     torch.manual_seed(0)
     cfg = model_cfg(arch=arch, encoder=enc) if enc else model_cfg(arch=arch)
     return PairModel(D_IN, cfg, head, distance, margin=1.0).eval()
 
 
-def batch(
-    lengths: list[int], seed: int, extra: int = 0, pad_value: float = 0.0
-) -> tuple[torch.Tensor, torch.Tensor]:
+def batch(lengths: list[int], seed: int, extra: int = 0, pad_value: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(seed)
     arrays = [torch.randn(n, D_IN, generator=gen) for n in lengths]
     x, mask = pad_batch(arrays, torch.device("cpu"))
@@ -92,9 +88,7 @@ def test_padding_does_not_change_outputs(head: PairHead, distance: Distance, poo
     lengths_a, lengths_b = [5, 17, 9], [22, 3, 9]
     with torch.no_grad():
         tight = model(*batch(lengths_a, 1), *batch(lengths_b, 2))
-        loose = model(
-            *batch(lengths_a, 1, extra=13, pad_value=7.0), *batch(lengths_b, 2, extra=4, pad_value=-3.0)
-        )
+        loose = model(*batch(lengths_a, 1, extra=13, pad_value=7.0), *batch(lengths_b, 2, extra=4, pad_value=-3.0))
         alone = model(*batch(lengths_a[:1], 1), *batch(lengths_b[:1], 2))  # the first pair, no padding at all
     torch.testing.assert_close(tight.prob, loose.prob, rtol=0, atol=1e-5)
     torch.testing.assert_close(tight.raw, loose.raw, rtol=0, atol=1e-5)
@@ -139,12 +133,8 @@ def test_losses() -> None:
     bce = build_loss(OmegaConf.create({"name": "bce", "label_smoothing": 0.0}))
     expected = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
     assert float(bce(logit_out, labels)) == pytest.approx(float(expected))
-    focal = build_loss(
-        OmegaConf.create({"name": "focal", "gamma": 0.0, "alpha": 0.5, "label_smoothing": 0.0})
-    )
-    assert float(focal(logit_out, labels)) == pytest.approx(
-        0.5 * float(expected)
-    )  # gamma 0, alpha .5: BCE / 2
+    focal = build_loss(OmegaConf.create({"name": "focal", "gamma": 0.0, "alpha": 0.5, "label_smoothing": 0.0}))
+    assert float(focal(logit_out, labels)) == pytest.approx(0.5 * float(expected))  # gamma 0, alpha .5: BCE / 2
     smoothed = build_loss(OmegaConf.create({"name": "bce", "label_smoothing": 0.2}))
     target = labels * 0.8 + 0.1
     assert float(smoothed(logit_out, labels)) == pytest.approx(
@@ -163,9 +153,7 @@ def test_losses() -> None:
         (["loss=bce", "model.pair_head=cross_attention"], PairHead.cross_attention),
     ],
 )
-def test_head_follows_the_loss(
-    tiny_cfg: Callable[..., DictConfig], overrides: list[str], head: PairHead
-) -> None:
+def test_head_follows_the_loss(tiny_cfg: Callable[..., DictConfig], overrides: list[str], head: PairHead) -> None:
     assert check_config(tiny_cfg(*overrides)) is head
 
 

@@ -23,9 +23,7 @@ A1, A2, A3, A4 = "ACDEFGHIK", "LMNPQRSTVW", "KKKLLLAAA", "GGGSSSTTT"
 
 
 def data_cfg(source: dict[str, Any], **options: Any) -> DictConfig:
-    return OmegaConf.merge(
-        OmegaConf.structured(PairDataConfig), {"name": "test", "source": source, **options}
-    )
+    return OmegaConf.merge(OmegaConf.structured(PairDataConfig), {"name": "test", "source": source, **options})
 
 
 def csv_source(path: Path, **columns: Any) -> dict[str, Any]:
@@ -259,9 +257,7 @@ def test_duplicate_in_reverse_order(tmp_path: Path) -> None:
     ):
         load_pair_data(data_cfg(csv_source(path), dedup="error"))
     data = load_pair_data(data_cfg(csv_source(path)))
-    assert (
-        data.report["dedup"]["duplicate_rows"] == 1 and data.report["dedup"]["pairs_seen_in_both_orders"] == 1
-    )
+    assert data.report["dedup"]["duplicate_rows"] == 1 and data.report["dedup"]["pairs_seen_in_both_orders"] == 1
     assert data.report["n_pairs"] == 40
 
 

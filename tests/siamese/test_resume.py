@@ -89,9 +89,7 @@ def test_overwrite_starts_afresh(
 
 
 def test_early_stopping_and_best_epoch(tiny_cfg: Callable[..., DictConfig], tmp_path: Path) -> None:
-    record = run(
-        tiny_cfg("trainer.epochs=6", "callback=early_stop_auc", "callback.patience=1"), tmp_path / "r"
-    )
+    record = run(tiny_cfg("trainer.epochs=6", "callback=early_stop_auc", "callback.patience=1"), tmp_path / "r")
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     history = (tmp_path / "r" / "history.csv").read_text().splitlines()
     assert history[0] == "stage,epoch,loss,val_loss,val_auc,lr"

@@ -48,6 +48,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     record.stage_started("data")
     data = load_pair_data(cfg.data)
     record.update(data=data.report)
+    _log_data(data)
     record.stage_finished("data")
 
     record.stage_started("embed")
@@ -95,6 +96,24 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     record.write_predictions(_predictions(data, results))
     record.write_metrics(_metrics(data, results, state))
     record.stage_finished("predict")
+
+
+def _log_data(data: PairData) -> None:
+    report = data.report
+    sizes = "/".join(str(report["splits"][name]["n"]) for name in ("train", "valid", "test"))
+    log.info(
+        "%s: %d pairs of %d proteins, train/valid/test %s",
+        report["source"],
+        report["n_pairs"],
+        report["n_proteins"],
+        sizes,
+    )
+    if report["split"]["method"] == "cold":
+        log.info(
+            "cold split: %d of %d pairs dropped (their two proteins fell in different splits)",
+            report["split"]["dropped_pairs"],
+            report["n_pairs"],
+        )
 
 
 def _check_trainer(trainer: DictConfig) -> None:

@@ -76,6 +76,5 @@ def load_embedder(cfg: DictConfig, weights_dir: Path | None) -> EsmcEmbedder:
     else:
         from esm.models.esmc import EsmcModel
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         model = EsmcModel.from_pretrained(str(weights_dir), device=device, local_files_only=True)
     return EsmcEmbedder(model, device, int(cfg.max_len))
