@@ -56,6 +56,10 @@ def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.rando
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
+    if cfg.data.get("kind") == "pairs":
+        raise ConfigError(
+            f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
+        )
     if str(cfg.loss.name) not in LOSSES:
         raise ConfigError(f"loss={cfg.loss.name} does not apply to ProteinBERT (use one of {', '.join(LOSSES)})")
     seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
