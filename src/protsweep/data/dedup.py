@@ -46,21 +46,24 @@ def deduplicate(rows: pd.DataFrame, policy: str) -> tuple[pd.DataFrame, dict[str
             where = ", ".join(f"row {r} ({s})" for r, s in places.itertuples(index=False))
             raise DataError(str(first["source"]), f"the same sequence sits in two splits: {where}")
 
-    first_rows = rows.drop_duplicates("sequence", keep="first").set_index("sequence")
-    n_pos = positives.groupby(rows["sequence"], sort=False).first()
-    n = size.groupby(rows["sequence"], sort=False).first()
-    merged = first_rows.loc[n.index].copy()
-    merged["n_rows"] = n.to_numpy()
-    if policy == "majority":
-        ties = (2 * n_pos) == n
-        merged["label"] = (2 * n_pos > n).astype(int).to_numpy()
-        merged = merged[~ties.to_numpy()]
-        report["dropped_ties"] = int(ties.sum())
-    else:
-        conflict = ((n_pos > 0) & (n_pos < n)).to_numpy()
-        merged["label"] = (n_pos > 0).astype(int).to_numpy()
-        merged = merged[~conflict]
-        report["dropped_conflicts"] = int(conflict.sum())
-    merged = merged.reset_index()
-    report["n_kept"] = len(merged)
+    merged, counts = merge_by_key(rows, "sequence", majority=policy == "majority")
+    report.update(counts, n_kept=len(merged))
     return merged, report
+
+
+def merge_by_key(rows: pd.DataFrame, key: str, majority: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One row per value of ``key`` (its first row, with ``n_rows``). ``majority``: the majority label,
+    ties dropped; otherwise keys labelled both ways are dropped. Shared by sequences and pairs."""
+    labels = rows.groupby(key, sort=False)["label"]
+    n, n_pos = labels.size(), labels.sum()
+    merged = rows.drop_duplicates(key, keep="first").set_index(key).loc[n.index].copy()
+    merged["n_rows"] = n.to_numpy()
+    if majority:
+        drop = (2 * n_pos == n).to_numpy()
+        merged["label"] = (2 * n_pos > n).astype(int).to_numpy()
+        counts = {"dropped_ties": int(drop.sum())}
+    else:
+        drop = ((n_pos > 0) & (n_pos < n)).to_numpy()
+        merged["label"] = (n_pos > 0).astype(int).to_numpy()
+        counts = {"dropped_conflicts": int(drop.sum())}
+    return merged[~drop].reset_index(), counts

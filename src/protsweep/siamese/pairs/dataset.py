@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig
 
-from protsweep.data.dataset import build_source
+from protsweep.data.dataset import SplitData, build_source
 from protsweep.data.split import SPLITS, stratified_subsample
 from protsweep.errors import ConfigError
 from protsweep.siamese.pairs.dedup import deduplicate_pairs
@@ -26,14 +26,8 @@ PAIR_COLUMNS = ["id", "id_a", "id_b", "seq_a", "seq_b", "label"]
 
 
 @dataclass
-class PairData:
-    train: pd.DataFrame
-    valid: pd.DataFrame
-    test: pd.DataFrame
-    report: dict[str, Any]
-
-    def split(self, name: str) -> pd.DataFrame:
-        return {"train": self.train, "valid": self.valid, "test": self.test}[name]
+class PairData(SplitData):
+    """Pairs per split (columns ``PAIR_COLUMNS``) and the data report."""
 
     def unique_sequences(self) -> list[str]:
         """Every sequence of every split, each once, in a stable order."""

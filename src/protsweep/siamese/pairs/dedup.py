@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from protsweep.data.dedup import merge_by_key
 from protsweep.errors import DataError
 from protsweep.siamese.schema import PairDedup
 
@@ -51,21 +52,6 @@ def deduplicate_pairs(frame: pd.DataFrame, policy: PairDedup) -> tuple[pd.DataFr
             row=int(first["row"]),
         )
 
-    first_rows = rows.drop_duplicates("pair_key", keep="first").set_index("pair_key")
-    n_pos = positives.groupby(rows["pair_key"], sort=False).first()
-    n = size.groupby(rows["pair_key"], sort=False).first()
-    merged = first_rows.loc[n.index].copy()
-    merged["n_rows"] = n.to_numpy()
-    if policy is PairDedup.majority:
-        ties = ((2 * n_pos) == n).to_numpy()
-        merged["label"] = (2 * n_pos > n).astype(int).to_numpy()
-        merged = merged[~ties]
-        report["dropped_ties"] = int(ties.sum())
-    else:
-        conflict = ((n_pos > 0) & (n_pos < n)).to_numpy()
-        merged["label"] = (n_pos > 0).astype(int).to_numpy()
-        merged = merged[~conflict]
-        report["dropped_conflicts"] = int(conflict.sum())
-    merged = merged.reset_index()
-    report["n_kept"] = len(merged)
+    merged, counts = merge_by_key(rows, "pair_key", majority=policy is PairDedup.majority)
+    report.update(counts, n_kept=len(merged))
     return merged, report
