@@ -36,6 +36,7 @@ class FineTuner:
     eval_batch_size: int = 64
     verbose: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    extra_callbacks: list[Any] = field(default_factory=list)  # e.g. timers in benchmarks
 
     def predict(self, sequences: Sequence[str], seq_len: int) -> np.ndarray:
         """Probabilities for every sequence, none truncated: each is padded as in training."""
@@ -66,6 +67,7 @@ class FineTuner:
             early,
             *extra,
             HistoryRows(stage.name, self.history),
+            *self.extra_callbacks,
         ]
         batches = TrainingBatches(
             train_sequences, train_labels, stage.seq_len, self.padding, stage.batch_size, self.n_annotations, rng,
