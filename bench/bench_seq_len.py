@@ -20,6 +20,7 @@ from sklearn.metrics import roc_auc_score
 
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert.backbone import load_backbone
+from protsweep.proteinbert.encoding import fitting_seq_len
 from protsweep.proteinbert.heads import DefaultHead
 from protsweep.proteinbert.model import Architecture, build_model
 from protsweep.proteinbert.stages import Stage
@@ -80,7 +81,7 @@ def main() -> None:
     # ---- protsweep: seq_len auto, bucket padding, unfrozen epochs
     keras.utils.set_random_seed(0)
     backbone.generator.model_weights = copy_weights(initial)
-    seq_len = int(np.ceil((train_seqs.str.len().max() + 2) / 8) * 8)
+    seq_len = fitting_seq_len(train_seqs.tolist())
     tuner = FineTuner(
         model=build_model(backbone.generator, Architecture(DefaultHead(0.5))),
         make_loss=lambda: keras.losses.BinaryCrossentropy(), optimizer_cfg=OmegaConf.create({"name": "adam"}),

@@ -57,7 +57,9 @@ def git_sha(start: Path) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
 
 
 def binary_metrics(labels: np.ndarray, probs: np.ndarray) -> dict[str, float | int]:
