@@ -10,9 +10,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from protsweep.app import config_dir
+from protsweep.schema import register_schemas
 
 #: The smallest real ProteinBERT run: tiny random-init model, one frozen-stage epoch.
 TINY_RUN = ("model=proteinbert_tiny", "trainer.epochs_frozen=1", "trainer.epochs_full=0", "trainer.batch_size=16")
+
+
+def compose_config(*overrides: str, return_hydra_config: bool = False) -> DictConfig:
+    """The config ``protsweep OVERRIDES`` would run with, composed from the real ``conf/`` (no job runs)."""
+    register_schemas(config_dir())
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=return_hydra_config)
+
+
+@pytest.fixture(scope="session")
+def compose_cfg() -> Callable[..., DictConfig]:
+    """``compose_cfg(*overrides)``: see :func:`compose_config`."""
+    return compose_config
 
 
 def run_cli(args: list[str], cwd: Path, timeout: int = 900, module: str = "protsweep") -> subprocess.CompletedProcess:

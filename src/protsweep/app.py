@@ -47,7 +47,7 @@ def _hydra_main(cfg: DictConfig) -> None:
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
-    register_schemas()
+    register_schemas(config_dir())
     _register_resolvers()
     _hydra_main()
     if job.FAILED_JOBS:

@@ -8,19 +8,31 @@ No TensorFlow or torch import: the Siamese family and the aggregator may import 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any, Protocol
+from enum import Enum
+from typing import Protocol
 
 import numpy as np
 
 STANDARD_ALPHABET = "ACDEFGHIKLMNPQRSTVWY"
-ANCHORS = ("random", "start", "end")
 # A tiny slack so that e.g. 0.8 * 5 = 4.000000000000001 rounds up to 4, not 5.
 _EPS = 1e-9
 
 
 class Augmenter(Protocol):
     def __call__(self, seqs: list[str], rng: np.random.Generator) -> list[str]: ...
+
+
+class Anchor(Enum):
+    """Where a truncation window sits: ``start`` keeps the N-terminus, ``end`` the C-terminus."""
+
+    random = "random"
+    start = "start"
+    end = "end"
+
+
+def no_augmentation() -> None:
+    """``augment=none``: no augmenter (the training sequences are used as they are)."""
+    return None
 
 
 class RandomTruncation:
@@ -31,14 +43,16 @@ class RandomTruncation:
     and never shorter than ``ceil(min_frac·L)`` (when ``max_frac·L`` rounds below that, the bound wins).
     """
 
-    def __init__(self, min_frac: float = 0.8, max_frac: float = 1.0, anchor: str = "random") -> None:
+    def __init__(self, min_frac: float = 0.8, max_frac: float = 1.0, anchor: Anchor = Anchor.random) -> None:
         if not 0.0 < min_frac <= max_frac <= 1.0:
             raise ValueError(f"truncation needs 0 < min_frac <= max_frac <= 1, got {min_frac}, {max_frac}")
-        if anchor not in ANCHORS:
-            raise ValueError(f"truncation anchor must be one of {', '.join(ANCHORS)}, got {anchor!r}")
+        try:
+            self.anchor = Anchor(getattr(anchor, "value", anchor))
+        except ValueError:
+            names = ", ".join(a.value for a in Anchor)
+            raise ValueError(f"truncation anchor must be one of {names}, got {anchor!r}") from None
         self.min_frac = float(min_frac)
         self.max_frac = float(max_frac)
-        self.anchor = anchor
 
     def bounds(self, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Smallest and largest kept length for each sequence length (both inclusive)."""
@@ -56,17 +70,13 @@ class RandomTruncation:
         lo, hi = self.bounds(lengths)
         keep = rng.integers(lo, hi + 1)
         slack = np.maximum(lengths - keep, 0)
-        if self.anchor == "start":
-            start = np.zeros_like(slack)
-        elif self.anchor == "end":
-            start = slack
-        else:
-            start = rng.integers(0, slack + 1)
+        starts = {Anchor.start: lambda: np.zeros_like(slack), Anchor.end: lambda: slack}
+        start = starts.get(self.anchor, lambda: rng.integers(0, slack + 1))()
         stop = start + keep
         return [s[a:b] if s else s for s, a, b in zip(seqs, start.tolist(), stop.tolist(), strict=True)]
 
     def __repr__(self) -> str:
-        return f"RandomTruncation(min_frac={self.min_frac}, max_frac={self.max_frac}, anchor={self.anchor!r})"
+        return f"RandomTruncation(min_frac={self.min_frac}, max_frac={self.max_frac}, anchor={self.anchor.value!r})"
 
 
 def blosum_substitution_table(alphabet: str = STANDARD_ALPHABET, temperature: float = 1.0) -> np.ndarray:
@@ -138,10 +148,11 @@ class BlosumSubstitution:
 
 
 class Compose:
-    """Apply augmenters in order, all drawing from the same generator."""
+    """Apply augmenters in order, all drawing from the same generator. ``steps`` maps a name to each
+    augmenter (in the config: the other ``augment`` options, composed in by name)."""
 
-    def __init__(self, augmenters: Sequence[Augmenter]) -> None:
-        self.augmenters = list(augmenters)
+    def __init__(self, steps: dict[str, Augmenter] | None = None) -> None:
+        self.augmenters = list((steps or {}).values())
 
     def __call__(self, seqs: list[str], rng: np.random.Generator) -> list[str]:
         out = list(seqs)
@@ -151,40 +162,3 @@ class Compose:
 
     def __repr__(self) -> str:
         return f"Compose({self.augmenters!r})"
-
-
-def _get(cfg: Any, key: str, default: Any) -> Any:
-    """``cfg.key`` from a DictConfig, dict or dataclass; an Enum (the schema's choices) gives its value."""
-    value = cfg.get(key, default) if hasattr(cfg, "get") else getattr(cfg, key, default)
-    value = getattr(value, "value", value)
-    return default if value is None else value
-
-
-def _truncation(cfg: Any) -> RandomTruncation:
-    return RandomTruncation(
-        min_frac=float(_get(cfg, "min_frac", 0.8)),
-        max_frac=float(_get(cfg, "max_frac", 1.0)),
-        anchor=str(_get(cfg, "anchor", "random")),
-    )
-
-
-def _substitution(cfg: Any) -> BlosumSubstitution:
-    return BlosumSubstitution(
-        p=float(_get(cfg, "p", 0.05)),
-        temperature=float(_get(cfg, "temperature", 1.0)),
-        alphabet=str(_get(cfg, "alphabet", STANDARD_ALPHABET)),
-    )
-
-
-def build_augmenter(cfg: Any) -> Augmenter | None:
-    """The training-set augmenter named by ``cfg.name`` (the ``augment`` group), or None for ``none``."""
-    name = "none" if cfg is None else str(_get(cfg, "name", "none"))
-    if name == "none":
-        return None
-    if name == "truncate":
-        return _truncation(cfg)
-    if name == "blosum":
-        return _substitution(cfg)
-    if name == "truncate_blosum":
-        return Compose([_truncation(cfg), _substitution(cfg)])
-    raise ValueError(f"unknown augment option {name!r} (none, truncate, blosum, truncate_blosum)")

@@ -17,6 +17,7 @@ import numpy as np
 from omegaconf import DictConfig
 
 from protsweep.errors import ProtsweepError
+from protsweep.proteinbert.config import Pretrained
 from protsweep.proteinbert.tf_env import keras, tf
 
 from proteinbert import conv_and_global_attention_model  # isort: skip
@@ -139,20 +140,18 @@ def write_dump(path: Path, n_annotations: int, weights: list[np.ndarray], optimi
 
 
 def load_backbone(model_cfg: DictConfig) -> Backbone:
-    """``pretrained``: ``true`` loads (or downloads with upstream's loader) or fails; ``auto`` loads the
-    dump when present, else random init with a loud warning; ``false`` is random init."""
-    mode = str(model_cfg.pretrained).lower()
-    if mode not in {"auto", "true", "false"}:
-        raise ProtsweepError(f"model.pretrained must be auto, true or false, not '{model_cfg.pretrained}'")
+    """``pretrained``: ``required`` loads (or downloads with upstream's loader) or fails; ``auto`` loads the
+    dump when present, else random init with a loud warning; ``random`` is random init."""
+    mode = Pretrained(model_cfg.pretrained)
     path = Path(str(model_cfg.weights_path)).expanduser()
     kwargs = architecture_kwargs(model_cfg)
     random_generator = LegacyKerasPretrainingModelGenerator(
         conv_and_global_attention_model.create_model, int(model_cfg.n_annotations), create_model_kwargs=kwargs
     )
-    if mode == "false":
+    if mode is Pretrained.random:
         return Backbone(random_generator, "random")
     if not path.is_file():
-        if mode == "auto":
+        if mode is Pretrained.auto:
             log.warning(
                 "!!! model.pretrained=auto: no ProteinBERT dump at %s - training from RANDOM INIT. "
                 "Results will not reflect pretrained ProteinBERT. !!!", path,
@@ -184,9 +183,9 @@ def _download(path: Path) -> None:
 
 def _missing_dump_message(path: Path) -> str:
     return (
-        f"model.pretrained=true but no ProteinBERT dump at {path} and it could not be downloaded. "
+        f"model.pretrained=required but no ProteinBERT dump at {path} and it could not be downloaded. "
         f"Get it from {DEFAULT_REMOTE_MODEL_DUMP_URL} (upstream's epoch_92400_sample_23500000.pkl) and save it as "
-        f"{path}, or set model.weights_path=/path/to/dump.pkl (or model.pretrained=auto|false)"
+        f"{path}, or set model.weights_path=/path/to/dump.pkl (or model.pretrained=auto|random)"
     )
 
 

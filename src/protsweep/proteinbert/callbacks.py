@@ -9,10 +9,8 @@ import numpy as np
 from omegaconf import DictConfig
 from sklearn.metrics import roc_auc_score
 
-from protsweep.errors import ConfigError
 from protsweep.proteinbert.tf_env import keras
-
-MONITORS = {"val_loss": "min", "val_auc": "max"}
+from protsweep.schema import BETTER, Mode, Monitor
 
 
 class ValidationMetrics(keras.callbacks.Callback):
@@ -64,11 +62,9 @@ class HistoryRows(keras.callbacks.Callback):
 def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyStopping, list[Any]]:
     """EarlyStopping (tf-keras restores the best weights at the end of training, stopped early or not)
     plus ReduceLROnPlateau when configured."""
-    monitor = str(callback_cfg.monitor)
-    if monitor not in MONITORS:
-        raise ConfigError(f"callback.monitor must be one of {', '.join(MONITORS)}, not '{monitor}'")
     early = keras.callbacks.EarlyStopping(
-        monitor=monitor, mode=str(callback_cfg.mode), patience=int(callback_cfg.patience),
+        monitor=Monitor(callback_cfg.monitor).value, mode=Mode(callback_cfg.mode).value,
+        patience=int(callback_cfg.patience),
         restore_best_weights=bool(callback_cfg.restore_best),
     )
     extra: list[Any] = []
@@ -76,7 +72,7 @@ def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyS
     if reduce is not None:
         extra.append(
             keras.callbacks.ReduceLROnPlateau(
-                monitor=str(reduce.monitor), mode=MONITORS.get(str(reduce.monitor), "auto"),
+                monitor=Monitor(reduce.monitor).value, mode=BETTER[Monitor(reduce.monitor)].value,
                 patience=int(reduce.patience), factor=float(reduce.factor), min_lr=float(reduce.min_lr),
             )
         )

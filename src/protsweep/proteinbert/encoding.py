@@ -24,11 +24,22 @@ from proteinbert.model_generation import tokenize_seqs  # isort: skip
 from proteinbert.tokenization import ADDED_TOKENS_PER_SEQ, additional_token_to_index  # isort: skip
 
 __all__ = [
-    "ADDED_TOKENS_PER_SEQ", "PADDINGS", "PAD_TOKEN", "encode", "fitting_seq_len", "length_groups", "padded_length",
-    "resolve_seq_len", "truncate",
+    "ADDED_TOKENS_PER_SEQ",
+    "END_TOKEN",
+    "PADDINGS",
+    "PAD_TOKEN",
+    "START_TOKEN",
+    "encode",
+    "fitting_seq_len",
+    "length_groups",
+    "padded_length",
+    "resolve_seq_len",
+    "truncate",
 ]
 
 PAD_TOKEN = additional_token_to_index["<PAD>"]
+START_TOKEN = additional_token_to_index["<START>"]
+END_TOKEN = additional_token_to_index["<END>"]
 PADDINGS = ("bucket", "fixed")
 LENGTH_MULTIPLE = 8
 

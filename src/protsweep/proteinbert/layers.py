@@ -9,28 +9,29 @@ from protsweep.proteinbert.tf_env import keras, tf
 
 
 class AttentionPooling(keras.layers.Layer):
-    """Scores each residue with a learned vector, masks PAD positions, softmaxes over the length and
-    returns the weighted sum. Inputs: per-residue states ``(batch, length, d)`` and token ids ``(batch, length)``."""
+    """Scores each position with a learned vector, gives the ``masked_tokens`` (PAD, optionally <START>/<END>)
+    zero weight, softmaxes over the length and returns the weighted sum. Inputs: per-residue states
+    ``(batch, length, d)`` and token ids ``(batch, length)``."""
 
-    def __init__(self, pad_token: int, **kwargs: Any) -> None:
+    def __init__(self, masked_tokens: list[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pad_token = pad_token
+        self.masked_tokens = [int(t) for t in masked_tokens]
         self.score = keras.layers.Dense(1, use_bias=False, name="score")
 
     def call(self, inputs: list[Any]) -> Any:
         states, tokens = inputs
         scores = tf.squeeze(self.score(states), axis=-1)
-        keep = tf.not_equal(tokens, self.pad_token)
+        keep = tf.reduce_all(tf.stack([tf.not_equal(tokens, t) for t in self.masked_tokens], axis=-1), axis=-1)
         # -inf would give NaN for an all-PAD row; a large negative number gives exp() == 0.
         scores = tf.where(keep, scores, tf.fill(tf.shape(scores), tf.constant(-1e9, scores.dtype)))
         weights = tf.nn.softmax(scores, axis=-1)
         weights = weights * tf.cast(keep, weights.dtype)
-        # PAD states are multiplied by exactly 0, so their values cannot leak in (even NaN-free garbage).
+        # masked states are multiplied by exactly 0, so their values cannot leak in (even NaN-free garbage).
         masked_states = tf.where(keep[..., None], states, tf.zeros_like(states))
         return tf.reduce_sum(weights[..., None] * masked_states, axis=1)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pad_token": self.pad_token}
+        return {**super().get_config(), "masked_tokens": self.masked_tokens}
 
 
 class LayerMix(keras.layers.Layer):

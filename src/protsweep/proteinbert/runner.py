@@ -11,20 +11,20 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from protsweep.augment import build_augmenter
 from protsweep.calibration import calibration_metrics, fit_calibrator
 from protsweep.data.dataset import SplitData, load_split_data
 from protsweep.errors import ConfigError
 from protsweep.proteinbert.backbone import load_backbone
-from protsweep.proteinbert.encoding import length_groups, padded_length, resolve_seq_len
-from protsweep.proteinbert.model import Architecture, build_model
+from protsweep.proteinbert.config import ClassWeight, Padding
+from protsweep.proteinbert.encoding import length_groups, resolve_seq_len
+from protsweep.proteinbert.losses import keras_loss
+from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
 from protsweep.record import RunRecord, binary_metrics
 
 log = logging.getLogger(__name__)
-LOSSES = ("bce", "focal")
 
 
 def seed_tensorflow(seed: int, deterministic: bool) -> None:
@@ -34,12 +34,10 @@ def seed_tensorflow(seed: int, deterministic: bool) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def training_weights(labels: np.ndarray, mode: str) -> np.ndarray | None:
+def training_weights(labels: np.ndarray, mode: ClassWeight) -> np.ndarray | None:
     """``balanced``: each class weighs n / (2 n_class), as sklearn's class_weight='balanced'."""
-    if mode == "none":
+    if mode is ClassWeight.none:
         return None
-    if mode != "balanced":
-        raise ConfigError(f"trainer.class_weight must be none or balanced, not '{mode}'")
     counts = np.bincount(labels, minlength=2)
     return (labels.size / (2.0 * counts))[labels]
 
@@ -60,38 +58,35 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         raise ConfigError(
             f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
         )
-    if str(cfg.loss.name) not in LOSSES:
-        raise ConfigError(f"loss={cfg.loss.name} does not apply to ProteinBERT (use one of {', '.join(LOSSES)})")
+    make_loss = keras_loss(cfg.loss)
     seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
     rng = np.random.default_rng(int(cfg.seed))
     data = load_split_data(cfg.data)
     train = downsample_negatives(data.train, cfg.trainer.neg_downsample, rng)
     train_sequences = train["sequence"].tolist()
     seq_len = resolve_seq_len(cfg.trainer.seq_len, train_sequences)
-    stages = plan_stages(cfg.trainer, cfg.optimizer, seq_len)
-    padding = str(cfg.trainer.padding)
-    padded_length(1, padding, seq_len)  # rejects an unknown padding before any work
+    stages = plan_stages(cfg.trainer, seq_len)
+    padding = Padding(cfg.trainer.padding).value
     record.update(data={**data.report, **_length_report(data, train, seq_len, padding)})
 
     backbone = load_backbone(cfg.model)
     record.update(pretrained=backbone.pretrained)
-    architecture = Architecture(instantiate(cfg.head), str(cfg.repr.name), str(cfg.pool.name))
     tuner = FineTuner(
-        model=build_model(backbone.generator, architecture),
-        make_loss=lambda: instantiate(cfg.loss),
-        optimizer_cfg=cfg.optimizer,
+        model=build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head)),
+        make_loss=make_loss,
+        make_optimizer=instantiate(cfg.optimizer),
         callback_cfg=cfg.callback,
         n_annotations=int(backbone.generator.n_annotations),
         padding=padding,
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
     )
-    augmenter = build_augmenter(cfg.augment)
+    augmenter = instantiate(cfg.augment)
     labels = train["label"].to_numpy()
-    weights = training_weights(labels, str(cfg.trainer.class_weight))
+    weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
     stage_results: dict[str, Any] = {}
     for stage in stages:
-        log.info("stage %s: up to %d epochs at lr %g, seq_len %d", stage.name, stage.epochs, stage.lr, stage.seq_len)
+        log.info("stage %s: up to %d epochs, seq_len %d", stage.name, stage.epochs, stage.seq_len)
         record.stage_started(stage.name)
         result = tuner.train_stage(
             stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,

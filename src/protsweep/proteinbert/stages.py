@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
-
-SCHEDULES = ("two_stage", "frozen_only", "none")
+from protsweep.proteinbert.config import Freeze
 
 
 @dataclass(frozen=True)
@@ -21,22 +20,23 @@ class Stage:
     batch_size: int
 
 
-def plan_stages(trainer: DictConfig, optimizer: DictConfig, seq_len: int) -> list[Stage]:
+#: which of the frozen and full stages each freezing schedule runs
+SCHEDULE_STAGES: dict[Freeze, tuple[bool, bool]] = {
+    Freeze.two_stage: (True, True),
+    Freeze.frozen_only: (True, False),
+    Freeze.none: (False, True),
+}
+
+
+def plan_stages(trainer: DictConfig, seq_len: int) -> list[Stage]:
     """Upstream's protocol: frozen backbone, then everything trainable, then an optional final stage
-    at a longer seq_len. A layer-wise optimizer with ``replaces_frozen_stage`` drops the frozen stage."""
-    schedule = str(trainer.freeze)
-    if schedule not in SCHEDULES:
-        raise ConfigError(f"trainer.freeze must be one of {', '.join(SCHEDULES)}, not '{schedule}'")
-    replaces_frozen = bool(optimizer.get("replaces_frozen_stage", False))
-    if replaces_frozen and schedule == "frozen_only":
-        raise ConfigError(
-            f"optimizer={optimizer.name} replaces the frozen stage; it cannot run with trainer.freeze=frozen_only"
-        )
+    at a longer seq_len."""
+    frozen, full = SCHEDULE_STAGES[Freeze(trainer.freeze)]
     batch = int(trainer.batch_size)
     stages = []
-    if schedule in ("two_stage", "frozen_only") and not replaces_frozen:
+    if frozen:
         stages.append(Stage("frozen", int(trainer.epochs_frozen), float(trainer.lr_frozen), True, seq_len, batch))
-    if schedule in ("two_stage", "none"):
+    if full:
         stages.append(Stage("full", int(trainer.epochs_full), float(trainer.lr_full), False, seq_len, batch))
     if int(trainer.final_epochs) > 0:
         final_len = int(trainer.final_seq_len)

@@ -13,8 +13,7 @@ from omegaconf import DictConfig
 
 from protsweep.proteinbert.batches import Augmenter, TrainingBatches, prediction_batches
 from protsweep.proteinbert.callbacks import HistoryRows, ValidationMetrics, stopping_callbacks
-from protsweep.proteinbert.model import head_layer_names, set_backbone_trainable
-from protsweep.proteinbert.optimizers import build_optimizer
+from protsweep.proteinbert.model import set_backbone_trainable
 from protsweep.proteinbert.stages import Stage
 
 
@@ -29,7 +28,7 @@ class StageResult:
 class FineTuner:
     model: Any  # from protsweep.proteinbert.model.build_model(..., seq_len=None)
     make_loss: Callable[[], Any]
-    optimizer_cfg: DictConfig
+    make_optimizer: Callable[..., Any]  # the optimizer group's partial: (lr=, model=) -> optimizer
     callback_cfg: DictConfig
     n_annotations: int
     padding: str = "bucket"
@@ -59,7 +58,7 @@ class FineTuner:
     ) -> StageResult:
         set_backbone_trainable(self.model, not stage.freeze_backbone)
         loss = self.make_loss()
-        optimizer = build_optimizer(self.optimizer_cfg, stage.lr, self.model, head_layer_names(self.model))
+        optimizer = self.make_optimizer(lr=stage.lr, model=self.model)
         self.model.compile(loss=loss, optimizer=optimizer)
         early, extra = stopping_callbacks(self.callback_cfg)
         callbacks = [

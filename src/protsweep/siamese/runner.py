@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.record import RunRecord, binary_metrics
-from protsweep.siamese.compat import check_config
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
+from protsweep.siamese.loss_heads import check_config, loss_spec
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.net.model import PairModel, count_parameters
 from protsweep.siamese.pairs.dataset import PairData, load_pair_data
-from protsweep.siamese.schema import Distance, PairHead, choice
+from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train.batches import PairTensors, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
 from protsweep.siamese.train.loop import Evaluation, TrainState, evaluate, fit
@@ -41,7 +42,10 @@ _NOT_FINGERPRINTED_IN = {
 }
 
 
-def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
+def train_and_evaluate(
+    cfg: DictConfig, run_dir: Path, record: RunRecord, on_epoch_end: Sequence[Callable[[int], None]] = ()
+) -> None:
+    """``on_epoch_end``: called with the epoch number after each epoch's checkpoint is written."""
     head = check_config(cfg)
     _check_trainer(cfg.trainer)
 
@@ -64,7 +68,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         model.parameters(), lr=float(cfg.trainer.lr), weight_decay=float(cfg.trainer.weight_decay)
     )
     shuffle = torch.Generator().manual_seed(int(cfg.seed))
-    loss_fn = build_loss(cfg.loss)
+    loss_fn = build_loss(loss_spec(cfg))
     tensors = as_tensors(embeddings.vectors)
     embeddings.vectors.clear()  # the fp16 tensors hold the same numbers; keep one copy in memory
     splits = {name: PairTensors(data.split(name), tensors) for name in ("train", "valid", "test")}
@@ -86,6 +90,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         fingerprint,
         shuffle,
         resume,
+        on_epoch_end,
     )
     record.write_history(state.history)
     record.stage_finished("train")
@@ -124,8 +129,9 @@ def _check_trainer(trainer: DictConfig) -> None:
 
 
 def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> PairModel:
+    spec = loss_spec(cfg)
     if head is PairHead.contrastive:
-        return PairModel(d_in, cfg.model, head, choice(Distance, cfg.loss.distance), float(cfg.loss.margin))
+        return PairModel(d_in, cfg.model, head, spec.distance, spec.margin)
     return PairModel(d_in, cfg.model, head)
 
 
@@ -133,7 +139,7 @@ def _describe_network(model: PairModel, head: PairHead, device: torch.device, cf
     return {
         "arch": model.arch.value,
         "pair_head": head.value,
-        "loss": str(cfg.loss.name),
+        "loss": loss_spec(cfg).name,
         "parameters": count_parameters(model),
         "encoder_parameters": count_parameters(model.encoders),
         "head_parameters": count_parameters(model.head),

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from omegaconf import MISSING
 
 from protsweep.errors import ConfigError
+from protsweep.schema import Config, ModelConfig, TrainerConfig
 
 E = TypeVar("E", bound=Enum)
 
@@ -47,11 +48,6 @@ class Pooling(Enum):
     mean = "mean"
     max = "max"
     mean_max = "mean_max"
-
-
-class Distance(Enum):
-    euclidean = "euclidean"
-    cosine = "cosine"
 
 
 class LabelMapping(Enum):
@@ -118,8 +114,7 @@ class CrossAttentionConfig:
 
 
 @dataclass
-class SiameseModelConfig:
-    name: str = "siamese"
+class SiameseModelConfig(ModelConfig):
     family: str = "siamese"
     runner: str = "protsweep.siamese.runner.train_and_evaluate"
     arch: Arch = Arch.siamese
@@ -130,8 +125,7 @@ class SiameseModelConfig:
 
 # ---------------------------------------------------------------- trainer
 @dataclass
-class SiameseTrainerConfig:
-    name: str = "siamese"
+class SiameseTrainerConfig(TrainerConfig):
     epochs: int = 30
     batch_size: int = 32
     eval_batch_size: int = 64
@@ -190,14 +184,13 @@ class PairDataConfig:
     alphabet: str = "ACDEFGHIKLMNPQRSTVWY"
 
 
-# ---------------------------------------------------------------- loss
 @dataclass
-class ContrastiveLossConfig:
-    """Margin contrastive loss on the distance of the two pooled embeddings (label 1 = close)."""
+class SiameseConfig(Config):
+    """The root config of a Siamese run (``model=siamese``)."""
 
-    name: str = "contrastive"
-    margin: float = 1.0
-    distance: Distance = Distance.euclidean
+    model: SiameseModelConfig = MISSING
+    trainer: SiameseTrainerConfig = MISSING
+    embedder: EmbedderConfig = MISSING
 
 
 SCHEMAS: dict[tuple[str | None, str], Any] = {
@@ -205,5 +198,5 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("trainer", "siamese_trainer_schema"): SiameseTrainerConfig,
     ("embedder", "esmc_schema"): EmbedderConfig,
     ("data", "pair_data_schema"): PairDataConfig,
-    ("loss", "contrastive_schema"): ContrastiveLossConfig,
+    (None, "siamese_config_schema"): SiameseConfig,
 }

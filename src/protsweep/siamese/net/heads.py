@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from protsweep.schema import Distance
 from protsweep.siamese.net.encoder import masked_pool, pooled_width
-from protsweep.siamese.schema import Distance, Pooling
+from protsweep.siamese.schema import Pooling
 
 
 class PairOutput(NamedTuple):

@@ -1,25 +1,27 @@
 """Losses of the pair model, built from the shared ``loss`` group.
 
 bce and focal follow the ProteinBERT family's meaning (Keras's BinaryCrossentropy and
-BinaryFocalCrossentropy with class balancing): label smoothing moves targets y to y(1 - ε) + ε/2, focal
+BinaryFocalCrossentropy with class balancing): label smoothing ε trains on targets {ε, 1 - ε}, focal
 weighs positives by α and negatives by 1 - α. ``contrastive`` is the margin contrastive loss on the distance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from omegaconf import DictConfig
 
+from protsweep.schema import BceLossConfig, ContrastiveLossConfig, FocalLossConfig, LossConfig
 from protsweep.siamese.net.heads import PairOutput
 
 LossFn = Callable[[PairOutput, torch.Tensor], torch.Tensor]
 
 
 def smooth(labels: torch.Tensor, epsilon: float) -> torch.Tensor:
-    return labels * (1.0 - epsilon) + 0.5 * epsilon
+    """Label smoothing ε: targets {ε, 1 - ε}, as for ProteinBERT (C3)."""
+    return labels * (1.0 - 2.0 * epsilon) + epsilon
 
 
 def bce_loss(label_smoothing: float = 0.0) -> LossFn:
@@ -51,16 +53,14 @@ def contrastive_loss(margin: float = 1.0) -> LossFn:
     return loss
 
 
-def build_loss(loss_cfg: DictConfig) -> LossFn:
-    name = str(loss_cfg.name)
-    if name == "bce":
-        return bce_loss(float(loss_cfg.get("label_smoothing", 0.0)))
-    if name == "focal":
-        return focal_loss(
-            float(loss_cfg.get("gamma", 2.0)),
-            float(loss_cfg.get("alpha", 0.25)),
-            float(loss_cfg.get("label_smoothing", 0.0)),
-        )
-    if name == "contrastive":
-        return contrastive_loss(float(loss_cfg.margin))
-    raise ValueError(f"unknown loss {name}")  # compat.check_config rejects it first
+#: one registry from the ``loss`` spec's type to the torch loss (the spec's fields are its arguments)
+TORCH_LOSSES: dict[type[LossConfig], Callable[[Any], LossFn]] = {
+    BceLossConfig: lambda spec: bce_loss(spec.label_smoothing),
+    FocalLossConfig: lambda spec: focal_loss(spec.gamma, spec.alpha, spec.label_smoothing),
+    ContrastiveLossConfig: lambda spec: contrastive_loss(spec.margin),
+}
+
+
+def build_loss(spec: LossConfig) -> LossFn:
+    """The torch loss for a ``loss`` spec (checked against the pair head by :func:`resolve_head` first)."""
+    return TORCH_LOSSES[type(spec)](spec)

@@ -11,9 +11,10 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from protsweep.schema import Distance
 from protsweep.siamese.net.encoder import CnnTransformerEncoder
 from protsweep.siamese.net.heads import ContrastiveHead, CrossAttentionHead, PairOutput
-from protsweep.siamese.schema import Arch, Distance, PairHead, Pooling, choice
+from protsweep.siamese.schema import Arch, PairHead, Pooling, choice
 
 
 class PairModel(nn.Module):

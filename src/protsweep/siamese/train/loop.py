@@ -11,7 +11,7 @@ multiplied by ``factor`` (not below ``min_lr``). ``val_auc`` is maximised, ``val
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,14 +20,12 @@ import torch
 from omegaconf import DictConfig
 from sklearn.metrics import roc_auc_score
 
+from protsweep.schema import BETTER, Mode, Monitor
 from protsweep.siamese.net.losses import LossFn
 from protsweep.siamese.net.model import PairModel
 from protsweep.siamese.train.batches import PairTensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
 from protsweep.siamese.train.seeding import restore_rng_state, rng_state
-
-#: Called with the epoch number after each epoch's checkpoint is written (tests use it to interrupt a run).
-EPOCH_END_HOOKS: list[Callable[[int], None]] = []
 
 PLATEAU_MIN_DELTA = 1e-4
 
@@ -41,7 +39,7 @@ def _better(mode: str, value: float, best: float | None, delta: float = 0.0) -> 
 
 
 def mode_of(monitor: str) -> str:
-    return "max" if monitor == "val_auc" else "min"
+    return BETTER[Monitor(monitor)].value
 
 
 @dataclass
@@ -96,12 +94,12 @@ class TrainState:
 
     @classmethod
     def fresh(cls, callback: DictConfig) -> TrainState:
-        stopper = EarlyStopping(str(callback.monitor), str(callback.mode), int(callback.patience))
+        stopper = EarlyStopping(Monitor(callback.monitor).value, Mode(callback.mode).value, int(callback.patience))
         reduce = callback.get("reduce_lr")
         plateau = None
         if reduce is not None:
             plateau = ReduceLrOnPlateau(
-                str(reduce.monitor), int(reduce.patience), float(reduce.factor), float(reduce.min_lr)
+                Monitor(reduce.monitor).value, int(reduce.patience), float(reduce.factor), float(reduce.min_lr)
             )
         return cls(stopper, plateau)
 
@@ -157,6 +155,7 @@ def fit(
     fingerprint: str,
     shuffle: torch.Generator,
     resume: dict[str, Any] | None = None,
+    on_epoch_end: Sequence[Callable[[int], None]] = (),
 ) -> TrainState:
     """Train until early stopping or ``trainer.epochs``; with ``resume`` (a ``last.pt`` payload), carry on
     where it left off. Ends with the best epoch's weights loaded when ``callback.restore_best``."""
@@ -207,7 +206,7 @@ def fit(
                 "rng": rng_state(shuffle),
             }
         )
-        for hook in EPOCH_END_HOOKS:
+        for hook in on_epoch_end:  # after the checkpoint: tests interrupt a run here
             hook(epoch)
     if bool(cfg.callback.restore_best):
         best = store.load_best()

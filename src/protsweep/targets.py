@@ -1,0 +1,79 @@
+"""Structured-config schemas derived from the ``_target_`` of each option file.
+
+An option that becomes an object (``conf/head/two_layer.yaml``, ``conf/augment/blosum.yaml``, ...) names its
+class or factory in ``_target_`` and writes only the values that differ from that callable's own defaults.
+Its schema is built from the callable's signature: one field per keyword parameter that has a default, typed
+by the parameter's annotation (an ``Enum`` annotation makes a closed choice checked at composition). Parameters
+without a default are supplied at run time (``_partial_: true``) and are not config fields. So the defaults are
+written once, in the code, and a misspelled key or a bad value fails when Hydra composes the config.
+
+Targets must be importable without TensorFlow or torch (heavy imports stay inside the functions that build).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hydra.utils import get_object
+
+SCHEMA_SUFFIX = "_schema"
+_SIMPLE = (bool, int, float, str)
+
+
+def _field_type(annotation: Any) -> Any:
+    """The annotation if OmegaConf can check it (primitives, Enums, their Optionals), else ``Any``."""
+    if annotation in _SIMPLE or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return annotation
+    args = typing.get_args(annotation)
+    if type(None) in args and len(args) == 2:
+        inner = next(a for a in args if a is not type(None))
+        return annotation if _field_type(inner) is inner else Any
+    return Any
+
+
+def _field(param: inspect.Parameter, annotation: Any) -> tuple[str, Any, Any]:
+    default = param.default
+    if isinstance(default, list | dict | tuple):
+        value = list(default) if isinstance(default, tuple) else default
+        return param.name, Any, dataclasses.field(default_factory=lambda v=value: type(v)(v))
+    return param.name, _field_type(annotation), dataclasses.field(default=default)
+
+
+def builds(target: str, base: type, partial: bool = False) -> type:
+    """A dataclass schema (subclass of ``base``) for ``target``: ``_target_`` fixed, one field per defaulted
+    keyword parameter of the target. ``partial``: the target's required parameters come at run time."""
+    obj: Callable[..., Any] = get_object(target)
+    function = obj.__init__ if inspect.isclass(obj) else obj
+    hints = typing.get_type_hints(function)
+    params = [p for p in inspect.signature(obj).parameters.values() if p.kind is not p.VAR_POSITIONAL]
+    params = [p for p in params if p.kind is not p.VAR_KEYWORD]
+    required = [p.name for p in params if p.default is p.empty]
+    if required and not partial:
+        raise TypeError(f"{target} needs {', '.join(required)} at run time: its option file must set _partial_: true")
+    fields: list[tuple[str, Any, Any]] = [("_target_", str, dataclasses.field(default=target))]
+    if partial:
+        fields.append(("_partial_", bool, dataclasses.field(default=True)))
+    fields += [_field(p, hints.get(p.name, Any)) for p in params if p.default is not p.empty]
+    short = target.rsplit(".", 1)[-1]
+    name = "".join(part[:1].upper() + part[1:] for part in short.split("_")) + "Config"
+    return dataclasses.make_dataclass(name, fields, bases=(base,))
+
+
+def option_schemas(conf_dir: Path, bases: dict[str, type]) -> dict[tuple[str, str], type]:
+    """``(group, "<option>_schema") -> schema`` for every option file with a ``_target_`` in the groups of ``bases``."""
+    schemas: dict[tuple[str, str], type] = {}
+    for group, base in bases.items():
+        for path in sorted((conf_dir / group).glob("*.yaml")):
+            node = yaml.safe_load(path.read_text()) or {}
+            target = node.get("_target_")
+            if target is None:
+                continue
+            schemas[(group, path.stem + SCHEMA_SUFFIX)] = builds(str(target), base, bool(node.get("_partial_")))
+    return schemas
