@@ -168,12 +168,6 @@ class AdamConfig:
     name: str = "adam"
 
 
-@dataclass
-class CalibrationConfig:
-    name: str = "none"  # none | platt | isotonic
-    n_bins: int = 10  # for ECE
-
-
 # ---------------------------------------------------------------- ablation routes (issue 3)
 class TruncationAnchor(Enum):
     """Where the kept window sits: ``start`` keeps the N-terminus, ``end`` the C-terminus."""
@@ -258,7 +252,6 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("repr", "choice_schema"): ChoiceConfig,
     ("pool", "choice_schema"): ChoiceConfig,
     ("optimizer", "adam_schema"): AdamConfig,
-    ("calibration", "calibration_schema"): CalibrationConfig,
     ("head", "two_layer_head_schema"): TwoLayerHeadConfig,
     ("loss", "focal_schema"): FocalLossConfig,
     ("optimizer", "layerwise_schema"): LayerwiseOptimizerConfig,
@@ -269,8 +262,9 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
 
 
 def register_schemas() -> None:
+    from protsweep.calibration.config import SCHEMAS as CALIBRATION_SCHEMAS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
 
     store = ConfigStore.instance()
-    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS}.items():
+    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS, **CALIBRATION_SCHEMAS}.items():
         store.store(group=group, name=name, node=node)

@@ -168,7 +168,6 @@ def test_head_follows_the_loss(tiny_cfg: Callable[..., DictConfig], overrides: l
             ["loss=contrastive", "model.pair_head=cross_attention"],
             "loss=contrastive with model.pair_head=cross_attention makes no sense",
         ),
-        (["calibration.name=platt"], "calibration=platt does not apply to model=siamese"),
         (
             ["head.name=two_layer"],
             "head=two_layer does not apply to model=siamese: the pair head is model.pair_head",

@@ -21,7 +21,6 @@ NEUTRAL_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "pool": (("global",), "the encoder's pooling is model.encoder.pooling (mean | max | mean_max)"),
     "repr": (("last",), "ESM C's last layer is the representation (repr=last)"),
     "augment": (("none",), "augmentation is not implemented for pairs (augment=none)"),
-    "calibration": (("none",), "calibration is not implemented for pairs (calibration=none)"),
     "optimizer": (("adam", "adamw"), "the Siamese trainer uses AdamW (trainer.lr, trainer.weight_decay)"),
 }
 
