@@ -17,6 +17,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from protsweep.calibration.calibrators import Calibrator
 from protsweep.record import contract
 from tests.conftest import TINY_RUN
+from tests.record.reference import binned_ece
 from tests.siamese.conftest import TINY as SIAMESE_TINY
 from tests.siamese.pairgen import write_pairs_csv
 
@@ -38,13 +39,6 @@ FAMILIES: dict[str, tuple[Callable[[Path], list[str]], list[str]]] = {
     "proteinbert": (proteinbert_args, []),
     "siamese": (siamese_args, ["id_a", "id_b"]),
 }
-
-
-def binned_ece(labels: np.ndarray, probs: np.ndarray, n_bins: int) -> float:
-    """Bins [b/n, (b+1)/n), the last one closed; size-weighted |positive rate - mean probability|."""
-    frame = pd.DataFrame({"y": labels, "p": probs, "bin": np.minimum(np.floor(probs * n_bins), n_bins - 1)})
-    by_bin = frame.groupby("bin").agg(n=("y", "size"), y=("y", "mean"), p=("p", "mean"))
-    return float((by_bin["n"] * (by_bin["y"] - by_bin["p"]).abs()).sum() / len(frame))
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

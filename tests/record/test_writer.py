@@ -26,6 +26,7 @@ from protsweep.record import (
     read_status,
     write_outputs,
 )
+from tests.record.reference import binned_ece
 
 
 def row(epoch: int, **extra: Any) -> dict[str, Any]:
@@ -89,13 +90,6 @@ def synthetic_splits(seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict[str, 
     return examples, raw
 
 
-def ece(labels: np.ndarray, probs: np.ndarray, n_bins: int) -> float:
-    edges = np.linspace(0, 1, n_bins + 1)
-    which = np.clip(np.digitize(probs, edges[1:-1]), 0, n_bins - 1)
-    return float(sum((which == b).mean() * abs(labels[which == b].mean() - probs[which == b].mean())
-                     for b in range(n_bins) if (which == b).any()))
-
-
 @pytest.mark.parametrize("calibrator", [Identity(n_bins=5), Platt(n_bins=10), Isotonic(n_bins=20)])
 def test_write_outputs_scores_raw_and_calibrated_probabilities(tmp_path: Path, calibrator: Any) -> None:
     examples, raw = synthetic_splits()
@@ -119,8 +113,8 @@ def test_write_outputs_scores_raw_and_calibrated_probabilities(tmp_path: Path, c
         assert (got["n"], got["pos_rate"]) == (len(part), pytest.approx(labels.mean()))
         assert got["brier"] == pytest.approx(np.mean((prob - labels) ** 2), abs=1e-12)
         assert got["brier_raw"] == pytest.approx(np.mean((prob_raw - labels) ** 2), abs=1e-12)
-        assert got["ece"] == pytest.approx(ece(labels, prob, calibrator.n_bins), abs=1e-12)
-        assert got["ece_raw"] == pytest.approx(ece(labels, prob_raw, calibrator.n_bins), abs=1e-12)
+        assert got["ece"] == pytest.approx(binned_ece(labels, prob, calibrator.n_bins), abs=1e-12)
+        assert got["ece_raw"] == pytest.approx(binned_ece(labels, prob_raw, calibrator.n_bins), abs=1e-12)
     assert (metrics["best_epoch"], metrics["epochs_run"]) == (2, 3)
     if not isinstance(calibrator, Identity):  # calibration on a miscalibrated model does help on valid
         assert metrics["valid"]["brier"] < metrics["valid"]["brier_raw"]

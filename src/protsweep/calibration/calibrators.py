@@ -137,7 +137,7 @@ class Platt(Calibrator):
         self.slope, self.intercept = float(fitted.x[0]), float(fitted.x[1])
         if self.slope == 0.0:
             log.warning("calibration=platt: valid scores rank the classes the wrong way round; the slope is "
-                        "held at 0, so every calibrated probability is %.4f", float(self._transform(x[:1])[0]))
+                        "held at 0, so every calibrated probability is %.4f", 1 / (1 + np.exp(-self.intercept)))
 
     def _transform(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
         assert self.slope is not None and self.intercept is not None
