@@ -34,6 +34,19 @@ class TrainerConfig:
     """``trainer``: each family's training protocol (extended by the family's own schema)."""
 
 
+@dataclass
+class TargetConfig:
+    """Base of the groups whose options become objects: the option file names the class in ``_target_``."""
+
+    _target_: str = MISSING
+
+
+@dataclass
+class CalibrationConfig(TargetConfig):
+    """``calibration``: a monotone map fitted on valid (never reverses a ranking); both families
+    (schemas in :mod:`protsweep.calibration.config`)."""
+
+
 # ---------------------------------------------------------------- loss: a framework-neutral spec
 class Distance(Enum):
     euclidean = "euclidean"
@@ -148,7 +161,7 @@ class Config:
     trainer: TrainerConfig = MISSING
     loss: LossConfig = MISSING
     callback: CallbackConfig = MISSING
-    calibration: Any = MISSING
+    calibration: CalibrationConfig = MISSING
     seed: int = 0
     deterministic: bool = True
     overwrite: bool = False
@@ -167,12 +180,14 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
 
 def all_schemas(conf_dir: Path) -> dict[tuple[str | None, str], Any]:
     """Every schema of both families, including those derived from the option files' ``_target_``s."""
+    from protsweep.calibration.config import SCHEMAS as CALIBRATION_SCHEMAS
     from protsweep.proteinbert.config import SCHEMAS as PROTEINBERT_SCHEMAS
     from protsweep.proteinbert.config import TARGET_GROUPS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
     from protsweep.targets import option_schemas
 
-    return {**SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS, **option_schemas(conf_dir, TARGET_GROUPS)}
+    schemas = {**SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS, **CALIBRATION_SCHEMAS}
+    return {**schemas, **option_schemas(conf_dir, TARGET_GROUPS)}
 
 
 def register_schemas(conf_dir: Path) -> None:
@@ -196,11 +211,3 @@ class DataConfig:
 
 SCHEMAS[("data", "data_schema")] = DataConfig
 
-
-@dataclass
-class CalibrationConfig:  # replaced by the calibration targets (record branch)
-    name: str = "none"
-    n_bins: int = 10
-
-
-SCHEMAS[("calibration", "calibration_schema")] = CalibrationConfig

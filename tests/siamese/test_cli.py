@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from protsweep.siamese.compat import check_config
+
 from protsweep.siamese.schema import PairHead
 
 from .conftest import TINY, compose_config
@@ -67,7 +67,7 @@ def check_record(job: Path) -> dict:
     assert (job / "checkpoints" / "last.pt").is_file() and (job / "checkpoints" / "best.pt").is_file()
 
     pred = pd.read_csv(job / "predictions.csv")
-    assert list(pred.columns) == ["split", "id", "sequence", "label", "prob", "id_a", "id_b"]
+    assert list(pred.columns) == ["split", "id", "sequence", "label", "prob", "prob_raw", "id_a", "id_b"]
     assert set(pred["split"]) == {"valid", "test"} and pred["id"].is_unique
     assert pred["sequence"].str.contains(":").all() and pred["prob"].between(0, 1).all()
     assert (pred["id"] == [f"{min(a, b)}|{max(a, b)}" for a, b in zip(pred["id_a"], pred["id_b"], strict=True)]).all()

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 import torch
 from omegaconf import DictConfig, OmegaConf
+from protsweep.siamese.compat import check_config
 
 from protsweep.errors import ConfigError
-from protsweep.siamese.compat import check_config
 from protsweep.siamese.net.encoder import CnnTransformerEncoder
 from protsweep.siamese.net.heads import PairOutput, distance_score
 from protsweep.siamese.net.losses import build_loss
@@ -168,7 +168,6 @@ def test_head_follows_the_loss(tiny_cfg: Callable[..., DictConfig], overrides: l
             ["loss=contrastive", "model.pair_head=cross_attention"],
             "loss=contrastive with model.pair_head=cross_attention makes no sense",
         ),
-        (["calibration.name=platt"], "calibration=platt does not apply to model=siamese"),
         (
             ["head.name=two_layer"],
             "head=two_layer does not apply to model=siamese: the pair head is model.pair_head",

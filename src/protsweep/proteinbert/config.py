@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from protsweep.schema import Config, ModelConfig, TrainerConfig
+from protsweep.schema import Config, ModelConfig, TargetConfig, TrainerConfig
 
 
 class Pretrained(Enum):
@@ -78,13 +78,6 @@ class ProteinBertTrainerConfig(TrainerConfig):
     class_weight: ClassWeight = ClassWeight.none
     neg_downsample: float | None = None  # keep at most this many negatives per positive in train
     verbose: int = 0
-
-
-@dataclass
-class TargetConfig:
-    """Base of the groups whose options become objects: the option file names the class in ``_target_``."""
-
-    _target_: str = MISSING
 
 
 @dataclass

@@ -11,7 +11,6 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from protsweep.calibration import calibration_metrics, fit_calibrator
 from protsweep.data.dataset import SplitData, load_split_data
 from protsweep.errors import ConfigError
 from protsweep.proteinbert.backbone import load_backbone
@@ -22,7 +21,7 @@ from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
-from protsweep.record import RunRecord, binary_metrics
+from protsweep.record import SPLITS, RunRecord, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
     )
+    # history.csv grows by one row per epoch (HistoryRows has appended it when this runs)
+    tuner.extra_callbacks.append(
+        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: record.log_epoch(tuner.history[-1]))
+    )
     augmenter = instantiate(cfg.augment)
     labels = train["label"].to_numpy()
     weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
@@ -95,13 +98,12 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         record.stage_finished(stage.name)
         stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                                      "seq_len": stage.seq_len, "truncated": result.truncated}
-        record.write_history(tuner.history)
 
     record.stage_started("predict")
     final_len = stages[-1].seq_len
-    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in ("valid", "test")}
+    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
     record.stage_finished("predict")
-    _write_outputs(cfg, record, data, predictions, stage_results, tuner.history)
+    _write_outputs(cfg, record, data, predictions, stage_results)
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:
@@ -124,30 +126,13 @@ def _write_outputs(
     data: SplitData,
     raw: dict[str, np.ndarray],
     stage_results: dict[str, Any],
-    history: list[dict[str, Any]],
 ) -> None:
-    method = str(cfg.calibration.name)
-    calibrate = fit_calibrator(method, raw["valid"], data.valid["label"].to_numpy())
-    frames, metrics = [], {}
-    for split in ("valid", "test"):
-        part = data.split(split)
-        probs = calibrate(raw[split])
-        frames.append(
-            pd.DataFrame({"split": split, "id": part["id"], "sequence": part["sequence"], "label": part["label"],
-                          "prob": probs, "prob_raw": raw[split]})
-        )
-        metrics[split] = {
-            **binary_metrics(part["label"].to_numpy(), probs),
-            **calibration_metrics(part["label"].to_numpy(), probs, int(cfg.calibration.n_bins)),
-        }
     last_stage = list(stage_results)[-1]
     epochs_before_last = sum(r["epochs_run"] for name, r in stage_results.items() if name != last_stage)
-    metrics.update(
-        best_epoch=epochs_before_last + stage_results[last_stage]["best_epoch"],
-        epochs_run=sum(r["epochs_run"] for r in stage_results.values()),
-        stages=stage_results,
-        calibration=method,
-    )
-    record.write_predictions(pd.concat(frames, ignore_index=True))
-    record.write_metrics(metrics)
-    record.write_history(history)
+    training = {
+        "best_epoch": epochs_before_last + stage_results[last_stage]["best_epoch"],
+        "epochs_run": sum(r["epochs_run"] for r in stage_results.values()),
+        "stages": stage_results,
+    }
+    examples = {split: data.split(split) for split in SPLITS}
+    write_outputs(record, examples, raw, instantiate(cfg.calibration), training)

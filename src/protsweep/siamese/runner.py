@@ -16,10 +16,11 @@ from typing import Any
 
 import pandas as pd
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
-from protsweep.record import RunRecord, binary_metrics
+from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
@@ -29,7 +30,7 @@ from protsweep.siamese.pairs.dataset import PairData, load_pair_data
 from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train.batches import PairTensors, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
-from protsweep.siamese.train.loop import Evaluation, TrainState, evaluate, fit
+from protsweep.siamese.train.loop import TrainState, evaluate, fit
 from protsweep.siamese.train.seeding import seed_torch
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,8 @@ def train_and_evaluate(
 
     record.stage_started("predict")
     batch = int(cfg.trainer.eval_batch_size)
-    results = {name: evaluate(model, splits[name], loss_fn, batch, device) for name in ("valid", "test")}
-    record.write_predictions(_predictions(data, results))
-    record.write_metrics(_metrics(data, results, state))
+    probs = {name: evaluate(model, splits[name], loss_fn, batch, device).prob for name in SPLITS}
+    write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     record.stage_finished("predict")
 
 
@@ -190,31 +190,22 @@ def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, r
     return payload
 
 
-def _predictions(data: PairData, results: dict[str, Evaluation]) -> pd.DataFrame:
-    frames = []
-    for name, result in results.items():
+def _examples(data: PairData) -> dict[str, pd.DataFrame]:
+    """The rows of predictions.csv per split: a pair's ``sequence`` is ``SEQA:SEQB``; ``id_a,id_b`` follow."""
+    examples = {}
+    for name in SPLITS:
         part = data.split(name)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "split": name,
-                    "id": part["id"],
-                    "sequence": part["seq_a"] + ":" + part["seq_b"],
-                    "label": part["label"].astype(int),
-                    "prob": result.prob,
-                    "id_a": part["id_a"],
-                    "id_b": part["id_b"],
-                }
-            )
+        examples[name] = pd.DataFrame(
+            {
+                "id": part["id"],
+                "sequence": part["seq_a"] + ":" + part["seq_b"],
+                "label": part["label"].astype(int),
+                "id_a": part["id_a"],
+                "id_b": part["id_b"],
+            }
         )
-    return pd.concat(frames, ignore_index=True)
+    return examples
 
 
-def _metrics(data: PairData, results: dict[str, Evaluation], state: TrainState) -> dict[str, Any]:
-    metrics: dict[str, Any] = {
-        name: binary_metrics(data.split(name)["label"].to_numpy(), result.prob) for name, result in results.items()
-    }
-    metrics["test"], metrics["valid"] = metrics.pop("test"), metrics.pop("valid")
-    metrics["best_epoch"] = int(state.stopper.best_epoch)
-    metrics["epochs_run"] = int(state.epoch)
-    return metrics
+def _training_metrics(state: TrainState) -> dict[str, Any]:
+    return {"best_epoch": int(state.stopper.best_epoch), "epochs_run": int(state.epoch)}

@@ -1,0 +1,36 @@
+"""The run record: the contract (:mod:`.contract`), the writer (:mod:`.writer`) and the one output
+writer shared by every model family (:mod:`.outputs`). See docs/run-record.md.
+
+Names resolve lazily (PEP 562), so ``protsweep.record.contract``, a leaf, can be imported by the
+calibration metrics and the aggregator without importing pandas or sklearn through this package.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from protsweep.record.contract import *  # noqa: F403 -- the contract is the package's own namespace
+from protsweep.record.contract import __all__ as _CONTRACT
+
+_LAZY = {
+    "binary_metrics": "metrics",
+    "split_metrics": "metrics",
+    "prediction_frame": "outputs",
+    "write_outputs": "outputs",
+    "git_sha": "provenance",
+    "now_iso": "provenance",
+    "package_versions": "provenance",
+    "EpochListener": "writer",
+    "RunRecord": "writer",
+}
+
+__all__ = [*_CONTRACT, *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,99 @@
+"""The run-record contract (docs/run-record.md): file names, statuses, columns and metric names.
+
+The writer (:mod:`protsweep.record.writer`, :mod:`protsweep.record.outputs`) and the aggregator both
+read these names from here. A leaf module: standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+__all__ = [
+    "CALIBRATION_KEY",
+    "CALIBRATION_METRICS",
+    "COUNT_METRICS",
+    "DISCRIMINATION_METRICS",
+    "EXAMPLE_COLUMNS",
+    "FIT_SPLIT",
+    "HISTORY_COLUMNS",
+    "HISTORY_CSV",
+    "METRICS_JSON",
+    "PREDICTIONS_CSV",
+    "PREDICTION_COLUMNS",
+    "PROB_COLUMN",
+    "RAW_SCORE_COLUMN",
+    "RAW_SUFFIX",
+    "RECORD_FILES",
+    "RUN_JSON",
+    "SPLITS",
+    "SPLIT_METRIC_KEYS",
+    "TRAINING_METRIC_KEYS",
+    "Status",
+    "raw_name",
+    "read_status",
+]
+
+RUN_JSON = "run.json"
+PREDICTIONS_CSV = "predictions.csv"
+METRICS_JSON = "metrics.json"
+HISTORY_CSV = "history.csv"
+#: What a job writes besides Hydra's ``.hydra/``; set aside together by ``overwrite=true``.
+RECORD_FILES = (RUN_JSON, PREDICTIONS_CSV, METRICS_JSON, HISTORY_CSV)
+
+
+class Status(StrEnum):
+    """``run.json`` ``status``. A StrEnum: it compares equal to, and is written as, its plain string."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+#: Splits with predictions and metrics, in file order. The calibrator is fitted on the first.
+SPLITS = ("valid", "test")
+FIT_SPLIT = SPLITS[0]
+
+#: The calibrated probability (Brier, ECE) and the model's raw score (AUC, AUPRC, rankings).
+PROB_COLUMN = "prob"
+RAW_SCORE_COLUMN = "prob_raw"
+#: predictions.csv starts with these; a family's own columns (e.g. ``id_a,id_b``) follow.
+PREDICTION_COLUMNS = ["split", "id", "sequence", "label", PROB_COLUMN, RAW_SCORE_COLUMN]
+#: What a family supplies per split (``split`` and the two scores are added by the writer).
+EXAMPLE_COLUMNS = ["id", "sequence", "label"]
+
+#: history.csv: one row per epoch per stage.
+HISTORY_COLUMNS = ["stage", "epoch", "loss", "val_loss", "val_auc", "lr"]
+
+#: Per-split metrics in metrics.json. Discrimination metrics come from the raw scores (calibration is
+#: monotone but may tie, so it must not move them); calibration metrics are recorded for the calibrated
+#: probabilities under their own name and for the raw ones under ``<name>_raw``.
+DISCRIMINATION_METRICS = ("auc", "auprc")
+CALIBRATION_METRICS = ("brier", "ece")
+COUNT_METRICS = ("n", "pos_rate")
+RAW_SUFFIX = "_raw"
+
+
+def raw_name(metric: str) -> str:
+    return f"{metric}{RAW_SUFFIX}"
+
+
+#: Every key of ``metrics.json[<split>]``.
+SPLIT_METRIC_KEYS = (
+    *DISCRIMINATION_METRICS,
+    *COUNT_METRICS,
+    *CALIBRATION_METRICS,
+    *(raw_name(m) for m in CALIBRATION_METRICS),
+)
+#: Top-level keys of metrics.json besides the splits (a family may add more, e.g. ``stages``).
+TRAINING_METRIC_KEYS = ("best_epoch", "epochs_run")
+CALIBRATION_KEY = "calibration"  # the calibrator's params(): _target_, name, n_bins and fitted values
+
+
+def read_status(run_dir: Path) -> Status | None:
+    """The status in ``run_dir/run.json``, or None when there is no readable record or status."""
+    try:
+        return Status(json.loads((Path(run_dir) / RUN_JSON).read_text()).get("status"))
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,32 @@
+"""The per-split metrics of metrics.json (names from :mod:`protsweep.record.contract`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from protsweep.calibration.metrics import calibration_metrics
+from protsweep.record.contract import COUNT_METRICS, DISCRIMINATION_METRICS, raw_name
+
+
+def binary_metrics(labels: ArrayLike, scores: ArrayLike) -> dict[str, float | int]:
+    """AUC and AUPRC by sklearn, plus size and positive rate."""
+    labels = np.asarray(labels, dtype=int)
+    scores = np.asarray(scores, dtype=float)
+    discrimination = (roc_auc_score(labels, scores), average_precision_score(labels, scores))
+    counts = (int(labels.size), float(labels.mean()))
+    return {
+        **{name: float(value) for name, value in zip(DISCRIMINATION_METRICS, discrimination, strict=True)},
+        **dict(zip(COUNT_METRICS, counts, strict=True)),
+    }
+
+
+def split_metrics(labels: ArrayLike, raw: ArrayLike, calibrated: ArrayLike, n_bins: int) -> dict[str, float | int]:
+    """Discrimination from the raw scores; Brier/ECE of the calibrated probabilities and of the raw ones."""
+    raw_calibration = calibration_metrics(labels, raw, n_bins)
+    return {
+        **binary_metrics(labels, raw),
+        **calibration_metrics(labels, calibrated, n_bins),
+        **{raw_name(name): value for name, value in raw_calibration.items()},
+    }

@@ -1,0 +1,74 @@
+"""The one writer of predictions.csv and metrics.json, for every model family.
+
+A family hands over, per split, the examples (:data:`~protsweep.record.contract.EXAMPLE_COLUMNS`
+plus any columns of its own, e.g. ``id_a,id_b``) and the model's raw probabilities; this module fits
+the calibrator on the valid split, applies it to every split, and writes both scores and the metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from protsweep.calibration.calibrators import Calibrator
+from protsweep.record.contract import (
+    CALIBRATION_KEY,
+    EXAMPLE_COLUMNS,
+    FIT_SPLIT,
+    PREDICTION_COLUMNS,
+    PROB_COLUMN,
+    RAW_SCORE_COLUMN,
+    SPLITS,
+)
+from protsweep.record.metrics import split_metrics
+from protsweep.record.writer import RunRecord
+
+
+def prediction_frame(split: str, examples: pd.DataFrame, raw: np.ndarray, calibrated: np.ndarray) -> pd.DataFrame:
+    """One split's rows of predictions.csv: split, the examples' columns, prob, prob_raw, then the rest."""
+    missing = [c for c in EXAMPLE_COLUMNS if c not in examples.columns]
+    if missing:
+        raise ValueError(f"{split} examples lack columns {missing}")
+    if len(examples) != raw.size:
+        raise ValueError(f"{split}: {len(examples)} examples but {raw.size} scores")
+    own = [c for c in examples.columns if c not in PREDICTION_COLUMNS]  # a family's "split" column adds nothing
+    frame = examples[EXAMPLE_COLUMNS].reset_index(drop=True).assign(label=lambda f: f["label"].astype(int))
+    frame.insert(0, "split", split)
+    frame[PROB_COLUMN] = calibrated
+    frame[RAW_SCORE_COLUMN] = raw
+    return pd.concat([frame, examples[own].reset_index(drop=True)], axis=1)
+
+
+def write_outputs(
+    record: RunRecord,
+    examples: Mapping[str, pd.DataFrame],
+    raw_scores: Mapping[str, ArrayLike],
+    calibrator: Calibrator,
+    extra_metrics: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Fit ``calibrator`` on the valid split's raw scores, write predictions.csv and metrics.json.
+
+    ``examples`` and ``raw_scores`` are keyed by split (:data:`SPLITS`), rows in the same order.
+    ``extra_metrics`` (``best_epoch``, ``epochs_run``, a family's own) join metrics.json's top level.
+    Returns the metrics as written.
+    """
+    if set(examples) != set(SPLITS) or set(raw_scores) != set(SPLITS):
+        raise ValueError(f"outputs need exactly the splits {SPLITS}, got {sorted(examples)} / {sorted(raw_scores)}")
+    raw = {split: np.asarray(raw_scores[split], dtype=float).reshape(-1) for split in SPLITS}
+    labels = {split: examples[split]["label"].to_numpy(dtype=int) for split in SPLITS}
+    calibrator.fit(raw[FIT_SPLIT], labels[FIT_SPLIT])
+    calibrated = {split: calibrator.transform(raw[split]) for split in SPLITS}
+    frames = [prediction_frame(split, examples[split], raw[split], calibrated[split]) for split in SPLITS]
+    metrics: dict[str, Any] = {
+        split: split_metrics(labels[split], raw[split], calibrated[split], calibrator.n_bins)
+        for split in reversed(SPLITS)  # test first: what a reader of metrics.json looks for
+    }
+    metrics |= dict(extra_metrics or {})
+    metrics[CALIBRATION_KEY] = calibrator.params()
+    record.write_predictions(pd.concat(frames, ignore_index=True))
+    record.write_metrics(metrics)
+    return metrics
