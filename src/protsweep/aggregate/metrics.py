@@ -25,6 +25,22 @@ FloatArray = NDArray[np.float64]
 
 # Rows of resamples processed together: keeps the working set in cache without a per-resample loop.
 _CHUNK = 512
+# A run whose predictions on a split take fewer distinct values, or span less, is degenerate.
+DEGENERATE_MIN_DISTINCT = 3
+DEGENERATE_MIN_RANGE = 1e-6
+
+
+def is_degenerate(probs: ArrayLike) -> bool:
+    """True when predictions are constant or nearly so: fewer than ``DEGENERATE_MIN_DISTINCT``
+    distinct values, or a range below ``DEGENERATE_MIN_RANGE``.
+
+    Such a model ranks (almost) nothing, so its AUC of about 0.5 says that training collapsed, not
+    how well the recipe ranks. The run writer records this flag in run.json with this same function.
+    """
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    if p.size == 0:
+        raise ValueError("is_degenerate needs at least one prediction")
+    return bool(np.unique(p).size < DEGENERATE_MIN_DISTINCT or np.ptp(p) < DEGENERATE_MIN_RANGE)
 
 
 @dataclass(frozen=True)
@@ -112,9 +128,7 @@ def auc_auprc(scores: ArrayLike, labels: ArrayLike) -> tuple[float, float]:
     n_neg = int((y == 0).sum())
     if n_pos == 0 or n_neg == 0:
         raise ValueError("AUC needs both classes in the labels")
-    auc, ap = resampled_auc_auprc(
-        scores, y, np.ones((1, n_pos), dtype=np.int64), np.ones((1, n_neg), dtype=np.int64)
-    )
+    auc, ap = resampled_auc_auprc(scores, y, np.ones((1, n_pos), dtype=np.int64), np.ones((1, n_neg), dtype=np.int64))
     return float(auc[0]), float(ap[0])
 
 
