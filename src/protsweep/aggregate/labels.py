@@ -26,7 +26,9 @@ def is_path_like(value: str) -> bool:
 
 def short_value(value: str) -> str:
     """A path is shown by its file name; anything else as it is."""
-    return PurePath(value.replace("\\", "/")).name or value if is_path_like(value) else value
+    if not is_path_like(value):
+        return value
+    return PurePath(value.replace("\\", "/")).name or value
 
 
 def shorten(text: str, max_len: int = MAX_LABEL_LEN) -> str:
