@@ -15,7 +15,7 @@ from scipy import stats
 from protsweep.aggregate import aggregate, console_summary, summary_markdown, write_results
 from protsweep.aggregate.cli import aggregate_main
 from protsweep.aggregate.labels import ELLIPSIS, MAX_LABEL_LEN
-from protsweep.aggregate.metrics import is_degenerate
+from protsweep.aggregate.metrics import auc_edge_eps, is_degenerate
 from protsweep.aggregate.plots import bounded_limits
 from protsweep.aggregate.stat_tests import bounded_t_summary
 
@@ -131,6 +131,19 @@ def test_bounded_interval_is_the_logit_t_interval() -> None:
     assert (d.ci_lo, d.ci_hi) == pytest.approx((np.tanh(lo), np.tanh(hi)))
 
 
+def test_an_auc_of_exactly_one_is_clamped_by_half_the_auc_resolution() -> None:
+    labels = np.r_[np.ones(3, int), np.zeros(57, int)]
+    eps = auc_edge_eps(labels)
+    assert eps == pytest.approx(0.5 / (3 * 57))
+    aucs = [0.975, 0.99, 1.0]
+    z = np.log(np.clip(aucs, eps, 1 - eps) / (1 - np.clip(aucs, eps, 1 - eps)))
+    lo, hi = stats.t.interval(0.95, df=2, loc=z.mean(), scale=stats.sem(z))
+    s = bounded_t_summary(aucs, eps=eps)
+    assert (s.ci_lo, s.ci_hi) == pytest.approx((1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))))
+    assert s.ci_lo > 0.85  # a clamp at 1e-6 instead would stretch the interval down to about 0.001
+    assert bounded_t_summary(aucs, eps=1e-6).ci_lo < 0.01
+
+
 def test_sweep_intervals_stay_in_range_near_half_and_near_one(tmp_path: Path) -> None:
     sweep = make_head_sweep(tmp_path, effects={"default": 0.05, "two_layer": 9.0}, seeds=[0, 1], n=120)
     res = aggregate([sweep], n_boot=200)
@@ -228,7 +241,8 @@ def test_labels_use_only_differing_keys_and_shorten(tmp_path: Path) -> None:
     res = aggregate([_sweep_with_paths(tmp_path, long)], n_boot=100)
     labels = list(res.summary["variant"])
     assert labels[0] == "variant=baseline"
-    assert len(labels[1]) == MAX_LABEL_LEN and labels[1].endswith(ELLIPSIS) and labels[1].startswith("variant=aug")
+    assert len(labels[1]) == MAX_LABEL_LEN and ELLIPSIS in labels[1]
+    assert labels[1].startswith("variant=augment_tru") and labels[1].endswith("name_indeed")
     assert not any("/" in label or "data" in label or "paths" in label for label in labels)
     legend = res.variants.set_index("variant")
     full = legend.loc[labels[1], "overrides"]
@@ -258,8 +272,8 @@ def test_one_variant_plots_without_warnings(tmp_path: Path) -> None:
 
 
 def test_twelve_variants_plot_without_warnings(tmp_path: Path) -> None:
-    names = ["baseline"] + [f"route_{i:02d}_with_a_descriptive_and_long_name" for i in range(11)]
+    names = ["baseline"] + [f"a_descriptive_and_rather_long_route_name_{i:02d}" for i in range(11)]
     res = aggregate([_sweep_with_paths(tmp_path, names)], n_boot=100)
     assert len(res.summary) == 12 and res.summary["variant"].str.len().max() <= MAX_LABEL_LEN
-    assert res.summary["variant"].is_unique
+    assert res.summary["variant"].is_unique and not res.summary["variant"].str.contains("#").any()
     _write_without_warnings(res, tmp_path / "out")

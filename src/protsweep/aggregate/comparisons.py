@@ -12,6 +12,7 @@ from .bootstrap import percentile_ci
 from .columns import COMPARISON_COLUMNS, HOLM_P_COLUMNS, METRICS
 from .delong import delong_paired
 from .ensembles import Ensemble, EnsembleCache
+from .metrics import auc_edge_eps
 from .selection import Chosen
 from .stat_tests import bounded_t_summary, holm, paired_ttest
 from .variant import Variant
@@ -28,10 +29,10 @@ def _add_note(row: dict[str, Any], note: str) -> None:
     row["note"] = f"{row['note']}; {note}" if row["note"] else note
 
 
-def _seed_deltas(row: dict[str, Any], a: list[float], b: list[float], metric: str) -> None:
+def _seed_deltas(row: dict[str, Any], a: list[float], b: list[float], metric: str, eps: float) -> None:
     """Paired t-test on the raw differences; the interval on Fisher's z scale stays within [-1, 1]."""
     t = paired_ttest(a, b)
-    ci = bounded_t_summary(np.subtract(a, b), -1.0, 1.0)
+    ci = bounded_t_summary(np.subtract(a, b), -1.0, 1.0, eps=eps)
     row |= {
         f"delta_{metric}": t.delta.mean,
         f"delta_{metric}_sd": t.delta.sd,
@@ -75,7 +76,7 @@ def compare_to_baseline(
         for m in METRICS:
             a = [per_seed[v.key][s][m] for s in common]
             b = [per_seed[base.key][s][m] for s in common]
-            _seed_deltas(row, a, b, m)
+            _seed_deltas(row, a, b, m, auc_edge_eps(ensembles.boot.labels))
         if len(common) < 2:
             row["note"] = "one matching seed: no paired t-test"
         degenerate = [f"{w.label} seed {s}" for w in (v, base) for s in common if chosen[w.key][s].degenerate]

@@ -32,7 +32,12 @@ def short_value(value: str) -> str:
 
 
 def shorten(text: str, max_len: int = MAX_LABEL_LEN) -> str:
-    return text if len(text) <= max_len else text[: max_len - 1].rstrip(",") + ELLIPSIS
+    """Cut the middle of a long label: its start names the key, its end often tells variants apart
+    (``augment=truncate`` vs ``augment=truncate_blosum``)."""
+    if len(text) <= max_len:
+        return text
+    head = max_len // 2
+    return text[:head] + ELLIPSIS + text[len(text) - (max_len - head - 1) :]
 
 
 def format_label(parts: list[tuple[str, str]], max_len: int = MAX_LABEL_LEN) -> str:

@@ -30,6 +30,14 @@ DEGENERATE_MIN_DISTINCT = 3
 DEGENERATE_MIN_RANGE = 1e-6
 
 
+def auc_edge_eps(labels: ArrayLike) -> float:
+    """Half the AUC's resolution on these labels, 0.5 / (n_pos * n_neg): how close to 0 or 1 a seed's
+    AUC is taken to be when it sits exactly on the edge (for a logit-scale interval)."""
+    y = np.asarray(labels)
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    return 0.5 / max(n_pos * n_neg, 1)
+
+
 def is_degenerate(probs: ArrayLike) -> bool:
     """True when predictions are constant or nearly so: fewer than ``DEGENERATE_MIN_DISTINCT``
     distinct values, or a range below ``DEGENERATE_MIN_RANGE``.

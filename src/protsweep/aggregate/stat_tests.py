@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
-# Clamp of a bounded value (rescaled to [0, 1]) before the logit: an AUC of exactly 1 stays finite.
+# Default clamp of a bounded value (rescaled to [0, 1]) before the logit: an AUC of exactly 1 stays finite.
 BOUND_EPS = 1e-6
 
 
@@ -38,12 +38,12 @@ def t_summary(values: ArrayLike, confidence: float = 0.95) -> SeedSummary:
 
 
 def bounded_t_summary(
-    values: ArrayLike, lower: float = 0.0, upper: float = 1.0, confidence: float = 0.95
+    values: ArrayLike, lower: float = 0.0, upper: float = 1.0, confidence: float = 0.95, eps: float = BOUND_EPS
 ) -> SeedSummary:
     """Mean and sd as ``t_summary``, with the t-interval computed on the logit scale of the range.
 
     Values in [lower, upper] are mapped to u = (x - lower) / (upper - lower), clamped to
-    [BOUND_EPS, 1 - BOUND_EPS], and to logit(u); the t-interval of the mean logit is mapped back. The
+    [eps, 1 - eps], and to logit(u); the t-interval of the mean logit is mapped back. The
     interval therefore never leaves [lower, upper]. For a difference in [-1, 1], logit(u) = 2 atanh(x):
     Fisher's z scale.
     """
@@ -52,7 +52,7 @@ def bounded_t_summary(
     if raw.n < 2:
         return raw
     width = upper - lower
-    u = np.clip((v - lower) / width, BOUND_EPS, 1.0 - BOUND_EPS)
+    u = np.clip((v - lower) / width, eps, 1.0 - eps)
     z = t_summary(special.logit(u), confidence)
     lo, hi = (lower + width * float(special.expit(x)) for x in (z.ci_lo, z.ci_hi))
     return SeedSummary(raw.n, raw.mean, raw.sd, lo, hi)

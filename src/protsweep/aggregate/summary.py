@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from .columns import METRICS, SUMMARY_COLUMNS, SUMMARY_COMPARISON_COLUMNS
 from .comparisons import PerSeed
 from .ensembles import EnsembleCache, ensemble_row
+from .metrics import auc_edge_eps
 from .selection import Chosen
 from .stat_tests import bounded_t_summary
 from .variant import Variant
@@ -31,6 +32,7 @@ def summary_frame(
     """One row per variant (baseline first as ``variants`` is sorted) and each ensemble's curve data."""
     rows: list[dict[str, Any]] = []
     curves: Curves = {}
+    eps = auc_edge_eps(ensembles.boot.labels)
     for v in variants:
         picked = chosen.get(v.key, {})
         seeds = tuple(sorted(picked))
@@ -43,7 +45,7 @@ def summary_frame(
             "n_degenerate": sum(picked[s].degenerate for s in seeds),
         }
         for m in METRICS:
-            s = bounded_t_summary([per_seed[v.key][sd][m] for sd in seeds], 0.0, 1.0)
+            s = bounded_t_summary([per_seed[v.key][sd][m] for sd in seeds], 0.0, 1.0, eps=eps)
             row |= {f"{m}_mean": s.mean, f"{m}_sd": s.sd, f"{m}_ci_lo": s.ci_lo, f"{m}_ci_hi": s.ci_hi}
         ens = ensembles.get(v, seeds) if seeds else None
         if ens is not None:
