@@ -6,7 +6,6 @@ Nothing here raises for a bad run: a run whose files cannot be used gets a statu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import OrderedDict
@@ -14,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
-from numpy.typing import NDArray
 
 from protsweep.record import METRICS_JSON, PREDICTIONS_CSV, RUN_JSON
 
@@ -25,41 +22,17 @@ from .configkeys import overrides_dict
 from .errors import NoRunsError
 from .expected import MULTIRUN_YAML, find_sweep_dir, read_yaml
 from .metrics import is_degenerate
+from .predictions import PREDICTION_SPLITS, SplitPredictions, read_predictions
 
 HYDRA_DIR = ".hydra"
 RESULTS_DIR = "results"
-__all__ = ["MULTIRUN_YAML", "LoadedRun", "SplitPredictions", "discover_run_dirs", "load_run"]
+__all__ = ["MULTIRUN_YAML", "LoadedRun", "discover_run_dirs", "load_run"]
 
 # Statuses of a loaded run. COMPLETED and FAILED are the writer's words in run.json.
 COMPLETED = "completed"
 FAILED = "failed"
 INCOMPLETE = "incomplete"  # still running, killed, or never wrote run.json
 CORRUPT = "corrupt"  # says completed, but a file is missing or unreadable: reported and skipped
-PREDICTION_SPLITS = ("valid", "test")
-
-
-@dataclass(frozen=True)
-class SplitPredictions:
-    """The predictions of one run on one split, aligned by sorted id."""
-
-    ids: NDArray[np.str_]
-    labels: NDArray[np.int8]
-    probs: NDArray[np.float64]
-
-    @property
-    def fingerprint(self) -> str:
-        h = hashlib.sha1()
-        h.update("\x1f".join(self.ids.tolist()).encode())
-        h.update(self.labels.tobytes())
-        return h.hexdigest()
-
-    @property
-    def n(self) -> int:
-        return int(self.ids.size)
-
-    @property
-    def n_pos(self) -> int:
-        return int(self.labels.sum())
 
 
 @dataclass
@@ -169,42 +142,47 @@ def load_run(path: Path) -> LoadedRun:
     try:
         _read_hydra(rec)
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
-        rec.status = CORRUPT
-        rec.error = f".hydra unreadable: {_one_line(str(exc))}"
+        return _corrupt(rec, f".hydra unreadable: {_one_line(str(exc))}")
+    if not _read_run_json(rec):
         return rec
+    status = str(rec.info.get("status", ""))
+    if status == FAILED:
+        rec.status = FAILED
+        rec.error = _one_line(rec.info.get("error")) or _one_line(rec.info.get("traceback")) or "failed (no error line)"
+        return rec
+    if status != COMPLETED:
+        rec.error = f"run.json says status {status or 'missing'!r} (still running, or killed)"
+        return rec
+    return _read_outputs(rec)
 
-    run_json = path / RUN_JSON
+
+def _read_run_json(rec: LoadedRun) -> bool:
+    """Read run.json into ``rec``; False (with ``rec.error`` set) when there is none or it is unreadable."""
+    run_json = rec.path / RUN_JSON
+    rec.seed = _seed_from(rec)
     if not run_json.is_file():
         rec.error = "no run.json (the job did not start or was killed before writing it)"
-        rec.seed = _seed_from(rec)
-        return rec
+        return False
     try:
         info = json.loads(run_json.read_text(encoding="utf-8"))
         if not isinstance(info, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
-        rec.status = CORRUPT
-        rec.error = f"run.json unreadable: {_one_line(str(exc))}"
-        rec.seed = _seed_from(rec)
-        return rec
+        _corrupt(rec, f"run.json unreadable: {_one_line(str(exc))}")
+        return False
     rec.info = info
     if not rec.overrides and isinstance(info.get("overrides"), list):
         rec.overrides = [str(o) for o in info["overrides"]]
     if not rec.choices and isinstance(info.get("choices"), dict):
         rec.choices = {str(k): str(v) for k, v in info["choices"].items()}
     rec.seed = _seed_from(rec)
+    return True
 
-    status = str(info.get("status", ""))
-    if status == FAILED:
-        rec.status = FAILED
-        rec.error = _one_line(info.get("error")) or _one_line(info.get("traceback")) or "failed (no error line)"
-        return rec
-    if status != COMPLETED:
-        rec.error = f"run.json says status {status or 'missing'!r} (still running, or killed)"
-        return rec
 
+def _read_outputs(rec: LoadedRun) -> LoadedRun:
+    """metrics.json and predictions.csv of a run that says it completed."""
     try:
-        metrics = json.loads((path / METRICS_JSON).read_text(encoding="utf-8"))
+        metrics = json.loads((rec.path / METRICS_JSON).read_text(encoding="utf-8"))
         if not isinstance(metrics, dict):
             raise ValueError("not a JSON object")
         rec.metrics = metrics
@@ -212,15 +190,14 @@ def load_run(path: Path) -> LoadedRun:
         return _corrupt(rec, "metrics.json missing")
     except (OSError, ValueError) as exc:
         return _corrupt(rec, f"metrics.json unreadable: {_one_line(str(exc))}")
-
     try:
-        by_split = read_predictions(path / PREDICTIONS_CSV)
+        by_split = read_predictions(rec.path / PREDICTIONS_CSV)
     except FileNotFoundError:
         return _corrupt(rec, "predictions.csv missing")
     except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return _corrupt(rec, f"predictions.csv unusable: {_one_line(str(exc))}")
     rec.test, rec.valid = by_split["test"], by_split.get("valid")
-    rec.degenerate_splits = degenerate_splits(info, by_split)
+    rec.degenerate_splits = degenerate_splits(rec.info, by_split)
     rec.status = COMPLETED
     return rec
 
@@ -258,40 +235,3 @@ def _seed_from(rec: LoadedRun) -> int | None:
         except (TypeError, ValueError):
             continue
     return None
-
-
-def read_predictions(path: Path) -> dict[str, SplitPredictions]:
-    """The valid (if any) and test rows of predictions.csv, each sorted by id; raises ValueError
-    naming what is wrong. Only the test rows are required."""
-    frame = pd.read_csv(path, usecols=lambda c: c in {"split", "id", "label", "prob"}, dtype={"id": str})
-    missing = {"split", "id", "label", "prob"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"missing column(s) {', '.join(sorted(missing))}")
-    split = frame["split"].astype(str)
-    if not (split == "test").any():
-        raise ValueError("no test rows")
-    return {s: _split_rows(frame[split == s], s) for s in PREDICTION_SPLITS if (split == s).any()}
-
-
-def _split_rows(rows: pd.DataFrame, split: str) -> SplitPredictions:
-    ids = rows["id"].astype(str).to_numpy()
-    labels = pd.to_numeric(rows["label"], errors="coerce").to_numpy(dtype=np.float64)
-    probs = pd.to_numeric(rows["prob"], errors="coerce").to_numpy(dtype=np.float64)
-    if np.isnan(labels).any() or not np.isin(labels, (0.0, 1.0)).all():
-        raise ValueError(f"{split} labels must be 0/1")
-    if not np.isfinite(probs).all():
-        raise ValueError(f"{int((~np.isfinite(probs)).sum())} {split} prob value(s) missing or not finite")
-    if len(set(ids.tolist())) != ids.size:
-        raise ValueError(f"duplicate {split} ids")
-    order = np.argsort(ids, kind="stable")
-    return SplitPredictions(ids=ids[order], labels=labels[order].astype(np.int8), probs=probs[order])
-
-
-def test_set_difference(a: SplitPredictions, b: SplitPredictions) -> str:
-    """Why two test sets differ, in a few words (empty string when they are the same)."""
-    if a.ids.size == b.ids.size and np.array_equal(a.ids, b.ids):
-        n_diff = int((a.labels != b.labels).sum())
-        return f"labels differ for {n_diff} id(s)" if n_diff else ""
-    only_a = np.setdiff1d(a.ids, b.ids).size
-    only_b = np.setdiff1d(b.ids, a.ids).size
-    return f"ids differ (n={a.n} vs n={b.n}; {only_a} only in the first, {only_b} only in the second)"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .errors import NoCompletedRunsError, TestSetMismatchError
 from .expected import MULTIRUN_YAML, expected_jobs
-from .records import LoadedRun, SplitPredictions, display_path, test_set_difference
+from .predictions import SplitPredictions, test_set_difference
+from .records import LoadedRun, display_path
 from .variant import Variant
 
 # variant key -> seed -> the run used for that seed
