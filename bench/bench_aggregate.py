@@ -3,7 +3,7 @@
     PYTHONPATH=src python bench/bench_aggregate.py [--runs 100] [--n 2000] [--n-boot 2000]
 
 Writes the run records into a temporary sweep directory (not timed), then times
-``aggregate()`` (loading + all statistics) and ``Results.write()`` (tables + plots) separately.
+``aggregate()`` (loading + all statistics) and ``write_results()`` (tables + plots) separately.
 Prints figures only; the target (README) is aggregate() <= 10 s on a 2-core machine.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from protsweep.aggregate import aggregate
+from protsweep.aggregate import aggregate, write_results
 
 
 def write_records(root: Path, n_runs: int, n_test: int, seeds: int) -> Path:
@@ -81,10 +81,10 @@ def main() -> None:
         t_aggregate = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        res.write(plots=False)
+        write_results(res, plots=False)
         t_tables = time.perf_counter() - t0
         t0 = time.perf_counter()
-        res.write(plots=True)
+        write_results(res, plots=True)
         t_all = time.perf_counter() - t0
 
     print(f"machine: {os.cpu_count()} CPU(s)")
@@ -94,7 +94,7 @@ def main() -> None:
         f"records written in {t_write_records:.1f} s (untimed)"
     )
     print(f"aggregate() [load + per-run CIs + ensembles + paired tests]: {t_aggregate:.2f} s")
-    print(f"write() tables only: {t_tables:.2f} s; tables + forest.png + roc_pr.png: {t_all:.2f} s")
+    print(f"write_results() tables only: {t_tables:.2f} s; tables + forest.png + roc_pr.png: {t_all:.2f} s")
     print(f"comparisons: {len(res.comparisons)}; bootstrap resamples per run: {res.n_boot}")
 
 

@@ -19,6 +19,9 @@ from protsweep.aggregate import (
     OutputDirError,
     TestSetMismatchError,
     aggregate,
+    console_summary,
+    summary_markdown,
+    write_results,
 )
 from protsweep.aggregate.stat_tests import holm
 
@@ -74,10 +77,12 @@ def test_summary_seed_statistics(three_heads) -> None:
     assert bool(s.loc["head=two_layer", "best"]) and s["best"].sum() == 1
     for variant, row in s.iterrows():
         aucs = res.per_run[(res.per_run["variant"] == variant) & res.per_run["used"]]["auc"].to_numpy()
-        lo, hi = stats.t.interval(0.95, df=aucs.size - 1, loc=aucs.mean(), scale=stats.sem(aucs))
+        # The t-interval is taken on the logit scale (issue 14: it must stay within [0, 1]).
+        z = np.log(aucs / (1 - aucs))
+        lo, hi = stats.t.interval(0.95, df=aucs.size - 1, loc=z.mean(), scale=stats.sem(z))
         assert row["n_seeds"] == aucs.size
         assert (row["auc_mean"], row["auc_sd"], row["auc_ci_lo"], row["auc_ci_hi"]) == pytest.approx(
-            (aucs.mean(), aucs.std(ddof=1), lo, hi)
+            (aucs.mean(), aucs.std(ddof=1), 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi)))
         )
 
 
@@ -147,7 +152,7 @@ def test_coverage(three_heads) -> None:
 def test_reference_numbers_are_read_from_config(three_heads) -> None:
     _, res = three_heads
     assert res.reference is not None and res.reference["auc_mean"] == 0.8809
-    assert "Exp5 / Exp8" in res.to_markdown()
+    assert "Exp5 / Exp8" in summary_markdown(res)
 
 
 def test_one_seed(tmp_path: Path) -> None:
@@ -160,7 +165,7 @@ def test_one_seed(tmp_path: Path) -> None:
     c = res.comparisons.iloc[0]
     assert c["k"] == 1 and math.isnan(c["p_auc"]) and "no paired t-test" in c["note"]
     assert not math.isnan(c["p_delong"]) and not math.isnan(c["ens_delta_auc_lo"])
-    assert "—" in res.table_text()
+    assert "—" in console_summary(res)
 
 
 def test_corrupt_metrics_and_missing_predictions_are_reported_and_skipped(tmp_path: Path) -> None:
@@ -178,7 +183,7 @@ def test_corrupt_metrics_and_missing_predictions_are_reported_and_skipped(tmp_pa
     s = res.summary.set_index("variant")
     assert s.loc["head=two_layer", "n_seeds"] == 4 and s.loc["head=default", "n_seeds"] == 4
     assert res.comparisons.iloc[0]["k"] == 3  # seeds 0, 2, 4
-    assert "predictions.csv missing" in res.to_markdown()
+    assert "predictions.csv missing" in summary_markdown(res)
 
 
 def test_every_job_failed(tmp_path: Path) -> None:
@@ -264,7 +269,7 @@ def test_metrics_json_disagreeing_with_predictions_is_reported(tmp_path: Path) -
 def test_write_results_folder(tmp_path: Path) -> None:
     sweep = make_head_sweep(tmp_path, seeds=[0, 1, 2])
     res = aggregate([sweep], n_boot=200)
-    out = res.write()
+    out = write_results(res)
     assert out == (sweep / "results").absolute()
     names = {p.name for p in out.iterdir()}
     assert {"per_run.csv", "summary.csv", "summary.md", "summary.tex", "forest.png", "roc_pr.png"} <= names
@@ -274,12 +279,12 @@ def test_write_results_folder(tmp_path: Path) -> None:
     assert table[0].startswith("| head=default (baseline)") and "★" in table[1]
     assert "\\begin{tabular}" in (out / "summary.tex").read_text()
     (out / "stale.txt").write_text("old")
-    res.write(plots=False)  # replaced as a whole
+    write_results(res, plots=False)  # replaced as a whole
     assert not (out / "stale.txt").exists() and not (out / "forest.png").exists()
     assert not [p for p in sweep.iterdir() if p.name.startswith(".results")]  # no temp folders left
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
     with pytest.raises(OutputDirError, match="refusing"):
-        res.write(foreign)
+        write_results(res, foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"

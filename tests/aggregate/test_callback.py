@@ -28,6 +28,19 @@ def test_writes_results_and_prints_the_table(tmp_path: Path, capsys: pytest.Capt
     assert "| head=default (baseline)" in capsys.readouterr().out
 
 
+def test_reads_min_class_count_from_the_sweep_config(tmp_path: Path) -> None:
+    sweep = make_head_sweep(tmp_path, seeds=[0, 1])
+    cb = AggregateOnMultirunEnd(n_boot=100, plots=False)
+    predictions = pd.read_csv(sweep / "head=default,seed=0" / "predictions.csv")
+    n_pos = int(predictions.loc[predictions["split"] == "test", "label"].sum())
+    config = {"hydra": {"sweep": {"dir": str(sweep)}}, "report": {"min_class_count": n_pos + 1}}
+    cb.on_multirun_end(OmegaConf.create(config))
+    assert f"small test split: {n_pos} positive(s)" in (sweep / "results" / "summary.md").read_text()
+    config["report"]["min_class_count"] = n_pos
+    cb.on_multirun_end(OmegaConf.create(config))
+    assert "small test split" not in (sweep / "results" / "summary.md").read_text()
+
+
 def test_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     sweep = make_head_sweep(tmp_path, seeds=[0], fail=lambda head, seed: "RuntimeError: boom")
     cb = AggregateOnMultirunEnd(n_boot=100)

@@ -10,15 +10,16 @@ import pytest
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from protsweep.aggregate.baseline import matches_baseline, parse_baseline
 from protsweep.aggregate.errors import BaselineError, NoRunsError
-from protsweep.aggregate.grouping import group_runs, matches_baseline, parse_baseline
+from protsweep.aggregate.expected import expected_jobs
+from protsweep.aggregate.grouping import group_runs
 from protsweep.aggregate.records import (
     COMPLETED,
     CORRUPT,
     FAILED,
     INCOMPLETE,
     discover_run_dirs,
-    expected_jobs,
     load_run,
 )
 

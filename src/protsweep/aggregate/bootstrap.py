@@ -24,9 +24,7 @@ DEFAULT_N_BOOT = 2000
 CONFIDENCE = 0.95
 
 
-def stratified_indices(
-    labels: ArrayLike, n_boot: int, seed: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def stratified_indices(labels: ArrayLike, n_boot: int, seed: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Resample indices (B x n_pos into the positives, B x n_neg into the negatives)."""
     y = np.asarray(labels)
     n_pos = int((y == 1).sum())

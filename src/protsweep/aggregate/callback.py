@@ -13,21 +13,42 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
+from omegaconf import OmegaConf
 
+from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
 from .errors import AggregateError
+from .output import write_results
+from .render import console_summary
+from .splits import DEFAULT_MIN_CLASS_COUNT
 
 log = logging.getLogger(__name__)
+MIN_CLASS_COUNT_KEY = "report.min_class_count"
 
 
 class AggregateOnMultirunEnd(Callback):
     def __init__(
-        self, n_boot: int = DEFAULT_N_BOOT, seed: int = 0, plots: bool = True, enabled: bool = True
+        self,
+        n_boot: int = DEFAULT_N_BOOT,
+        seed: int = 0,
+        plots: bool = True,
+        enabled: bool = True,
+        min_class_count: int | None = None,
+        exclude_degenerate: bool = False,
     ) -> None:
+        """``min_class_count``: None reads the sweep config's ``report.min_class_count`` (default 10)."""
         self.n_boot = int(n_boot)
         self.seed = int(seed)
         self.plots = bool(plots)
         self.enabled = bool(enabled)
+        self.min_class_count = min_class_count
+        self.exclude_degenerate = bool(exclude_degenerate)
+
+    def _min_class_count(self, config: Any) -> int:
+        if self.min_class_count is not None:
+            return int(self.min_class_count)
+        value = OmegaConf.select(config, MIN_CLASS_COUNT_KEY, default=None)
+        return DEFAULT_MIN_CLASS_COUNT if value is None else int(value)
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
@@ -35,11 +56,15 @@ class AggregateOnMultirunEnd(Callback):
         sweep_dir = "?"
         try:
             sweep_dir = str(config.hydra.sweep.dir)
-            from .api import aggregate
-
-            results = aggregate([Path(sweep_dir)], n_boot=self.n_boot, seed=self.seed)
-            out = results.write(Path(sweep_dir) / "results", plots=self.plots)
-            print(results.table_text(), flush=True)
+            results = aggregate(
+                [Path(sweep_dir)],
+                n_boot=self.n_boot,
+                seed=self.seed,
+                min_class_count=self._min_class_count(config),
+                exclude_degenerate=self.exclude_degenerate,
+            )
+            out = write_results(results, Path(sweep_dir) / "results", plots=self.plots)
+            print(console_summary(results), flush=True)
             print(f"\nresults: {out}", flush=True)
         except AggregateError as exc:
             log.warning("protsweep aggregate: %s", exc)

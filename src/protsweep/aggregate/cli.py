@@ -9,9 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
 from .errors import AggregateError
+from .output import write_report, write_results
+from .render import console_summary
+from .report import build_report
+from .report_render import report_markdown
+from .splits import DEFAULT_MIN_CLASS_COUNT
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -44,7 +51,32 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="config key (dotted) that, like the seed, never distinguishes variants (repeatable)",
     )
+    parser.add_argument(
+        "--min-class-count",
+        type=int,
+        default=DEFAULT_MIN_CLASS_COUNT,
+        metavar="N",
+        help="warn when a split has fewer positives or negatives (report.min_class_count; "
+        f"default {DEFAULT_MIN_CLASS_COUNT})",
+    )
+    parser.add_argument(
+        "--exclude-degenerate",
+        action="store_true",
+        help="leave runs with (nearly) constant predictions out of means, ensembles and comparisons "
+        "(default: keep them, flagged)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+
+def _options(a: argparse.Namespace) -> dict[str, Any]:
+    """The options both commands pass on to ``aggregate()``."""
+    return {
+        "n_boot": a.n_boot,
+        "seed": a.seed,
+        "ignore_keys": a.ignore_key,
+        "min_class_count": a.min_class_count,
+        "exclude_degenerate": a.exclude_degenerate,
+    }
 
 
 def _run(prog: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -87,14 +119,10 @@ def aggregate_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body(a: argparse.Namespace) -> int:
-        from .api import aggregate
-
-        results = aggregate(
-            a.dirs, baseline=a.baseline, n_boot=a.n_boot, seed=a.seed, ignore_keys=a.ignore_key
-        )
-        print(results.table_text())
+        results = aggregate(a.dirs, baseline=a.baseline, **_options(a))
+        print(console_summary(results))
         if not a.no_write:
-            out = results.write(a.out, plots=not a.no_plots)
+            out = write_results(results, a.out, plots=not a.no_plots)
             print(f"\nresults: {out}")
         return 0
 
@@ -115,28 +143,16 @@ def report_main(argv: Sequence[str] | None = None) -> int:
         default="outputs/report",
         help="report folder (default: outputs/report); replaced as a whole",
     )
-    parser.add_argument(
-        "--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)"
-    )
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
     parser.add_argument(
         "--no-reference", action="store_true", help="do not print the reference numbers from the runs' config"
     )
     args = parser.parse_args(argv)
 
     def body(a: argparse.Namespace) -> int:
-        from .report import build_report
-
-        rep = build_report(
-            a.dirs,
-            ignore_keys=a.ignore_key,
-            baseline=a.baseline,
-            n_boot=a.n_boot,
-            seed=a.seed,
-            alpha=a.alpha,
-            show_reference=not a.no_reference,
-        )
-        out = rep.write(a.out)
-        print(rep.markdown)
+        rep = build_report(a.dirs, baseline=a.baseline, alpha=a.alpha, show_reference=not a.no_reference, **_options(a))
+        out = write_report(rep, a.out)
+        print(report_markdown(rep))
         print(f"\nreport: {out / 'report.md'}")
         for d, why in rep.failed:
             print(f"protsweep-report: not aggregated: {d}: {why}", file=sys.stderr)

@@ -31,11 +31,6 @@ class DeLongResult:
     z: float
     p_value: float  # two-sided
 
-    def ci(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation interval for ``delta``."""
-        half = norm.ppf(0.5 + confidence / 2.0) * math.sqrt(max(self.var, 0.0))
-        return self.delta - half, self.delta + half
-
 
 def delong_paired(labels: ArrayLike, scores_1: ArrayLike, scores_2: ArrayLike) -> DeLongResult:
     """DeLong test of AUC(scores_1) vs AUC(scores_2) on the same labelled examples."""

@@ -25,6 +25,30 @@ FloatArray = NDArray[np.float64]
 
 # Rows of resamples processed together: keeps the working set in cache without a per-resample loop.
 _CHUNK = 512
+# A run whose predictions on a split take fewer distinct values, or span less, is degenerate.
+DEGENERATE_MIN_DISTINCT = 3
+DEGENERATE_MIN_RANGE = 1e-6
+
+
+def auc_edge_eps(labels: ArrayLike) -> float:
+    """Half the AUC's resolution on these labels, 0.5 / (n_pos * n_neg): how close to 0 or 1 a seed's
+    AUC is taken to be when it sits exactly on the edge (for a logit-scale interval)."""
+    y = np.asarray(labels)
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    return 0.5 / max(n_pos * n_neg, 1)
+
+
+def is_degenerate(probs: ArrayLike) -> bool:
+    """True when predictions are constant or nearly so: fewer than ``DEGENERATE_MIN_DISTINCT``
+    distinct values, or a range below ``DEGENERATE_MIN_RANGE``.
+
+    Such a model ranks (almost) nothing, so its AUC of about 0.5 says that training collapsed, not
+    how well the recipe ranks. The run writer records this flag in run.json with this same function.
+    """
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    if p.size == 0:
+        raise ValueError("is_degenerate needs at least one prediction")
+    return bool(np.unique(p).size < DEGENERATE_MIN_DISTINCT or np.ptp(p) < DEGENERATE_MIN_RANGE)
 
 
 @dataclass(frozen=True)
@@ -112,9 +136,7 @@ def auc_auprc(scores: ArrayLike, labels: ArrayLike) -> tuple[float, float]:
     n_neg = int((y == 0).sum())
     if n_pos == 0 or n_neg == 0:
         raise ValueError("AUC needs both classes in the labels")
-    auc, ap = resampled_auc_auprc(
-        scores, y, np.ones((1, n_pos), dtype=np.int64), np.ones((1, n_neg), dtype=np.int64)
-    )
+    auc, ap = resampled_auc_auprc(scores, y, np.ones((1, n_pos), dtype=np.int64), np.ones((1, n_neg), dtype=np.int64))
     return float(auc[0]), float(ap[0])
 
 

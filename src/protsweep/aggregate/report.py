@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .api import Results, aggregate
+from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
+from .columns import HOLM_P_COLUMNS, METRICS, delta_columns, ensemble_delta_columns
 from .errors import AggregateError
+from .result import Results
+from .splits import DEFAULT_MIN_CLASS_COUNT
 from .stat_tests import holm
-from .tables import (
-    fmt,
-    fmt_ci,
-    fmt_mean_sd,
-    fmt_p,
-    fmt_signed,
-    markdown_table,
-    replace_owned_dir,
-    summary_display,
-)
 
 ALPHA = 0.05
 GAIN = "significant gain"
@@ -40,32 +31,10 @@ LOSS = "significant loss"
 NO_DIFF = "no significant difference"
 NOT_TESTABLE = "not testable (fewer than 2 matched seeds)"
 
-ROUTE_COLUMNS = [
-    "route",
-    "sweep",
-    "variant",
-    "baseline",
-    "k",
-    "delta_auc",
-    "delta_auc_ci_lo",
-    "delta_auc_ci_hi",
-    "p_auc",
-    "p_auc_holm",
-    "verdict",
-    "ens_delta_auc",
-    "ens_delta_auc_lo",
-    "ens_delta_auc_hi",
-    "p_delong",
-    "p_delong_holm",
-    "delta_auprc",
-    "delta_auprc_ci_lo",
-    "delta_auprc_ci_hi",
-    "p_auprc",
-    "p_auprc_holm",
-    "ens_delta_auprc",
-    "ens_delta_auprc_lo",
-    "ens_delta_auprc_hi",
+_ROUTE_STATS = [c for m in METRICS for c in delta_columns(m) if not c.startswith("t_")] + [
+    c for m in METRICS for c in ensemble_delta_columns(m) if c.startswith(("ens_delta", "p_"))
 ]
+ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note"]
 
 
 def verdict(delta: float, p_adjusted: float, alpha: float = ALPHA) -> str:
@@ -78,34 +47,12 @@ def verdict(delta: float, p_adjusted: float, alpha: float = ALPHA) -> str:
 
 @dataclass
 class Report:
-    routes: pd.DataFrame
+    routes: pd.DataFrame  # one row per route (ROUTE_COLUMNS), Holm across all of them
     sweeps: list[tuple[str, Results]]
     failed: list[tuple[str, str]]  # (dir, one-line reason) for directories that could not be aggregated
-    best: dict[str, Any] | None
+    best: dict[str, Any] | None  # the summary row of the best variant overall, with its sweep's name
     alpha: float
     reference: dict[str, Any] | None
-    markdown: str = ""
-    figures: dict[str, str] = field(default_factory=dict)  # file name -> caption
-
-    def write(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write report.md, routes.csv and the figures into ``out_dir`` (a folder the report owns)."""
-        from .plots import delta_forest_plot, forest_plot, roc_pr_plot
-
-        def fill(tmp: Path) -> None:
-            self.routes.to_csv(tmp / "routes.csv", index=False)
-            if not self.routes.empty:
-                delta_forest_plot(self.routes, tmp / "delta_forest.png")
-            for name, res in self.sweeps:
-                slug = _slug(name)
-                forest_plot(res, tmp / f"forest_{slug}.png")
-                roc_pr_plot(res, tmp / f"roc_pr_{slug}.png")
-            (tmp / "report.md").write_text(self.markdown, encoding="utf-8")
-
-        return replace_owned_dir(Path(out_dir), fill)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "sweep"
 
 
 def build_report(
@@ -116,13 +63,23 @@ def build_report(
     alpha: float = ALPHA,
     show_reference: bool = True,
     ignore_keys: Sequence[str] = (),
+    min_class_count: int = DEFAULT_MIN_CLASS_COUNT,
+    exclude_degenerate: bool = False,
 ) -> Report:
     """Aggregate each directory separately and combine the comparisons into one conclusion."""
     sweeps: list[tuple[str, Results]] = []
     failed: list[tuple[str, str]] = []
     for d in dirs:
         try:
-            res = aggregate([d], baseline=baseline, n_boot=n_boot, seed=seed, ignore_keys=ignore_keys)
+            res = aggregate(
+                [d],
+                baseline=baseline,
+                n_boot=n_boot,
+                seed=seed,
+                ignore_keys=ignore_keys,
+                min_class_count=min_class_count,
+                exclude_degenerate=exclude_degenerate,
+            )
         except AggregateError as exc:
             failed.append((str(d), str(exc)))
             continue
@@ -130,29 +87,24 @@ def build_report(
     if not sweeps:
         raise AggregateError("nothing to report: " + "; ".join(f"{d}: {why}" for d, why in failed))
     sweeps = _unique_names(sweeps)
+    reference = next((r.reference for _, r in sweeps if r.reference), None) if show_reference else None
+    return Report(route_frame(sweeps, alpha), sweeps, failed, _best(sweeps), alpha, reference)
 
-    rows: list[dict[str, Any]] = []
-    for name, res in sweeps:
-        for _, c in res.comparisons.iterrows():
-            rows.append(
-                {col: c.get(col, math.nan) for col in ROUTE_COLUMNS}
-                | {"route": f"{name}: {c['variant']}", "sweep": name}
-            )
+
+def route_frame(sweeps: list[tuple[str, Results]], alpha: float) -> pd.DataFrame:
+    rows = [
+        {col: c.get(col, math.nan) for col in ROUTE_COLUMNS} | {"route": f"{name}: {c['variant']}", "sweep": name}
+        for name, res in sweeps
+        for _, c in res.comparisons.iterrows()
+    ]
     routes = pd.DataFrame(rows, columns=ROUTE_COLUMNS)
     if not routes.empty:
-        for col in ("p_auc", "p_auprc", "p_delong"):
+        for col in HOLM_P_COLUMNS:
             routes[f"{col}_holm"] = holm(routes[col].to_numpy(dtype=np.float64))
         routes["verdict"] = [
             verdict(d, p, alpha) for d, p in zip(routes["delta_auc"], routes["p_auc_holm"], strict=True)
         ]
-    reference = None
-    if show_reference:
-        reference = next((r.reference for _, r in sweeps if r.reference), None)
-    report = Report(
-        routes=routes, sweeps=sweeps, failed=failed, best=_best(sweeps), alpha=alpha, reference=reference
-    )
-    report.markdown = _markdown(report)
-    return report
+    return routes
 
 
 def _unique_names(sweeps: list[tuple[str, Results]]) -> list[tuple[str, Results]]:
@@ -173,162 +125,3 @@ def _best(sweeps: list[tuple[str, Results]]) -> dict[str, Any] | None:
             if best is None or key > best["_key"]:
                 best = {"_key": key, "sweep": name, **r.to_dict()}
     return best
-
-
-def _markdown(rep: Report) -> str:
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    n_boot = rep.sweeps[0][1].n_boot
-    lines = [
-        "# protsweep conclusion report",
-        "",
-        f"Generated {now} from {len(rep.sweeps)} sweep(s); "
-        f"{n_boot} stratified bootstrap resamples per sweep.",
-        "",
-        "| sweep | directory | runs | baseline |",
-        "| --- | --- | --- | --- |",
-    ]
-    for name, res in rep.sweeps:
-        counts = res.per_run["status"].value_counts().to_dict()
-        status = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        lines.append(f"| {name} | `{res.dirs[0]}` | {status} | {res.baseline or '— (none)'} |")
-    for d, why in rep.failed:
-        lines.append(f"| (not aggregated) | `{d}` | {why} | |")
-    lines += ["", "## Verdict per route", ""]
-    lines += [
-        "Primary test: paired t-test across matching seeds on Δ test AUC (variant − baseline), "
-        f"Holm-adjusted across all {len(rep.routes)} route(s) in this report, α = {rep.alpha}. "
-        "Alongside: the seed ensembles "
-        "at equal K (Δ AUC with a stratified paired bootstrap 95% CI and DeLong's test, Holm-adjusted the "
-        "same way) and Δ AUPRC. The two answer different questions; see docs/statistics.md.",
-        "",
-    ]
-    if rep.routes.empty:
-        lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
-    else:
-        lines += [markdown_table(_routes_display(rep.routes), ("K",)), ""]
-    lines += ["## Conclusion", "", *_conclusion(rep), ""]
-    if rep.reference:
-        lines += ["## Reference numbers", "", markdown_table(_reference_table(rep)), ""]
-    lines += ["## Figures", ""]
-    if not rep.routes.empty:
-        lines += ["![Δ AUC per route](delta_forest.png)", ""]
-    for name, _ in rep.sweeps:
-        slug = _slug(name)
-        lines += [
-            f"![{name}: per-variant metrics](forest_{slug}.png)",
-            "",
-            f"![{name}: ROC and PR of the seed ensembles](roc_pr_{slug}.png)",
-            "",
-        ]
-    lines += ["## Per-sweep summaries", ""]
-    for name, res in rep.sweeps:
-        lines += [f"### {name}", "", markdown_table(summary_display(res)), ""]
-        if res.problems:
-            lines += [f"- {p}" for p in res.problems] + [""]
-    return "\n".join(lines)
-
-
-def _routes_display(routes: pd.DataFrame) -> pd.DataFrame:
-    out = []
-    for _, r in routes.iterrows():
-        out.append(
-            {
-                "route": r["route"],
-                "K": int(r["k"]),
-                "ΔAUC seeds [95% t-CI]": f"{fmt_signed(r['delta_auc'])} "
-                f"{fmt_ci(r['delta_auc_ci_lo'], r['delta_auc_ci_hi'], signed=True)}",
-                "p (Holm)": fmt_p(r["p_auc_holm"]),
-                "verdict": r["verdict"],
-                "ΔAUC ens. [95% CI]": f"{fmt_signed(r['ens_delta_auc'])} "
-                f"{fmt_ci(r['ens_delta_auc_lo'], r['ens_delta_auc_hi'], signed=True)}",
-                "p DeLong (Holm)": fmt_p(r["p_delong_holm"]),
-                "ΔAUPRC seeds [95% t-CI]": f"{fmt_signed(r['delta_auprc'])} "
-                f"{fmt_ci(r['delta_auprc_ci_lo'], r['delta_auprc_ci_hi'], signed=True)}",
-                "ΔAUPRC ens. [95% CI]": f"{fmt_signed(r['ens_delta_auprc'])} "
-                f"{fmt_ci(r['ens_delta_auprc_lo'], r['ens_delta_auprc_hi'], signed=True)}",
-            }
-        )
-    return pd.DataFrame(out)
-
-
-def _conclusion(rep: Report) -> list[str]:
-    lines: list[str] = []
-    r = rep.routes
-    if not r.empty:
-        gains = r[r["verdict"] == GAIN]
-        losses = r[r["verdict"] == LOSS]
-        if len(gains):
-            lines.append(
-                "- **Beats the baseline** (significant gain): "
-                + ", ".join(
-                    f"{row.route} (ΔAUC {fmt_signed(row.delta_auc)}, p Holm {fmt_p(row.p_auc_holm)})"
-                    for row in gains.itertuples()
-                )
-            )
-        else:
-            upper = r["delta_auc_ci_hi"].max()
-            bound = (
-                f"; the largest upper 95% limit of a route's ΔAUC is {fmt_signed(upper)}"
-                if not math.isnan(upper)
-                else ""
-            )
-            lines.append(
-                f"- **No route beats its baseline** significantly (Holm, α = {rep.alpha}): within these "
-                f"routes the baseline looks like the ceiling{bound}."
-            )
-        if len(losses):
-            lines.append(
-                "- Significantly worse than the baseline: "
-                + ", ".join(f"{row.route} (ΔAUC {fmt_signed(row.delta_auc)})" for row in losses.itertuples())
-            )
-        untested = r[r["verdict"] == NOT_TESTABLE]
-        if len(untested):
-            lines.append(
-                "- Not testable (fewer than 2 seeds shared with the baseline): "
-                + ", ".join(untested["route"])
-            )
-    if rep.best is not None:
-        b = rep.best
-        fingerprints = {res.test_fingerprint for _, res in rep.sweeps}
-        caveat = (
-            ""
-            if len(fingerprints) == 1
-            else (" (the sweeps use different test sets, so this cross-sweep ranking is indicative only)")
-        )
-        lines.append(
-            f"- **Best configuration overall** (highest seed-mean test AUC): {b['sweep']}: {b['variant']} — "
-            f"AUC {fmt_mean_sd(b['auc_mean'], b['auc_sd'])} over {int(b['n_seeds'])} seed(s), "
-            f"AUPRC {fmt_mean_sd(b['auprc_mean'], b['auprc_sd'])}; seed ensemble AUC {fmt(b['ens_auc'])}, "
-            f"AUPRC {fmt(b['ens_auprc'])}{caveat}."
-        )
-    return lines
-
-
-def _reference_table(rep: Report) -> pd.DataFrame:
-    ref = rep.reference or {}
-    rows = [
-        {
-            "": str(ref.get("label") or "reference"),
-            "seed-mean AUC": fmt(ref.get("auc_mean")),
-            "seed-mean AUPRC": fmt(ref.get("auprc_mean")),
-            "ensemble AUC": fmt(ref.get("ensemble_auc")),
-            "ensemble AUPRC": fmt(ref.get("ensemble_auprc")),
-        }
-    ]
-    for name, res in rep.sweeps:
-        base = res.summary[res.summary["baseline"]]
-        for _, r in base.iterrows():
-            rows.append(_measured_row(f"measured baseline, {name}: {r['variant']}", r))
-    if rep.best is not None:
-        rows.append(_measured_row(f"measured best, {rep.best['sweep']}: {rep.best['variant']}", rep.best))
-    return pd.DataFrame(rows)
-
-
-def _measured_row(title: str, r: Any) -> dict[str, str]:
-    return {
-        "": f"{title} ({int(r['n_seeds'])} seeds)",
-        "seed-mean AUC": fmt(r["auc_mean"]),
-        "seed-mean AUPRC": fmt(r["auprc_mean"]),
-        "ensemble AUC": fmt(r["ens_auc"]),
-        "ensemble AUPRC": fmt(r["ens_auprc"]),
-    }

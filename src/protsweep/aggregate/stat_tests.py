@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special, stats
+
+# Default clamp of a bounded value (rescaled to [0, 1]) before the logit: an AUC of exactly 1 stays finite.
+BOUND_EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,27 @@ def t_summary(values: ArrayLike, confidence: float = 0.95) -> SeedSummary:
     sd = float(v.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * sd / math.sqrt(n)
     return SeedSummary(n, mean, sd, mean - half, mean + half)
+
+
+def bounded_t_summary(
+    values: ArrayLike, lower: float = 0.0, upper: float = 1.0, confidence: float = 0.95, eps: float = BOUND_EPS
+) -> SeedSummary:
+    """Mean and sd as ``t_summary``, with the t-interval computed on the logit scale of the range.
+
+    Values in [lower, upper] are mapped to u = (x - lower) / (upper - lower), clamped to
+    [eps, 1 - eps], and to logit(u); the t-interval of the mean logit is mapped back. The
+    interval therefore never leaves [lower, upper]. For a difference in [-1, 1], logit(u) = 2 atanh(x):
+    Fisher's z scale.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    raw = t_summary(v, confidence)
+    if raw.n < 2:
+        return raw
+    width = upper - lower
+    u = np.clip((v - lower) / width, eps, 1.0 - eps)
+    z = t_summary(special.logit(u), confidence)
+    lo, hi = (lower + width * float(special.expit(x)) for x in (z.ci_lo, z.ci_hi))
+    return SeedSummary(raw.n, raw.mean, raw.sd, lo, hi)
 
 
 @dataclass(frozen=True)

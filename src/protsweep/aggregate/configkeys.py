@@ -1,0 +1,48 @@
+"""Config keys and overrides: parsing ``key=value`` items, flattening configs, the output-only keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Keys that never distinguish variants (docs/run-record.md).
+OUTPUT_ONLY_KEYS: tuple[str, ...] = ("seed", "overwrite", "ablation", "reference", "hydra")
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """``"+head=two_layer"`` -> ``("head", "two_layer")``; a bare ``"~key"`` gives an empty value."""
+    key, _, value = str(text).partition("=")
+    return key.lstrip("+~"), value
+
+
+def overrides_dict(overrides: list[str]) -> dict[str, str]:
+    return dict(parse_override(o) for o in overrides)
+
+
+def is_output_only(key: str, ignore: tuple[str, ...]) -> bool:
+    return any(key == k or key.startswith(k + ".") for k in ignore)
+
+
+def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts to dotted keys; lists and scalars are leaves."""
+    out: dict[str, Any] = {}
+    if isinstance(obj, dict):
+        if not obj and prefix:
+            out[prefix] = {}
+        for k, v in obj.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    else:
+        out[prefix] = obj
+    return out
+
+
+def variant_config(config: dict[str, Any] | None, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> dict[str, Any]:
+    """A run's flattened config without output-only keys."""
+    return {k: v for k, v in flatten(config or {}).items() if not is_output_only(k, ignore)}
+
+
+def non_output_overrides(overrides: list[str], ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> list[str]:
+    return [o for o in overrides if not is_output_only(parse_override(o)[0], ignore)]
+
+
+def filtered(overrides: dict[str, str], ignore: tuple[str, ...]) -> dict[str, str]:
+    return {k: v for k, v in overrides.items() if not is_output_only(k, ignore)}

@@ -1,0 +1,90 @@
+"""File output: the ``results/`` folder of ``aggregate()`` and the report folder, each replaced as a whole."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import OutputDirError
+from .plots import delta_forest_plot, forest_plot, roc_pr_plot
+from .render import summary_latex, summary_markdown
+from .report import Report
+from .report_render import DELTA_FOREST_PNG, figure_names, report_markdown
+from .result import Results
+
+MARKER = ".protsweep-results"
+RESULTS_DIR = "results"
+# results/ file name -> the Results table it holds
+RESULT_TABLES = {
+    "per_run.csv": "per_run",
+    "summary.csv": "summary",
+    "comparisons.csv": "comparisons",
+    "coverage.csv": "coverage",
+    "variants.csv": "variants",
+    "splits.csv": "splits",
+}
+
+
+def replace_owned_dir(out: Path, fill: Callable[[Path], None]) -> Path:
+    """Build the folder in a temporary sibling, then swap it in; refuse to replace a foreign folder."""
+    out = out.absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise OutputDirError(f"{out}: exists and is not a directory")
+        if not (out / MARKER).exists() and any(out.iterdir()):
+            raise OutputDirError(f"{out}: exists and was not written by protsweep; refusing to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        fill(tmp)
+        (tmp / MARKER).write_text("written by protsweep; replaced as a whole on the next run\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    return out
+
+
+def write_plots(results: Results, forest: Path, roc_pr: Path) -> None:
+    forest_plot(results.summary, results.per_run, results.name, forest)
+    roc_pr_plot(results.curves, results.baseline, results.prevalence, results.name, roc_pr)
+
+
+def write_results(results: Results, out_dir: str | os.PathLike[str] | None = None, plots: bool = True) -> Path:
+    """Write ``results/`` (default: ``<first dir>/results``); replaces only a folder it wrote before."""
+    out = Path(out_dir) if out_dir is not None else results.dirs[0] / RESULTS_DIR
+
+    def fill(tmp: Path) -> None:
+        for name, attr in RESULT_TABLES.items():
+            getattr(results, attr).to_csv(tmp / name, index=False)
+        (tmp / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
+        (tmp / "summary.tex").write_text(summary_latex(results), encoding="utf-8")
+        if plots:
+            write_plots(results, tmp / "forest.png", tmp / "roc_pr.png")
+
+    return replace_owned_dir(out, fill)
+
+
+def write_report(report: Report, out_dir: str | os.PathLike[str]) -> Path:
+    """Write report.md, routes.csv and the figures into ``out_dir`` (a folder the report owns)."""
+
+    def fill(tmp: Path) -> None:
+        report.routes.to_csv(tmp / "routes.csv", index=False)
+        if not report.routes.empty:
+            delta_forest_plot(report.routes, tmp / DELTA_FOREST_PNG)
+        for name, res in report.sweeps:
+            forest, roc_pr = figure_names(name)
+            write_plots(res, tmp / forest, tmp / roc_pr)
+        (tmp / "report.md").write_text(report_markdown(report), encoding="utf-8")
+
+    return replace_owned_dir(Path(out_dir), fill)

@@ -1,0 +1,247 @@
+"""Results as text: the readable tables, the console summary, summary.md and summary.tex."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .formatting import (
+    WARNING_MARK,
+    fmt,
+    fmt_ci,
+    fmt_mean_sd,
+    fmt_p,
+    fmt_signed,
+    fmt_value_ci,
+    latex_table,
+    markdown_table,
+)
+from .result import Results
+
+BEST_MARK = "★"
+RIGHT_ALIGNED = (
+    "seeds",
+    "K",
+    "p t",
+    "p t Holm",
+    "p DeLong",
+    "p DeLong Holm",
+    "p (t, Holm)",
+    "p (DeLong, Holm)",
+    "ΔAUC seeds",
+    "ΔAUC ens.",
+    "p t Holm (AUPRC)",
+)
+
+
+def _seeds_cell(r: pd.Series) -> str:
+    cell = f"{int(r['n_seeds'])}/{int(r['n_expected'])}"
+    return cell + f" ({int(r['n_degenerate'])} degenerate {WARNING_MARK})" if r["n_degenerate"] else cell
+
+
+def summary_display(results: Results) -> pd.DataFrame:
+    """The readable summary: baseline first, best seed-mean AUC marked, degenerate seeds counted."""
+    rows = []
+    for _, r in results.summary.iterrows():
+        name = str(r["variant"]) + (" (baseline)" if r["baseline"] else "") + (f" {BEST_MARK}" if r["best"] else "")
+        base = bool(r["baseline"])
+        rows.append(
+            {
+                "variant": name,
+                "seeds": _seeds_cell(r),
+                "AUC mean ± sd": fmt_mean_sd(r["auc_mean"], r["auc_sd"]),
+                "AUC 95% t-CI": fmt_ci(r["auc_ci_lo"], r["auc_ci_hi"]),
+                "AUPRC mean ± sd": fmt_mean_sd(r["auprc_mean"], r["auprc_sd"]),
+                "AUPRC 95% t-CI": fmt_ci(r["auprc_ci_lo"], r["auprc_ci_hi"]),
+                "ens. AUC [95% CI]": fmt_value_ci(r["ens_auc"], r["ens_auc_lo"], r["ens_auc_hi"]),
+                "ens. AUPRC [95% CI]": fmt_value_ci(r["ens_auprc"], r["ens_auprc_lo"], r["ens_auprc_hi"]),
+                "ΔAUC seeds": "" if base else fmt_signed(r["delta_auc"]),
+                "p (t, Holm)": "" if base else fmt_p(r["p_auc_holm"]),
+                "ΔAUC ens.": "" if base else fmt_signed(r["ens_delta_auc"]),
+                "p (DeLong, Holm)": "" if base else fmt_p(r["p_delong_holm"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def comparisons_display(results: Results) -> pd.DataFrame:
+    rows = []
+    for _, r in results.comparisons.iterrows():
+        rows.append(
+            {
+                "variant": r["variant"],
+                "K": int(r["k"]),
+                "ΔAUC seeds [95% t-CI]": fmt_value_ci(r["delta_auc"], r["delta_auc_ci_lo"], r["delta_auc_ci_hi"], True),
+                "p t": fmt_p(r["p_auc"]),
+                "p t Holm": fmt_p(r["p_auc_holm"]),
+                "ΔAUPRC seeds [95% t-CI]": fmt_value_ci(
+                    r["delta_auprc"], r["delta_auprc_ci_lo"], r["delta_auprc_ci_hi"], True
+                ),
+                "p t Holm (AUPRC)": fmt_p(r["p_auprc_holm"]),
+                "ΔAUC ens. [95% boot. CI]": fmt_value_ci(
+                    r["ens_delta_auc"], r["ens_delta_auc_lo"], r["ens_delta_auc_hi"], True
+                ),
+                "p DeLong": fmt_p(r["p_delong"]),
+                "p DeLong Holm": fmt_p(r["p_delong_holm"]),
+                "ΔAUPRC ens. [95% boot. CI]": fmt_value_ci(
+                    r["ens_delta_auprc"], r["ens_delta_auprc_lo"], r["ens_delta_auprc_hi"], True
+                ),
+                "note": r["note"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage_display(results: Results) -> pd.DataFrame:
+    c = results.coverage
+    return pd.DataFrame(
+        {
+            "variant": c["variant"],
+            "completed/expected": [f"{a}/{b}" for a, b in zip(c["n_completed"], c["n_expected"], strict=True)],
+            "seeds completed": c["seeds_completed"],
+            "missing": c["seeds_missing"],
+            "failed": c["seeds_failed"],
+            "incomplete": c["seeds_incomplete"],
+            "skipped (corrupt)": c["seeds_skipped"],
+            "degenerate": c["seeds_degenerate"],
+            "errors": c["errors"],
+        }
+    )
+
+
+def splits_display(results: Results) -> pd.DataFrame:
+    s = results.splits
+    return pd.DataFrame(
+        {
+            "split": [f"{n} {WARNING_MARK}" if small else n for n, small in zip(s["split"], s["small"], strict=True)],
+            "n": s["n"],
+            "positives": s["pos"],
+            "negatives": s["neg"],
+            "variants": s["variants"],
+            "from": s["source"],
+        }
+    )
+
+
+def reference_display(results: Results) -> pd.DataFrame | None:
+    ref = results.reference
+    if not ref:
+        return None
+    s = results.summary
+    rows = [reference_row(ref)]
+    for _, r in s[s["baseline"] | s["best"]].iterrows():
+        role = "baseline" if r["baseline"] else "best"
+        rows.append(measured_row(f"measured {role}: {r['variant']}", r))
+    return pd.DataFrame(rows)
+
+
+def reference_row(ref: dict) -> dict[str, str]:
+    return {
+        "": str(ref.get("label") or "reference"),
+        "seed-mean AUC": fmt(ref.get("auc_mean")),
+        "seed-mean AUPRC": fmt(ref.get("auprc_mean")),
+        "ensemble AUC": fmt(ref.get("ensemble_auc")),
+        "ensemble AUPRC": fmt(ref.get("ensemble_auprc")),
+    }
+
+
+def measured_row(title: str, r: pd.Series | dict) -> dict[str, str]:
+    return {
+        "": f"{title} ({int(r['n_seeds'])} seeds)",
+        "seed-mean AUC": fmt(r["auc_mean"]),
+        "seed-mean AUPRC": fmt(r["auprc_mean"]),
+        "ensemble AUC": fmt(r["ens_auc"]),
+        "ensemble AUPRC": fmt(r["ens_auprc"]),
+    }
+
+
+def header_line(results: Results) -> str:
+    counts = results.per_run["status"].value_counts().to_dict()
+    status = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    base = results.baseline or "none"
+    return (
+        f"protsweep aggregate — {results.name}: {len(results.per_run)} run(s) ({status}); "
+        f"baseline: {base}; test n={results.n_test} ({results.n_pos} positive); "
+        f"{results.n_boot} stratified bootstrap resamples (seed {results.seed})"
+    )
+
+
+def warning_lines(results: Results) -> list[str]:
+    return [f"{WARNING_MARK} {w}" for w in results.warnings]
+
+
+def console_summary(results: Results, max_problems: int = 10) -> str:
+    """The summary table (Markdown) with a header, as printed at the end of a multirun."""
+    lines = [header_line(results), *warning_lines(results), "", markdown_table(summary_display(results), RIGHT_ALIGNED)]
+    others = results.problems[len(results.warnings) :]
+    if others:
+        lines += ["", f"{len(others)} problem(s):"] + [f"  - {p}" for p in others[:max_problems]]
+        if len(others) > max_problems:
+            lines.append(f"  ... and {len(others) - max_problems} more (see summary.md)")
+    return "\n".join(lines)
+
+
+SUMMARY_NOTE = (
+    f"Baseline first; {BEST_MARK} marks the best seed-mean test AUC. Mean ± sd across seeds (ddof=1) with a "
+    "95% t-interval on the logit scale (it stays within [0, 1]); *ens.* is the seed ensemble (mean probability "
+    "over the seeds) with a 95% stratified test-set bootstrap percentile interval. ΔAUC seeds: mean paired "
+    "difference to the baseline over matching seeds (paired t-test, Holm-adjusted across the variants); "
+    "ΔAUC ens.: ensembles at equal K (DeLong test, Holm-adjusted). See docs/statistics.md."
+)
+
+
+def summary_markdown(results: Results) -> str:
+    parts = [
+        f"# protsweep results: {results.name}",
+        "",
+        header_line(results) + ".",
+        "",
+        "Sweep directories: " + ", ".join(f"`{d}`" for d in results.dirs),
+        "",
+    ]
+    if results.warnings:
+        parts += ["## Warnings", "", *(f"- {w}" for w in warning_lines(results)), ""]
+    parts += ["## Summary", "", SUMMARY_NOTE, "", markdown_table(summary_display(results), RIGHT_ALIGNED), ""]
+    if not results.comparisons.empty:
+        parts += [
+            "## Paired comparisons against the baseline",
+            "",
+            markdown_table(comparisons_display(results), RIGHT_ALIGNED),
+            "",
+        ]
+    parts += ["## Coverage", "", markdown_table(coverage_display(results)), ""]
+    parts += splits_section(results)
+    parts += ["## Variants", "", "Labels and the full override set of each variant (also `variants.csv`).", ""]
+    parts += [markdown_table(results.variants.astype(str)), ""]
+    ref = reference_display(results)
+    if ref is not None:
+        parts += ["## Reference numbers", "", markdown_table(ref), ""]
+    if results.problems:
+        parts += ["## Problems", ""] + [f"- {p}" for p in results.problems] + [""]
+    return "\n".join(parts)
+
+
+def splits_section(results: Results, level: str = "##") -> list[str]:
+    if results.splits.empty:
+        return []
+    note = (
+        f"{WARNING_MARK}: fewer than {results.min_class_count} positives or negatives (report.min_class_count); "
+        "AUC intervals and tests on such a split are unreliable."
+    )
+    notes = [f"- {n}" for n in results.split_notes]
+    return [
+        f"{level} Splits",
+        "",
+        note,
+        "",
+        markdown_table(splits_display(results)),
+        "",
+        *notes,
+        *([""] if notes else []),
+    ]
+
+
+def summary_latex(results: Results) -> str:
+    """The summary table as a LaTeX tabular (booktabs rules)."""
+    frame = summary_display(results)
+    frame["variant"] = frame["variant"].str.replace(BEST_MARK, "(best)", regex=False)
+    return latex_table(frame)
