@@ -9,17 +9,19 @@ import sys
 import numpy as np
 import pytest
 from Bio.Align import substitution_matrices
-from omegaconf import OmegaConf
+from hydra.utils import instantiate
 from scipy.stats import chisquare, spearmanr
 
 from protsweep.augment import (
     STANDARD_ALPHABET,
+    Anchor,
     BlosumSubstitution,
     Compose,
     RandomTruncation,
     blosum_substitution_table,
-    build_augmenter,
 )
+
+from ..conftest import compose_config
 
 BLOSUM62 = substitution_matrices.load("BLOSUM62")
 
@@ -46,9 +48,9 @@ def test_truncation_keeps_80_to_100_percent_as_one_window(anchor: str) -> None:
         length = len(original)
         assert max(1, math.ceil(0.8 * length - 1e-9)) <= len(kept) <= length
         assert kept in original  # one contiguous window
-        if anchor == "start":
+        if anchor == Anchor.start.value:
             assert original.startswith(kept)
-        if anchor == "end":
+        if anchor == Anchor.end.value:
             assert original.endswith(kept)
 
 
@@ -161,25 +163,25 @@ def test_substitution_rejects_bad_parameters() -> None:
         BlosumSubstitution(alphabet="AAC")
 
 
-# ------------------------------------------------------------------------------------------ factory
-def test_build_augmenter_maps_every_option() -> None:
-    assert build_augmenter(OmegaConf.create({"name": "none"})) is None
-    truncate = build_augmenter(
-        OmegaConf.create({"name": "truncate", "min_frac": 0.7, "max_frac": 0.9, "anchor": "end"})
-    )
+# ------------------------------------------------------------------------------------------ options
+def build(*overrides: str) -> object:
+    return instantiate(compose_config(*overrides).augment)
+
+
+def test_every_augment_option_builds_its_augmenter() -> None:
+    assert build("augment=none") is None
+    truncate = build("augment=truncate", "augment.min_frac=0.7", "augment.max_frac=0.9", "augment.anchor=end")
     assert isinstance(truncate, RandomTruncation)
-    assert (truncate.min_frac, truncate.max_frac, truncate.anchor) == (0.7, 0.9, "end")
-    blosum = build_augmenter(OmegaConf.create({"name": "blosum", "p": 0.1, "temperature": 2.0}))
+    assert (truncate.min_frac, truncate.max_frac, truncate.anchor) == (0.7, 0.9, Anchor.end)
+    blosum = build("augment=blosum", "augment.p=0.1", "augment.temperature=2.0")
     assert isinstance(blosum, BlosumSubstitution) and (blosum.p, blosum.temperature) == (0.1, 2.0)
-    both = build_augmenter(OmegaConf.create({"name": "truncate_blosum"}))
+    both = build("augment=truncate_blosum")
     assert isinstance(both, Compose)
     assert [type(a) for a in both.augmenters] == [RandomTruncation, BlosumSubstitution]
-    with pytest.raises(ValueError, match="unknown augment"):
-        build_augmenter(OmegaConf.create({"name": "mixup"}))
 
 
 def test_compose_applies_both() -> None:
     seqs = ["A" * 100] * 200
-    out = build_augmenter(OmegaConf.create({"name": "truncate_blosum", "p": 0.2}))(seqs, np.random.default_rng(0))
+    out = build("augment=truncate_blosum", "augment.steps.blosum.p=0.2")(seqs, np.random.default_rng(0))
     assert all(80 <= len(s) <= 100 for s in out)
     assert sum(len(s) - s.count("A") for s in out) / sum(len(s) for s in out) == pytest.approx(0.2, abs=0.02)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
+from hydra.utils import instantiate
 
 from protsweep.errors import ConfigError
-from protsweep.proteinbert.optimizers import LayerwiseAdam, build_optimizer
+from protsweep.proteinbert.layerwise_adam import LayerwiseAdam
+from protsweep.proteinbert.model import set_backbone_trainable
+from protsweep.proteinbert.optimizers import adam, layerwise_adam
 from protsweep.proteinbert.tf_env import keras
 
-LAYERWISE = OmegaConf.create({"name": "layerwise", "backbone_lr": 1e-5, "head_lr": 1e-3, "replaces_frozen_stage": True})
-HEAD = {"head-hidden", "head-output"}
+from ..conftest import compose_config
+
+
+def build_optimizer(name: str, lr: float, model: keras.Model) -> object:
+    """The ``optimizer`` option as a stage builds it: the partial from the real config, called with lr and model."""
+    return instantiate(compose_config(f"optimizer={name}").optimizer)(lr=lr, model=model)
 
 
 def tiny_model() -> keras.Model:
@@ -44,7 +50,7 @@ def mean_steps(model: keras.Model, optimizer: object) -> tuple[float, float]:
 
 def test_backbone_moves_100x_less_than_head() -> None:
     model = tiny_model()
-    optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
+    optimizer = build_optimizer("layerwise", 1e-4, model)
     assert isinstance(optimizer, LayerwiseAdam)
     backbone, head = mean_steps(model, optimizer)
     assert backbone > 0
@@ -56,7 +62,7 @@ def test_backbone_moves_100x_less_than_head() -> None:
 
 def test_plain_adam_moves_both_alike() -> None:
     model = tiny_model()
-    optimizer = build_optimizer(OmegaConf.create({"name": "adam"}), 1e-3, model, HEAD)
+    optimizer = build_optimizer("adam", 1e-3, model)
     assert type(optimizer) is keras.optimizers.Adam
     assert float(keras.backend.get_value(optimizer.learning_rate)) == pytest.approx(1e-3)
     backbone, head = mean_steps(model, optimizer)
@@ -66,7 +72,7 @@ def test_plain_adam_moves_both_alike() -> None:
 def test_base_rate_scales_both_groups() -> None:
     """ReduceLROnPlateau sets ``optimizer.lr``; both groups follow and keep their ratio."""
     model = tiny_model()
-    optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
+    optimizer = build_optimizer("layerwise", 1e-4, model)
     keras.backend.set_value(optimizer.lr, 2.5e-4)  # what ReduceLROnPlateau(factor=0.25) does
     backbone, head = mean_steps(model, optimizer)
     assert head == pytest.approx(2.5e-4, rel=0.2)
@@ -75,7 +81,7 @@ def test_base_rate_scales_both_groups() -> None:
 
 def test_reduce_lr_on_plateau_reaches_the_optimizer() -> None:
     model = tiny_model()
-    optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
+    optimizer = build_optimizer("layerwise", 1e-4, model)
     model.compile(optimizer=optimizer, loss="binary_crossentropy")
     x, y = data()
     reduce = keras.callbacks.ReduceLROnPlateau(monitor="loss", mode="max", patience=0, factor=0.25, min_lr=1e-6)
@@ -86,7 +92,7 @@ def test_reduce_lr_on_plateau_reaches_the_optimizer() -> None:
 
 def test_every_trainable_variable_is_classified() -> None:
     model = tiny_model()
-    optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
+    optimizer = build_optimizer("layerwise", 1e-4, model)
     mean_steps(model, optimizer)
     multipliers = {w.name: optimizer.multiplier(w) for w in model.trainable_weights}
     assert multipliers == {
@@ -101,7 +107,7 @@ def test_every_trainable_variable_is_classified() -> None:
 
 def test_config_round_trip() -> None:
     model = tiny_model()
-    optimizer = build_optimizer(LAYERWISE, 1e-4, model, HEAD)
+    optimizer = build_optimizer("layerwise", 1e-4, model)
     config = optimizer.get_config()
     assert config["backbone_multiplier"] == pytest.approx(0.01)
     assert sorted(config["head_variable_names"]) == sorted(w.name for w in model.trainable_weights if "head-" in w.name)
@@ -111,10 +117,29 @@ def test_config_round_trip() -> None:
 
 
 def test_bad_configs_are_errors() -> None:
-    model = tiny_model()
-    with pytest.raises(ConfigError, match="no layer named"):
-        build_optimizer(LAYERWISE, 1e-4, model, {"head-missing"})
+    with pytest.raises(ConfigError, match="head_lr > 0"):
+        layerwise_adam(1e-4, tiny_model(), head_lr=0.0)
+    backbone_only = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, name="backbone")])
     with pytest.raises(ConfigError, match="no head layers"):
-        build_optimizer(LAYERWISE, 1e-4, model, set())
-    with pytest.raises(ConfigError, match="optimizer must be one of"):
-        build_optimizer(OmegaConf.create({"name": "sgd"}), 1e-4, model, HEAD)
+        layerwise_adam(1e-4, backbone_only)
+
+
+def one_step(optimizer_of: object, freeze_backbone: bool) -> dict[str, np.ndarray]:
+    model = tiny_model()
+    set_backbone_trainable(model, not freeze_backbone)
+    model.compile(optimizer=optimizer_of(1e-2, model), loss="binary_crossentropy")
+    x, y = data()
+    model.fit(x, y, batch_size=len(x), epochs=1, verbose=0, shuffle=False)
+    return {w.name: w.numpy() for w in model.weights}
+
+
+def test_c2_changes_only_the_rates_of_stages_where_the_backbone_trains() -> None:
+    """The routes comparison is the baseline's stage plan with other rates: a frozen-backbone stage takes exactly
+    the baseline's step; an unfrozen one moves the head by head_lr and the backbone by backbone_lr."""
+    frozen_adam, frozen_layerwise = one_step(adam, True), one_step(layerwise_adam, True)
+    assert frozen_adam.keys() == frozen_layerwise.keys()
+    for name, value in frozen_adam.items():
+        np.testing.assert_array_equal(frozen_layerwise[name], value, err_msg=name)
+    model = tiny_model()
+    backbone, head = mean_steps(model, layerwise_adam(1e-2, model, backbone_lr=1e-5, head_lr=1e-3))
+    assert head == pytest.approx(1e-3, rel=0.2) and backbone == pytest.approx(1e-5, rel=0.2)
