@@ -84,19 +84,6 @@ class ProteinBertModelConfig:
     n_annotations: int = 8943
 
 
-# ---------------------------------------------------------------- data
-@dataclass
-class DataConfig:
-    name: str = MISSING
-    source: Any = MISSING  # {_target_: protsweep.data.sources.<Loader>, ...loader arguments}
-    dedup: str = "majority"  # majority | drop_conflicts | error
-    split_seed: int = 0
-    valid_frac: float = 0.1
-    test_frac: float = 0.2
-    limit: int | None = None
-    alphabet: str = "ACDEFGHIKLMNPQRSTVWY"
-
-
 # ---------------------------------------------------------------- trainer (ProteinBERT)
 @dataclass
 class ProteinBertTrainerConfig:
@@ -249,7 +236,6 @@ class TruncateBlosumAugmentConfig:
 SCHEMAS: dict[tuple[str | None, str], Any] = {
     (None, "protsweep_schema"): Config,
     ("model", "proteinbert_schema"): ProteinBertModelConfig,
-    ("data", "data_schema"): DataConfig,
     ("trainer", "proteinbert_trainer_schema"): ProteinBertTrainerConfig,
     ("head", "default_head_schema"): DefaultHeadConfig,
     ("loss", "bce_schema"): BceLossConfig,
@@ -269,8 +255,9 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
 
 
 def register_schemas() -> None:
+    from protsweep.data.config import SCHEMAS as DATA_SCHEMAS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
 
     store = ConfigStore.instance()
-    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS}.items():
+    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS, **DATA_SCHEMAS}.items():
         store.store(group=group, name=name, node=node)

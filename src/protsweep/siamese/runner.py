@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from protsweep.data.pairs.dataset import PairData, load_pair_data
 from protsweep.errors import ConfigError
 from protsweep.record import RunRecord, binary_metrics
 from protsweep.siamese.compat import check_config
@@ -24,7 +25,6 @@ from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.net.model import PairModel, count_parameters
-from protsweep.siamese.pairs.dataset import PairData, load_pair_data
 from protsweep.siamese.schema import Distance, PairHead, choice
 from protsweep.siamese.train.batches import PairTensors, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
