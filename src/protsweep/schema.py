@@ -13,6 +13,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from protsweep.data.config import DataConfig
+
 
 # ---------------------------------------------------------------- top level
 @dataclass
@@ -45,7 +47,7 @@ class PathsConfig:
 @dataclass
 class Config:
     model: Any = MISSING
-    data: Any = MISSING
+    data: DataConfig = MISSING
     head: Any = MISSING
     loss: Any = MISSING
     callback: Any = MISSING

@@ -12,54 +12,40 @@ import pytest
 PROTEINBERT = ["model=proteinbert_tiny"]
 SIAMESE = ["model=siamese", "embedder=esmc_tiny"]
 
-CASES = [
-    pytest.param(
+#: case -> (arguments, the start of the one error line); ``{tmp}`` is the test's folder
+CASES: dict[str, tuple[list[str], str]] = {
+    "csv-header-only": (
         [*PROTEINBERT, "data=csv", "data.source.path={tmp}/header_only.csv"],
         "{tmp}/header_only.csv: no rows: the file has a header line only",
-        id="csv-header-only",
     ),
-    pytest.param(
+    "pairs-header-only": (
         [*SIAMESE, "data=pairs_csv", "data.source.path={tmp}/header_only.csv"],
         "{tmp}/header_only.csv: no rows: the file has a header line only",
-        id="pairs-header-only",
     ),
-    pytest.param(
-        [*PROTEINBERT, "data.test_frac=1.5"],
-        "data.test_frac=1.5 is out of range: it must be > 0 and < 1",
-        id="test-frac-above-1",
-    ),
-    pytest.param(
-        [*PROTEINBERT, "data.valid_frac=0"],
-        "data.valid_frac=0.0 is out of range: it must be > 0 and < 1",
-        id="valid-frac-0",
-    ),
-    pytest.param(
+    "test-frac-above-1": ([*PROTEINBERT, "data.test_frac=1.5"], "data.test_frac=1.5 is out of range: it must be > 0"),
+    "valid-frac-0": ([*PROTEINBERT, "data.valid_frac=0"], "data.valid_frac=0.0 is out of range: it must be > 0"),
+    "pairs-fractions-sum-1": (
         [*SIAMESE, "data=pairs_csv", "data.source.path={tmp}/pairs.csv", "data.valid_frac=0.5", "data.test_frac=0.5"],
         "data.valid_frac + data.test_frac = 0.5 + 0.5 leaves nothing to train on",
-        id="pairs-fractions-sum-1",
     ),
-    pytest.param(
+    "csv-without-path": (
         [*PROTEINBERT, "data=csv"],
         "data=csv needs data.source.path: add data.source.path=... to the command line",
-        id="csv-without-path",
     ),
-    pytest.param(
+    "pairs-ids-without-sequences": (
         [*SIAMESE, "data=pairs_ids", "data.source.pairs_path={tmp}/pairs.csv"],
         "data=pairs_ids needs data.source.sequences_path: add data.source.sequences_path=...",
-        id="pairs-ids-without-sequences",
     ),
-    pytest.param(
+    "fasta-labels-path-missing": (
         [*PROTEINBERT, "data=fasta", "data.source.path={tmp}/x.fasta", "data.source.label_from=file"],
         "{tmp}/x.fasta: label_from=file needs a labels file: add data.source.labels_path=...",
-        id="fasta-labels-path-missing",
     ),
-    pytest.param(
+    "fasta-labels-file-not-found": (
         [*PROTEINBERT, "data=fasta", "data.source.path={tmp}/x.fasta", "data.source.label_from=file",
          "data.source.labels_path={tmp}/nope.csv"],
         "{tmp}/nope.csv: labels file not found (set its path with data.source.labels_path=...)",
-        id="fasta-labels-file-not-found",
     ),
-]
+}
 
 
 @pytest.fixture
@@ -72,8 +58,9 @@ def no_frameworks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
 
 
-@pytest.mark.parametrize(("args", "line"), CASES)
-def test_bad_data_input_is_one_line_before_any_framework(cli, tmp_path: Path, no_frameworks, args, line) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_bad_data_input_is_one_line_before_any_framework(cli, tmp_path: Path, no_frameworks, case: str) -> None:
+    args, line = CASES[case]
     (tmp_path / "header_only.csv").write_text("sequence,label\n")
     (tmp_path / "pairs.csv").write_text("seq_a,seq_b,label\nACDE,FGHI,1\nKLMN,PQRS,0\n")
     (tmp_path / "x.fasta").write_text(">p1\nAKK\n>p2\nGGW\n")
