@@ -37,7 +37,7 @@ GUO = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "guo_yeas
 def load_sequences(data: str, n: int, seed: int) -> tuple[list[str], str]:
     path = Path(data) if data != "auto" else GUO
     if data != "none" and path.is_file():
-        from protsweep.siamese.pairs.sources import read_tsv_table
+        from protsweep.data.readers import read_tsv_table
 
         sequences = read_tsv_table(path)["sequence"].str.upper().tolist()
         what = f"{path.name} ({len(sequences)} proteins)"

@@ -173,7 +173,8 @@ def test_option_files_write_only_values_that_differ_from_the_targets_defaults() 
         schema = dataclasses.fields(next(s for (g, n), s in all_schemas(CONF).items()
                                          if g == path.parent.name and n == f"{path.stem}_schema"))
         defaults = {f.name: f.default for f in schema}
-        repeated = {k for k, v in node.items() if k not in {"_target_", "_partial_", "defaults"} and defaults.get(k) == v}
+        written = {k: v for k, v in node.items() if k not in {"_target_", "_partial_", "defaults"}}
+        repeated = {k for k, v in written.items() if defaults.get(k) == v}
         assert not repeated, (path, repeated)
 
 

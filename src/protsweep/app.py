@@ -5,21 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep import job
-from protsweep.schema import register_schemas
-
-
-def config_dir() -> Path:
-    """``conf/`` of the source tree (editable install), or the copy packed into a wheel."""
-    packed = Path(__file__).resolve().parent / "_conf"
-    if packed.is_dir():
-        return packed
-    return Path(__file__).resolve().parents[2] / "conf"
+from protsweep.schema import config_dir, register_schemas
 
 
 def job_dirname(overrides: str, max_length: int = 200) -> str:

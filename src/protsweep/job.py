@@ -60,6 +60,9 @@ def run(cfg: DictConfig) -> None:
     )
     try:
         seed_python_and_numpy(int(cfg.seed))
+        from protsweep.data.load import load_data  # pandas/sklearn: not needed for --cfg, --help
+
+        load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
         runner = get_method(str(cfg.model.runner))
         runner(cfg, run_dir, record)
         record.complete()

@@ -18,6 +18,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from protsweep.data.config import DataConfig
+
 
 # ---------------------------------------------------------------- family-neutral bases
 @dataclass
@@ -157,7 +159,7 @@ class Config:
     """Keys every run has. The family roots add their own groups."""
 
     model: ModelConfig = MISSING
-    data: Any = MISSING
+    data: DataConfig = MISSING
     trainer: TrainerConfig = MISSING
     loss: LossConfig = MISSING
     callback: CallbackConfig = MISSING
@@ -178,36 +180,29 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
 }
 
 
+def config_dir() -> Path:
+    """``conf/`` of the source tree (editable install), or the copy packed into a wheel."""
+    packed = Path(__file__).resolve().parent / "_conf"
+    if packed.is_dir():
+        return packed
+    return Path(__file__).resolve().parents[2] / "conf"
+
+
 def all_schemas(conf_dir: Path) -> dict[tuple[str | None, str], Any]:
     """Every schema of both families, including those derived from the option files' ``_target_``s."""
     from protsweep.calibration.config import SCHEMAS as CALIBRATION_SCHEMAS
+    from protsweep.data.config import SCHEMAS as DATA_SCHEMAS
     from protsweep.proteinbert.config import SCHEMAS as PROTEINBERT_SCHEMAS
     from protsweep.proteinbert.config import TARGET_GROUPS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
     from protsweep.targets import option_schemas
 
-    schemas = {**SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS, **CALIBRATION_SCHEMAS}
+    schemas = {**SCHEMAS, **DATA_SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS, **CALIBRATION_SCHEMAS}
     return {**schemas, **option_schemas(conf_dir, TARGET_GROUPS)}
 
 
-def register_schemas(conf_dir: Path) -> None:
+def register_schemas(conf_dir: Path | None = None) -> None:
     store = ConfigStore.instance()
-    for (group, name), node in all_schemas(conf_dir).items():
+    for (group, name), node in all_schemas(conf_dir or config_dir()).items():
         store.store(group=group, name=name, node=node)
-
-
-# ---------------------------------------------------------------- data (moves to protsweep.data.config)
-@dataclass
-class DataConfig:
-    name: str = MISSING
-    source: Any = MISSING  # {_target_: protsweep.data.sources.<Loader>, ...loader arguments}
-    dedup: str = "majority"  # majority | drop_conflicts | error
-    split_seed: int = 0
-    valid_frac: float = 0.1
-    test_frac: float = 0.2
-    limit: int | None = None
-    alphabet: str = "ACDEFGHIKLMNPQRSTVWY"
-
-
-SCHEMAS[("data", "data_schema")] = DataConfig
 

@@ -10,15 +10,15 @@ import pytest
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ValidationError
 
+from protsweep.data.config import PairDataConfig
+from protsweep.data.pairs.dataset import all_pair_sequences, load_pair_data, pair_id
+from protsweep.data.pairs.split import cold_protein_fractions
 from protsweep.errors import ConfigError, DataError
-from protsweep.siamese.pairs.dataset import all_pair_sequences, load_pair_data, pair_id
-from protsweep.siamese.pairs.split import cold_protein_fractions
-from protsweep.siamese.schema import PairDataConfig
 
 from .pairgen import pairs, write_pairs_csv, write_pairs_ids
 
-CSV_TARGET = "protsweep.siamese.pairs.sources.PairsCsvSource"
-IDS_TARGET = "protsweep.siamese.pairs.sources.PairsIdsSource"
+CSV_TARGET = "protsweep.data.pairs.sources.PairsCsvSource"
+IDS_TARGET = "protsweep.data.pairs.sources.PairsIdsSource"
 A1, A2, A3, A4 = "ACDEFGHIK", "LMNPQRSTVW", "KKKLLLAAA", "GGGSSSTTT"
 
 

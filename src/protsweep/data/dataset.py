@@ -1,28 +1,39 @@
-"""From a ``data`` config to validated, deduplicated, split data plus the report for run.json."""
+"""From a ``data`` config to validated, deduplicated, split single sequences plus the report for run.json."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from protsweep.data.check import check_data_config
 from protsweep.data.dedup import deduplicate
-from protsweep.data.split import SPLITS, assign_splits, check_splits, stratified_subsample
+from protsweep.data.split import SPLITS, assign_splits, check_splits, split_counts, stratified_subsample
 from protsweep.data.validate import validate_rows
 from protsweep.errors import ConfigError
+
+SEQUENCE_COLUMNS = ["id", "sequence", "label"]
 
 
 @dataclass
 class SplitData:
+    """Examples per split and the data report (``report["splits"]``: size and positives of each)."""
+
     train: pd.DataFrame
     valid: pd.DataFrame
     test: pd.DataFrame
     report: dict[str, Any]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, columns: list[str], report: dict[str, Any]) -> Self:
+        """Parts of ``frame`` by its ``split`` column; the split counts are added to ``report``."""
+        parts = {name: frame.loc[frame["split"] == name, columns].reset_index(drop=True) for name in SPLITS}
+        return cls(**parts, report={**report, "splits": split_counts(parts)})
 
     def split(self, name: str) -> pd.DataFrame:
         return {"train": self.train, "valid": self.valid, "test": self.test}[name]
@@ -34,6 +45,8 @@ def sequence_id(sequence: str) -> str:
 
 
 def build_source(data_cfg: DictConfig) -> Any:
+    """The configured source, after the config checks (missing path, fractions)."""
+    check_data_config(data_cfg)
     try:
         return instantiate(data_cfg.source)
     except InstantiationException as err:
@@ -44,7 +57,7 @@ def build_source(data_cfg: DictConfig) -> Any:
 def load_split_data(data_cfg: DictConfig) -> SplitData:
     source = build_source(data_cfg)
     rows = validate_rows(source.load(), alphabet=str(data_cfg.alphabet))
-    unique, dedup_report = deduplicate(rows, str(data_cfg.dedup))
+    unique, dedup_report = deduplicate(rows, data_cfg.dedup)
     if "id" not in unique.columns:
         unique["id"] = unique["sequence"].map(sequence_id)
     strata = ["label", "split"] if "split" in unique.columns else ["label"]
@@ -52,19 +65,11 @@ def load_split_data(data_cfg: DictConfig) -> SplitData:
         unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), strata)
     split = assign_splits(unique, float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed))
     check_splits(split, source.name)
-    parts = {
-        name: split.loc[split["split"] == name, ["id", "sequence", "label"]].reset_index(drop=True)
-        for name in SPLITS
-    }
     report = {
         "source": source.name,
         "dedup": dedup_report,
         "limit": data_cfg.limit,
         "split_seed": int(data_cfg.split_seed),
         "split_given": "split" in unique.columns,
-        "splits": {
-            name: {"n": len(part), "pos": int(part["label"].sum()), "pos_rate": round(float(part["label"].mean()), 4)}
-            for name, part in parts.items()
-        },
     }
-    return SplitData(parts["train"], parts["valid"], parts["test"], report)
+    return SplitData.from_frame(split, SEQUENCE_COLUMNS, report)

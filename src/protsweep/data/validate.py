@@ -1,4 +1,7 @@
-"""Row-level validation of raw rows: labels, sequences and split names, each error located by file and row."""
+"""Row-level validation of raw rows: labels, sequences, split names and ids, each error located by file and row.
+
+Shared by single sequences and pairs (:mod:`protsweep.data.pairs.validate` adds what only pairs have).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,31 @@ import math
 
 import pandas as pd
 
+from protsweep.data.config import STANDARD_AMINO_ACIDS
 from protsweep.errors import DataError
 
-STANDARD_AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 SPLIT_NAMES = ("train", "valid", "test")
 _LABEL_WORDS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+_MISSING_WORDS = frozenset({"nan", "na", "none", "null"})
+
+
+def is_blank(value: object) -> bool:
+    """None, NaN, or only white space."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+
+
+def is_missing_word(value: object) -> bool:
+    """A spelled-out missing value (``NaN``, ``NA``, ``None``, ``null``)."""
+    return str(value).strip().lower() in _MISSING_WORDS
 
 
 def parse_label(value: object, source: str, row: int, field: str = "label") -> int:
     """A label must be 0 or 1 (as text or number); anything else is an error naming the row."""
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    if missing or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         raise DataError(source, "label is missing (NaN/empty)", row=row, field=field)
-    text = str(value).strip().lower()
-    if text in {"nan", "na", "none", "null"}:
+    if is_missing_word(value):
         raise DataError(source, f"label is missing ({value!r})", row=row, field=field)
+    text = str(value).strip().lower()
     if text not in _LABEL_WORDS:
         raise DataError(source, f"label {value!r} is not 0 or 1", row=row, field=field)
     return _LABEL_WORDS[text]
@@ -28,11 +41,9 @@ def parse_label(value: object, source: str, row: int, field: str = "label") -> i
 
 def normalise_sequence(value: object, alphabet: str, source: str, row: int, field: str = "sequence") -> str:
     """Upper-case the sequence and check every residue against the alphabet."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_blank(value):
         raise DataError(source, "sequence is empty", row=row, field=field)
     sequence = str(value).strip().upper()
-    if not sequence:
-        raise DataError(source, "sequence is empty", row=row, field=field)
     allowed = set(alphabet)
     for position, residue in enumerate(sequence, start=1):
         if residue not in allowed:
@@ -43,6 +54,16 @@ def normalise_sequence(value: object, alphabet: str, source: str, row: int, fiel
                 field=field,
             )
     return sequence
+
+
+def check_ids(values: pd.Series, sources: list[str], rows: list[int], field: str = "id") -> list[str]:
+    """Ids stripped of white space; an empty one is an error naming its row."""
+    ids = []
+    for value, source, row in zip(values, sources, rows, strict=True):
+        if is_blank(value):
+            raise DataError(source, "id is empty", row=row, field=field)
+        ids.append(str(value).strip())
+    return ids
 
 
 def validate_rows(raw: pd.DataFrame, alphabet: str = STANDARD_AMINO_ACIDS) -> pd.DataFrame:
@@ -58,10 +79,9 @@ def validate_rows(raw: pd.DataFrame, alphabet: str = STANDARD_AMINO_ACIDS) -> pd
     if "split" in out.columns:
         for value, source, row in zip(out["split"], sources, rows, strict=True):
             if value not in SPLIT_NAMES:
-                raise DataError(source, f"split {value!r} is not one of {', '.join(SPLIT_NAMES)}", row=row,
-                                field="split")
+                raise DataError(
+                    source, f"split {value!r} is not one of {', '.join(SPLIT_NAMES)}", row=row, field="split"
+                )
     if "id" in out.columns:
-        for value, source, row in zip(out["id"], sources, rows, strict=True):
-            if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip():
-                raise DataError(source, "id is empty", row=row, field="id")
+        check_ids(out["id"], sources, rows)
     return out.reset_index(drop=True)

@@ -27,7 +27,7 @@ USAGE = __doc__ or ""
 
 
 def _sequences(cfg: DictConfig) -> tuple[list[str], str]:
-    from protsweep.siamese.pairs.dataset import all_pair_sequences, is_pair_data
+    from protsweep.data.pairs.dataset import all_pair_sequences, is_pair_data
 
     if is_pair_data(cfg.data):
         return all_pair_sequences(cfg.data), f"data={cfg.data.name}"

@@ -19,6 +19,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from protsweep.data.pairs.dataset import PairData, load_pair_data
 from protsweep.errors import ConfigError
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.siamese.embed.esmc import resolve_device
@@ -26,7 +27,6 @@ from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.net.model import PairModel, count_parameters
-from protsweep.siamese.pairs.dataset import PairData, load_pair_data
 from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train.batches import PairTensors, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore

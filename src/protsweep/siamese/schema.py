@@ -8,25 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from omegaconf import MISSING
 
-from protsweep.errors import ConfigError
+from protsweep.data.config import choice
 from protsweep.schema import Config, ModelConfig, TrainerConfig
 
-E = TypeVar("E", bound=Enum)
-
-
-def choice(kind: type[E], value: E | str) -> E:
-    """The enum member for a config value: a structured config gives the member, a plain dict its name."""
-    if isinstance(value, kind):
-        return value
-    try:
-        return kind(str(value))
-    except ValueError:
-        raise ConfigError(f"'{value}' is not one of {', '.join(m.value for m in kind)} ({kind.__name__})") from None
-
+__all__ = ["choice"]  # re-exported: the Enum reader the family's modules use
 
 # ---------------------------------------------------------------- choices
 class Arch(Enum):
@@ -50,40 +39,6 @@ class Pooling(Enum):
     mean_max = "mean_max"
 
 
-class LabelMapping(Enum):
-    """How a pair's label is read: a 0/1 column, or a score cut at a value or at a quantile of the scores."""
-
-    binary = "binary"
-    threshold = "threshold"
-    quantile = "quantile"
-
-
-class PositiveSide(Enum):
-    """Where positives lie relative to the cut (docking energies: ``below``)."""
-
-    above = "above"
-    below = "below"
-
-
-class SelfPairs(Enum):
-    keep = "keep"
-    drop = "drop"
-    error = "error"
-
-
-class PairDedup(Enum):
-    """As ``data.dedup`` for single sequences, keyed by the unordered pair of sequences."""
-
-    majority = "majority"
-    drop_conflicts = "drop_conflicts"
-    error = "error"
-
-
-class PairSplit(Enum):
-    """``random``: by unordered pair; ``cold``: proteins are split, so no protein is in two splits."""
-
-    random = "random"
-    cold = "cold"
 
 
 class EmbedderWeights(Enum):
@@ -159,31 +114,6 @@ class EmbedderConfig:
     progress: bool = True
 
 
-# ---------------------------------------------------------------- data
-@dataclass
-class PairLabelsConfig:
-    mapping: LabelMapping = LabelMapping.binary
-    threshold: float | None = None  # mapping=threshold
-    quantile: float | None = None  # mapping=quantile: the cut is this quantile of the scores
-    positive: PositiveSide = PositiveSide.above  # positive: score >= cut (above) or score <= cut (below)
-
-
-@dataclass
-class PairDataConfig:
-    name: str = MISSING
-    kind: str = "pairs"  # tells pair data from single-sequence data (ProteinBERT refuses pairs)
-    source: Any = MISSING  # {_target_: protsweep.siamese.pairs.sources.<Loader>, ...loader arguments}
-    labels: PairLabelsConfig = field(default_factory=PairLabelsConfig)
-    self_pairs: SelfPairs = SelfPairs.drop
-    dedup: PairDedup = PairDedup.majority
-    split: PairSplit = PairSplit.random
-    split_seed: int = 0
-    valid_frac: float = 0.1
-    test_frac: float = 0.2
-    limit: int | None = None  # at most this many pairs (stratified by label), drawn before splitting
-    alphabet: str = "ACDEFGHIKLMNPQRSTVWY"
-
-
 @dataclass
 class SiameseConfig(Config):
     """The root config of a Siamese run (``model=siamese``)."""
@@ -197,6 +127,5 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("model", "siamese_schema"): SiameseModelConfig,
     ("trainer", "siamese_trainer_schema"): SiameseTrainerConfig,
     ("embedder", "esmc_schema"): EmbedderConfig,
-    ("data", "pair_data_schema"): PairDataConfig,
     (None, "siamese_config_schema"): SiameseConfig,
 }

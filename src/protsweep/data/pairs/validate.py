@@ -1,26 +1,21 @@
 """Row-level checks of pair data, each error located by file, row and column.
 
-The same sequence checks as for single sequences (:func:`protsweep.data.validate.normalise_sequence`), plus
+The same sequence and id checks as for single sequences (:mod:`protsweep.data.validate`), plus
 what only pairs have: ids resolved through a sequence table (unknown ids, one id with two sequences) and
 self-pairs, handled by a policy.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
+from protsweep.data.config import SelfPairs, choice
 from protsweep.data.dataset import sequence_id
-from protsweep.data.validate import normalise_sequence
+from protsweep.data.pairs.sources import RawPairs
+from protsweep.data.validate import check_ids, is_blank, normalise_sequence
 from protsweep.errors import DataError
-from protsweep.siamese.pairs.sources import RawPairs
-from protsweep.siamese.schema import SelfPairs
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
 
 
 def sequence_table(table: pd.DataFrame, alphabet: str) -> dict[str, str]:
@@ -28,7 +23,7 @@ def sequence_table(table: pd.DataFrame, alphabet: str) -> dict[str, str]:
     mapping: dict[str, str] = {}
     first_row: dict[str, int] = {}
     for ident, seq, row, source in table[["id", "sequence", "row", "source"]].itertuples(index=False):
-        if _is_blank(ident):
+        if is_blank(ident):
             raise DataError(str(source), "id is empty", row=int(row), field="id")
         key = str(ident).strip()
         clean = normalise_sequence(seq, alphabet, str(source), int(row))
@@ -58,12 +53,7 @@ def resolve_pairs(raw: RawPairs, alphabet: str) -> pd.DataFrame:
     for side in ("a", "b"):
         id_col = f"id_{side}"
         if id_col in pairs.columns:
-            ids = []
-            for value, src, row in zip(pairs[id_col], sources, rows, strict=True):
-                if _is_blank(value):
-                    raise DataError(src, "id is empty", row=row, field=raw.columns[id_col])
-                ids.append(str(value).strip())
-            out[id_col] = ids
+            out[id_col] = check_ids(pairs[id_col], sources, rows, field=raw.columns[id_col])
     if raw.sequences is not None:
         table = sequence_table(raw.sequences, alphabet)
         where = str(raw.sequences["source"].iloc[0]) if len(raw.sequences) else "the sequence table"
@@ -103,8 +93,9 @@ def _check_id_consistency(frame: pd.DataFrame, columns: dict[str, str]) -> None:
             seen.setdefault(ident, (seq, int(row)))
 
 
-def apply_self_pair_policy(frame: pd.DataFrame, policy: SelfPairs) -> tuple[pd.DataFrame, dict[str, Any]]:
+def apply_self_pair_policy(frame: pd.DataFrame, policy: SelfPairs | str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A self-pair has the same sequence on both sides (a homodimer, or the same protein under two ids)."""
+    policy = choice(SelfPairs, policy, "data.self_pairs")
     is_self = frame["seq_a"] == frame["seq_b"]
     report = {"policy": policy.value, "found": int(is_self.sum())}
     if policy is SelfPairs.error and is_self.any():

@@ -8,14 +8,16 @@ memorised one of its partners. Pairs that straddle two splits are dropped, and c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protsweep.data.split import SPLITS, assign_splits
+from protsweep.data.config import SplitMethod
+from protsweep.data.pairs.dedup import unordered_key
+from protsweep.data.split import SPLITS, assign_splits, check_both_classes, check_unique_owner
 from protsweep.errors import DataError
-from protsweep.siamese.pairs.dedup import unordered_key
 
 
 def random_split(frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: int) -> tuple[pd.DataFrame, dict]:
@@ -62,12 +64,16 @@ def cold_split(frame: pd.DataFrame, valid_frac: float, test_frac: float, seed: i
     return out, report
 
 
+#: ``data.split`` -> the splitter: (pairs, valid_frac, test_frac, split_seed) -> (pairs with ``split``, report)
+SPLITTERS: dict[SplitMethod, Callable[[pd.DataFrame, float, float, int], tuple[pd.DataFrame, dict]]] = {
+    SplitMethod.random: random_split,
+    SplitMethod.cold: cold_split,
+}
+
+
 def check_pair_splits(frame: pd.DataFrame, source: str, cold: bool) -> None:
     """No pair in two splits; with ``cold``, no protein in two splits; both classes in every split."""
-    keys = unordered_key(frame["seq_a"], frame["seq_b"])
-    owners = frame.groupby(keys)["split"].nunique()
-    if (owners > 1).any():
-        raise DataError(source, f"pair {owners[owners > 1].index[0]!r} sits in two splits")
+    check_unique_owner(frame, unordered_key(frame["seq_a"], frame["seq_b"]), source, "pair")
     if cold:
         sides = pd.concat(
             [
@@ -78,13 +84,5 @@ def check_pair_splits(frame: pd.DataFrame, source: str, cold: bool) -> None:
         shared = sides.groupby("seq")["split"].nunique()
         if (shared > 1).any():
             raise DataError(source, "cold split: a protein sits in two splits")
-    for split in SPLITS:
-        labels = frame.loc[frame["split"] == split, "label"]
-        if labels.nunique() < 2:
-            counts = labels.value_counts().to_dict()
-            hint = " (a cold split keeps only pairs inside one split: use more pairs)" if cold else ""
-            raise DataError(
-                source,
-                f"the {split} split has only one class ({counts or 'no rows'}): AUC would be undefined; "
-                f"use more data (data.limit) or other split fractions{hint}",
-            )
+    hint = " (a cold split keeps only pairs inside one split: use more pairs)" if cold else ""
+    check_both_classes(frame, source, hint)

@@ -12,15 +12,15 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig
 
+from protsweep.data.config import DataKind, SplitMethod, choice, data_kind
 from protsweep.data.dataset import SplitData, build_source
+from protsweep.data.pairs.dedup import deduplicate_pairs
+from protsweep.data.pairs.labels import map_labels
+from protsweep.data.pairs.sources import RawPairs
+from protsweep.data.pairs.split import SPLITTERS, check_pair_splits
+from protsweep.data.pairs.validate import apply_self_pair_policy, resolve_pairs
 from protsweep.data.split import SPLITS, stratified_subsample
 from protsweep.errors import ConfigError
-from protsweep.siamese.pairs.dedup import deduplicate_pairs
-from protsweep.siamese.pairs.labels import map_labels
-from protsweep.siamese.pairs.sources import RawPairs
-from protsweep.siamese.pairs.split import check_pair_splits, cold_split, random_split
-from protsweep.siamese.pairs.validate import apply_self_pair_policy, resolve_pairs
-from protsweep.siamese.schema import PairDedup, PairSplit, SelfPairs, choice
 
 PAIR_COLUMNS = ["id", "id_a", "id_b", "seq_a", "seq_b", "label"]
 
@@ -45,7 +45,7 @@ def pair_id(id_a: str, id_b: str) -> str:
 
 
 def is_pair_data(data_cfg: DictConfig) -> bool:
-    return data_cfg.get("kind") == "pairs"
+    return data_kind(data_cfg) is DataKind.pairs
 
 
 def read_pairs(data_cfg: DictConfig) -> tuple[Any, RawPairs, pd.DataFrame]:
@@ -69,23 +69,21 @@ def all_pair_sequences(data_cfg: DictConfig) -> list[str]:
 
 def load_pair_data(data_cfg: DictConfig) -> PairData:
     source, raw, pairs = read_pairs(data_cfg)
-    pairs, self_report = apply_self_pair_policy(pairs, choice(SelfPairs, data_cfg.self_pairs))
+    pairs, self_report = apply_self_pair_policy(pairs, data_cfg.self_pairs)
     pairs, label_report = map_labels(pairs, data_cfg.labels, raw.columns["label"])
-    unique, dedup_report = deduplicate_pairs(pairs, choice(PairDedup, data_cfg.dedup))
+    unique, dedup_report = deduplicate_pairs(pairs, data_cfg.dedup)
     unique["id"] = [pair_id(a, b) for a, b in zip(unique["id_a"], unique["id_b"], strict=True)]
     if data_cfg.limit is not None:
         unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), ["label"])
-    method = choice(PairSplit, data_cfg.split)
-    splitter = cold_split if method is PairSplit.cold else random_split
-    split, split_report = splitter(
+    method = choice(SplitMethod, data_cfg.split, "data.split")
+    split, split_report = SPLITTERS[method](
         unique, float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed)
     )
-    check_pair_splits(split, source.name, cold=method is PairSplit.cold)
-    parts = {name: split.loc[split["split"] == name, PAIR_COLUMNS].reset_index(drop=True) for name in SPLITS}
+    check_pair_splits(split, source.name, cold=method is SplitMethod.cold)
     proteins = pd.concat([unique["seq_a"], unique["seq_b"]])
     report = {
         "source": source.name,
-        "kind": "pairs",
+        "kind": DataKind.pairs.value,
         "n_rows": len(raw.pairs),
         "labels": label_report,
         "self_pairs": self_report,
@@ -95,13 +93,5 @@ def load_pair_data(data_cfg: DictConfig) -> PairData:
         "n_proteins": int(proteins.nunique()),
         "split": split_report,
         "split_seed": int(data_cfg.split_seed),
-        "splits": {
-            name: {
-                "n": len(part),
-                "pos": int(part["label"].sum()),
-                "pos_rate": round(float(part["label"].mean()), 4),
-            }
-            for name, part in parts.items()
-        },
     }
-    return PairData(parts["train"], parts["valid"], parts["test"], report)
+    return PairData.from_frame(split, PAIR_COLUMNS, report)

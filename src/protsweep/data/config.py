@@ -1,0 +1,124 @@
+"""Schemas of the ``data`` group, for single sequences and for pairs (light: no pandas, no framework).
+
+Closed choices are Enums, so ``data.dedup=whatever`` fails when Hydra composes the config, before anything
+runs. ``PairDataConfig`` extends ``DataConfig``: pairs add label mapping, self-pair policy and split method.
+``kind`` tells the two apart (ProteinBERT refuses pairs, the Siamese family needs them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from typing import Any, TypeVar
+
+from omegaconf import MISSING
+
+from protsweep.errors import ConfigError
+
+E = TypeVar("E", bound=Enum)
+
+STANDARD_AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+
+
+def choice(kind: type[E], value: E | str, key: str | None = None) -> E:
+    """The enum member for a config value: a structured config gives the member, a plain dict its name.
+    ``key`` (e.g. ``data.dedup``) is named in the error."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value))
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        where = key or kind.__name__
+        raise ConfigError(f"{where} must be one of {allowed}, not '{value}'") from None
+
+
+class DataKind(StrEnum):
+    """What one example is. A ``StrEnum``, so ``cfg.data.kind == "pairs"`` holds for a composed config."""
+
+    single = "single"
+    pairs = "pairs"
+
+
+class Dedup(Enum):
+    """Repeated sequences (or pairs, in either order): ``majority`` takes the majority label and drops ties;
+    ``drop_conflicts`` drops those labelled both ways; ``error`` refuses any repeat."""
+
+    majority = "majority"
+    drop_conflicts = "drop_conflicts"
+    error = "error"
+
+
+class SelfPairs(Enum):
+    """A pair with the same sequence on both sides."""
+
+    keep = "keep"
+    drop = "drop"
+    error = "error"
+
+
+class SplitMethod(Enum):
+    """Pairs: ``random`` splits by unordered pair; ``cold`` splits the proteins, so none is in two splits."""
+
+    random = "random"
+    cold = "cold"
+
+
+class LabelMapping(Enum):
+    """How a pair's label is read: a 0/1 column, or a score cut at a value or at a quantile of the scores."""
+
+    binary = "binary"
+    threshold = "threshold"
+    quantile = "quantile"
+
+
+class PositiveSide(Enum):
+    """Where positives lie relative to the cut (docking energies: ``below``)."""
+
+    above = "above"
+    below = "below"
+
+
+@dataclass
+class DataConfig:
+    """Labelled single sequences. ``source`` is ``{_target_: protsweep.data.sources.<Loader>, ...}``."""
+
+    name: str = MISSING
+    kind: DataKind = DataKind.single
+    source: Any = MISSING
+    dedup: Dedup = Dedup.majority
+    split_seed: int = 0
+    valid_frac: float = 0.1  # > 0, and valid_frac + test_frac < 1
+    test_frac: float = 0.2  # > 0
+    limit: int | None = None  # at most this many examples (stratified by label), drawn before splitting
+    alphabet: str = STANDARD_AMINO_ACIDS
+
+
+@dataclass
+class PairLabelsConfig:
+    mapping: LabelMapping = LabelMapping.binary
+    threshold: float | None = None  # mapping=threshold
+    quantile: float | None = None  # mapping=quantile: the cut is this quantile of the scores
+    positive: PositiveSide = PositiveSide.above  # positive: score >= cut (above) or score <= cut (below)
+
+
+@dataclass
+class PairDataConfig(DataConfig):
+    """Labelled pairs. ``source`` is ``{_target_: protsweep.data.pairs.sources.<Loader>, ...}``; ``dedup``
+    treats (a, b) and (b, a) as one pair."""
+
+    kind: DataKind = DataKind.pairs
+    labels: PairLabelsConfig = field(default_factory=PairLabelsConfig)
+    self_pairs: SelfPairs = SelfPairs.drop
+    split: SplitMethod = SplitMethod.random
+
+
+def data_kind(data_cfg: Any) -> DataKind:
+    """``data.kind`` of a data config; one without it (a hand-made dict) holds single sequences."""
+    return choice(DataKind, data_cfg.get("kind") or DataKind.single, "data.kind")
+
+
+SCHEMAS: dict[tuple[str | None, str], Any] = {
+    ("data", "data_schema"): DataConfig,
+    ("data", "pair_data_schema"): PairDataConfig,
+}
