@@ -11,7 +11,7 @@ from protsweep.proteinbert.encoding import encode
 
 from proteinbert.conv_and_global_attention_model import GlobalAttention  # isort: skip
 
-TINY = {"name": "t", "family": "proteinbert", "runner": "x", "download": False, "pretrained": "false",
+TINY = {"name": "t", "family": "proteinbert", "runner": "x", "download": False, "pretrained": "random",
         "weights_path": "/nonexistent", "d_hidden_seq": 16, "d_hidden_global": 32, "n_blocks": 2, "n_heads": 2,
         "d_key": 8, "conv_kernel_size": 9, "wide_conv_dilation_rate": 5, "n_annotations": 16}
 

@@ -12,8 +12,9 @@ from omegaconf import OmegaConf
 
 from protsweep.errors import ProtsweepError
 from protsweep.proteinbert.backbone import load_backbone, write_dump
+from protsweep.proteinbert.features import LastGlobal
 from protsweep.proteinbert.heads import DefaultHead
-from protsweep.proteinbert.model import Architecture, build_model
+from protsweep.proteinbert.model import build_model
 
 TINY = {"name": "t", "family": "proteinbert", "runner": "x", "download": False, "d_hidden_seq": 16,
         "d_hidden_global": 32, "n_blocks": 2, "n_heads": 2, "d_key": 8, "conv_kernel_size": 9,
@@ -25,7 +26,7 @@ def model_cfg(pretrained: str, path: Path, **kw) -> object:
 
 
 def random_dump(path: Path) -> list[np.ndarray]:
-    generator = load_backbone(model_cfg("false", path)).generator
+    generator = load_backbone(model_cfg("random", path)).generator
     weights = [w + np.float32(0.01) for w in generator.create_model(32).get_weights()]
     write_dump(path, 16, weights, optimizer_weights=[np.zeros(3)])
     return weights
@@ -38,7 +39,7 @@ def test_dump_format_is_upstreams_pickle(tmp_path: Path) -> None:
     assert n_annotations == 16 and len(stored) == len(weights) and optimizer is not None
 
 
-@pytest.mark.parametrize("mode", ["true", "auto"])
+@pytest.mark.parametrize("mode", ["required", "auto"])
 def test_dump_loads_back_identically(tmp_path: Path, mode: str) -> None:
     weights = random_dump(tmp_path / "d.pkl")
     backbone = load_backbone(model_cfg(mode, tmp_path / "d.pkl"))
@@ -49,7 +50,7 @@ def test_dump_loads_back_identically(tmp_path: Path, mode: str) -> None:
         for a, b in zip(loaded, weights, strict=True):
             np.testing.assert_array_equal(a, b)
     # ... and the fine-tuning model starts from them
-    model = build_model(backbone.generator, Architecture(DefaultHead()))
+    model = build_model(backbone.generator, LastGlobal(), DefaultHead())
     reference = backbone.generator.create_model(24)
     compared = 0
     present = {layer.name for layer in model.layers}
@@ -65,7 +66,7 @@ def test_dump_loads_back_identically(tmp_path: Path, mode: str) -> None:
 
 def test_true_without_dump_fails_naming_path_and_source(tmp_path: Path) -> None:
     with pytest.raises(ProtsweepError) as err:
-        load_backbone(model_cfg("true", tmp_path / "missing.pkl"))
+        load_backbone(model_cfg("required", tmp_path / "missing.pkl"))
     message = str(err.value)
     assert str(tmp_path / "missing.pkl") in message
     assert "epoch_92400_sample_23500000.pkl" in message and "model.weights_path" in message
@@ -80,21 +81,21 @@ def test_auto_without_dump_is_random_and_loud(tmp_path: Path, caplog) -> None:
 
 def test_false_ignores_an_existing_dump(tmp_path: Path) -> None:
     random_dump(tmp_path / "d.pkl")
-    assert load_backbone(model_cfg("false", tmp_path / "d.pkl")).pretrained == "random"
+    assert load_backbone(model_cfg("random", tmp_path / "d.pkl")).pretrained == "random"
 
 
 def test_dump_of_another_architecture_is_refused(tmp_path: Path) -> None:
     random_dump(tmp_path / "d.pkl")
     with pytest.raises(ProtsweepError, match="do not fit the configured architecture"):
-        load_backbone(model_cfg("true", tmp_path / "d.pkl", n_blocks=3))
+        load_backbone(model_cfg("required", tmp_path / "d.pkl", n_blocks=3))
 
 
 def test_corrupt_dump_is_refused(tmp_path: Path) -> None:
     (tmp_path / "d.pkl").write_bytes(b"not a pickle")
     with pytest.raises(ProtsweepError, match="not a ProteinBERT dump"):
-        load_backbone(model_cfg("true", tmp_path / "d.pkl"))
+        load_backbone(model_cfg("required", tmp_path / "d.pkl"))
 
 
 def test_bad_mode_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ProtsweepError, match=r"model\.pretrained must be auto, true or false"):
+    with pytest.raises(ValueError, match="'maybe' is not a valid Pretrained"):
         load_backbone(model_cfg("maybe", tmp_path / "d.pkl"))

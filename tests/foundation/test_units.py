@@ -16,6 +16,7 @@ from protsweep.atomic import write_json_atomic
 from protsweep.calibration.calibrators import Isotonic, Platt
 from protsweep.calibration.metrics import calibration_metrics, expected_calibration_error
 from protsweep.errors import ConfigError
+from protsweep.proteinbert.config import ClassWeight
 from protsweep.proteinbert.runner import downsample_negatives, training_weights
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.record import RunRecord
@@ -35,44 +36,35 @@ def test_job_dirname_escapes_paths_and_bounds_length() -> None:
 
 
 def test_upstream_two_stage_schedule() -> None:
-    stages = plan_stages(OmegaConf.create(TRAINER), OmegaConf.create({"name": "adam"}), 48)
+    stages = plan_stages(OmegaConf.create(TRAINER), 48)
     assert [(s.name, s.epochs, s.lr, s.freeze_backbone, s.seq_len) for s in stages] == [
         ("frozen", 40, 1e-2, True, 48), ("full", 40, 1e-4, False, 48)]
 
 
 def test_final_stage_keeps_tokens_per_batch_like_upstream() -> None:
     cfg = OmegaConf.create({**TRAINER, "final_epochs": 1})
-    final = plan_stages(cfg, OmegaConf.create({"name": "adam"}), 512)[-1]
+    final = plan_stages(cfg, 512)[-1]
     assert (final.name, final.seq_len, final.batch_size, final.lr) == ("final", 1024, 16, 1e-5)
 
 
 @pytest.mark.parametrize(("freeze", "names"), [("frozen_only", ["frozen"]), ("none", ["full"])])
 def test_other_schedules(freeze: str, names: list[str]) -> None:
-    stages = plan_stages(OmegaConf.create({**TRAINER, "freeze": freeze}), OmegaConf.create({"name": "adam"}), 48)
+    stages = plan_stages(OmegaConf.create({**TRAINER, "freeze": freeze}), 48)
     assert [s.name for s in stages] == names
 
 
-def test_layerwise_optimizer_replaces_the_frozen_stage() -> None:
-    opt = OmegaConf.create({"name": "layerwise", "replaces_frozen_stage": True})
-    assert [s.name for s in plan_stages(OmegaConf.create(TRAINER), opt, 48)] == ["full"]
-    with pytest.raises(ConfigError, match="replaces the frozen stage"):
-        plan_stages(OmegaConf.create({**TRAINER, "freeze": "frozen_only"}), opt, 48)
-
-
 def test_schedule_errors() -> None:
-    with pytest.raises(ConfigError, match=r"trainer\.freeze"):
-        plan_stages(OmegaConf.create({**TRAINER, "freeze": "sometimes"}), OmegaConf.create({"name": "adam"}), 48)
+    with pytest.raises(ValueError, match="'sometimes' is not a valid Freeze"):
+        plan_stages(OmegaConf.create({**TRAINER, "freeze": "sometimes"}), 48)
     with pytest.raises(ConfigError, match="no training stage"):
-        plan_stages(OmegaConf.create({**TRAINER, "epochs_frozen": 0, "epochs_full": 0}),
-                    OmegaConf.create({"name": "adam"}), 48)
+        plan_stages(OmegaConf.create({**TRAINER, "epochs_frozen": 0, "epochs_full": 0}), 48)
 
 
 def test_balanced_weights_equal_sklearns() -> None:
     labels = np.array([0] * 30 + [1] * 10)
-    np.testing.assert_allclose(training_weights(labels, "balanced"), compute_sample_weight("balanced", labels))
-    assert training_weights(labels, "none") is None
-    with pytest.raises(ConfigError):
-        training_weights(labels, "inverse")
+    weights = training_weights(labels, ClassWeight.balanced)
+    np.testing.assert_allclose(weights, compute_sample_weight("balanced", labels))
+    assert training_weights(labels, ClassWeight.none) is None
 
 
 def test_negative_downsampling_keeps_positives_and_the_ratio() -> None:

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from hydra.errors import HydraException
 from hydra.utils import instantiate
-from protsweep.siamese.compat import check_config
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from protsweep.calibration.calibrators import Calibrator, Identity, Isotonic, Platt, logit
 from protsweep.calibration.config import SCHEMAS
+from protsweep.siamese.loss_heads import check_config
 from tests.siamese.conftest import compose_config
 
 CALIBRATORS = (Identity, Platt, Isotonic)

@@ -11,14 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 
-from protsweep import app
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert import encoding, runner
 from protsweep.record import RunRecord
-from protsweep.schema import register_schemas
+
+from ..conftest import compose_config
 
 ALPHABET = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
 
@@ -33,11 +31,7 @@ def write_data(path: Path, n: int = 120) -> Path:
 
 
 def compose_cfg(overrides: list[str]) -> Any:
-    register_schemas()
-    app._register_resolvers()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(app.config_dir()), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
+    return compose_config(*overrides)
 
 
 @pytest.mark.parametrize("augment", ["truncate", "blosum", "truncate_blosum"])
@@ -48,7 +42,7 @@ def test_augmentation_never_reaches_valid_or_test(augment: str, tmp_path: Path, 
             "data=csv",
             f"data.source.path={write_data(tmp_path / 'data.csv')}",
             f"augment={augment}",
-            *(["augment.p=0.3"] if "blosum" in augment else []),
+            *({"blosum": ["augment.p=0.3"], "truncate_blosum": ["augment.steps.blosum.p=0.3"]}.get(augment, [])),
             "trainer.freeze=none",
             "trainer.epochs_full=2",
             "trainer.batch_size=16",
@@ -60,10 +54,12 @@ def test_augmentation_never_reaches_valid_or_test(augment: str, tmp_path: Path, 
 
     augmenter_inputs: list[str] = []
     augmenter_outputs: set[str] = set()
-    real_build = runner.build_augmenter
+    real_instantiate = runner.instantiate
 
-    def spying_build(augment_cfg: Any) -> Any:
-        real = real_build(augment_cfg)
+    def spying_build(node: Any, *args: Any, **kwargs: Any) -> Any:
+        real = real_instantiate(node, *args, **kwargs)
+        if not str(node.get("_target_", "")).startswith("protsweep.augment."):
+            return real
         assert real is not None
 
         def augment_and_record(seqs: list[str], rng: np.random.Generator) -> list[str]:
@@ -81,7 +77,7 @@ def test_augmentation_never_reaches_valid_or_test(augment: str, tmp_path: Path, 
         fed.extend(sequences)
         return real_encode(sequences, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "build_augmenter", spying_build)
+    monkeypatch.setattr(runner, "instantiate", spying_build)
     patched = 0
     for name, module in list(sys.modules.items()):
         if name.startswith("protsweep.") and getattr(module, "encode", None) is real_encode:

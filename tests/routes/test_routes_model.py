@@ -8,29 +8,24 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 from sklearn.metrics import roc_auc_score
 
-from protsweep import app
 from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.callbacks import ValidationMetrics, stopping_callbacks
-from protsweep.proteinbert.encoding import PAD_TOKEN
+from protsweep.proteinbert.encoding import END_TOKEN, PAD_TOKEN, START_TOKEN
 from protsweep.proteinbert.layers import AttentionPooling, LayerMix
-from protsweep.proteinbert.model import Architecture, build_model, head_layer_names
+from protsweep.proteinbert.losses import keras_loss
+from protsweep.proteinbert.model import build_model, head_layer_names
 from protsweep.proteinbert.tf_env import keras, tf
-from protsweep.schema import register_schemas
+
+from ..conftest import compose_config
 
 SEQ_LEN = 32
 
 
 def compose_cfg(overrides: list[str]) -> Any:
-    register_schemas()
-    app._register_resolvers()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(app.config_dir()), version_base="1.3"):
-        return compose(config_name="config", overrides=["model=proteinbert_tiny", *overrides])
+    return compose_config("model=proteinbert_tiny", *overrides)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +40,8 @@ def generator(tiny: Any) -> Any:
 
 def model_for(generator: Any, overrides: list[str]) -> Any:
     cfg = compose_cfg(overrides)
-    architecture = Architecture(instantiate(cfg.head), str(cfg.repr.name), str(cfg.pool.name))
-    return build_model(generator=generator, architecture=architecture, seq_len=None)  # what training builds
+    features, head = instantiate(cfg.features), instantiate(cfg.head)
+    return build_model(generator=generator, features=features, head=head, seq_len=None)  # what training builds
 
 
 def inbound(layer: Any) -> list[str]:
@@ -112,12 +107,12 @@ def test_concat_reads_all_global_layers(generator: Any, tiny: Any) -> None:
     assert len(widths) == 1 + 2 * tiny.n_blocks + 1
     expected = tiny.d_hidden_global * (1 + 2 * tiny.n_blocks) + tiny.n_annotations
     assert sum(widths) == expected
-    assert head_input_width(model_for(generator, ["repr=concat"])) == expected
-    assert head_input_width(model_for(generator, ["repr=last"])) == tiny.n_annotations  # upstream's head input
+    assert head_input_width(model_for(generator, ["features=concat"])) == expected
+    assert head_input_width(model_for(generator, ["features=last"])) == tiny.n_annotations  # upstream's head input
 
 
 def test_layer_mix_weights_sum_to_one_and_learn(generator: Any, tiny: Any) -> None:
-    model = model_for(generator, ["repr=layer_mix"])
+    model = model_for(generator, ["features=layer_mix"])
     mix = model.get_layer("head-layer-mix")
     assert isinstance(mix, LayerMix)
     n_layers = 1 + 2 * tiny.n_blocks  # the global hidden layers, all d_hidden_global wide
@@ -146,7 +141,7 @@ def test_layer_mix_weights_sum_to_one_and_learn(generator: Any, tiny: Any) -> No
 # ------------------------------------------------------------------------------------------ B2
 def test_attention_pooling_ignores_pad() -> None:
     rng = np.random.default_rng(0)
-    pool = AttentionPooling(PAD_TOKEN)
+    pool = AttentionPooling([PAD_TOKEN])
     states = rng.normal(size=(2, 10, 4)).astype(np.float32)
     tokens = np.full((2, 10), 5, dtype=np.int32)
     tokens[0, 6:] = PAD_TOKEN
@@ -164,8 +159,25 @@ def test_attention_pooling_ignores_pad() -> None:
         assert np.allclose(pooled[row], weights @ states[row, :n], atol=1e-5)
 
 
+def test_attention_pooling_masks_start_and_end_by_default() -> None:
+    """B2 pools residues only: <START>, <END> and PAD get zero weight (features.mask_special_tokens=true)."""
+    rng = np.random.default_rng(1)
+    masked = instantiate(compose_cfg(["features=attention_pool"]).features).masked_tokens()
+    assert set(masked) == {PAD_TOKEN, START_TOKEN, END_TOKEN}
+    pool = AttentionPooling(masked)
+    tokens = np.array([[START_TOKEN, 5, 6, 7, END_TOKEN, PAD_TOKEN, PAD_TOKEN, PAD_TOKEN]], dtype=np.int32)
+    states = rng.normal(size=(1, 8, 4)).astype(np.float32)
+    pooled = pool([states, tokens]).numpy()[0]
+    kernel = pool.score.kernel.numpy()[:, 0]
+    scores = states[0, 1:4] @ kernel
+    weights = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    assert np.allclose(pooled, weights @ states[0, 1:4], atol=1e-5)
+    plain = instantiate(compose_cfg(["features=attention_pool", "features.mask_special_tokens=false"]).features)
+    assert plain.masked_tokens() == [PAD_TOKEN]
+
+
 def test_attention_pooling_is_wired_to_residues_and_tokens(generator: Any, tiny: Any) -> None:
-    model = model_for(generator, ["pool=attention"])
+    model = model_for(generator, ["features=attention_pool"])
     pool = model.get_layer("head-attention-pooling")
     assert isinstance(pool, AttentionPooling)
     sources = [model.get_layer(name) for name in inbound(pool)]
@@ -189,7 +201,7 @@ def reference_focal(y: np.ndarray, p: np.ndarray, gamma: float, alpha: float) ->
 
 
 def loss_value(overrides: list[str], y: np.ndarray = Y) -> float:
-    loss = instantiate(compose_cfg(overrides).loss)
+    loss = keras_loss(compose_cfg(overrides).loss)()
     return float(loss(y[:, None], P[:, None]))
 
 
@@ -209,12 +221,29 @@ def test_focal_alpha_takes_effect() -> None:
 
 
 @pytest.mark.parametrize("loss", ["bce", "focal"])
-def test_label_smoothing_moves_targets_by_epsilon(loss: str) -> None:
+def test_label_smoothing_trains_on_epsilon_and_one_minus_epsilon(loss: str) -> None:
     eps = 0.05
     smoothed = loss_value([f"loss={loss}", f"loss.label_smoothing={eps}"])
-    moved = Y * (1 - eps) + eps / 2  # 1 -> 0.975, 0 -> 0.025
+    moved = Y * (1 - 2 * eps) + eps  # the plan's C3: 1 -> 0.95, 0 -> 0.05
     assert smoothed == pytest.approx(loss_value([f"loss={loss}"], y=moved), rel=1e-5)
     assert smoothed != pytest.approx(loss_value([f"loss={loss}"]), rel=1e-3)
+
+
+def test_smoothed_bce_equals_the_hand_computed_value() -> None:
+    t = np.where(Y == 1, 0.95, 0.05).astype(np.float64)
+    p = P.astype(np.float64)
+    by_hand = float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).mean())
+    assert loss_value(["loss=bce", "loss.label_smoothing=0.05"]) == pytest.approx(by_hand, rel=1e-5)
+
+
+def test_smoothed_focal_equals_the_hand_computed_value() -> None:
+    t = np.where(Y == 1, 0.95, 0.05).astype(np.float64)
+    p = P.astype(np.float64)
+    p_t = t * p + (1 - t) * (1 - p)
+    alpha_t = t * 0.25 + (1 - t) * 0.75
+    ce = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+    by_hand = float((alpha_t * (1 - p_t) ** 2 * ce).mean())
+    assert loss_value(["loss=focal", "loss.label_smoothing=0.05"]) == pytest.approx(by_hand, rel=1e-5)
 
 
 # ------------------------------------------------------------------------------------------ C1

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from protsweep.siamese.compat import check_config
 
+from protsweep.siamese.loss_heads import check_config
 from protsweep.siamese.schema import PairHead
 
 from .conftest import TINY, compose_config

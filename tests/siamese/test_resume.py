@@ -13,19 +13,18 @@ from omegaconf import DictConfig
 from protsweep.job import seed_python_and_numpy
 from protsweep.record import RunRecord
 from protsweep.siamese.runner import train_and_evaluate
-from protsweep.siamese.train import loop
 
 
 class SimulatedKillError(Exception):
     """Stands for a killed process: raised right after an epoch's checkpoint is written."""
 
 
-def run(cfg: DictConfig, run_dir: Path) -> dict:
+def run(cfg: DictConfig, run_dir: Path, on_epoch_end: tuple = ()) -> dict:
     """What job.py does around a runner, minus Hydra."""
     record = RunRecord(run_dir)
     record.start(seed=int(cfg.seed), model_family="siamese")
     seed_python_and_numpy(int(cfg.seed))
-    train_and_evaluate(cfg, run_dir, record)
+    train_and_evaluate(cfg, run_dir, record, on_epoch_end)
     record.complete()
     return json.loads((run_dir / "run.json").read_text())
 
@@ -51,15 +50,13 @@ def test_resumed_run_equals_uninterrupted_run(
     assert full["resume"]["resumed"] is False
 
     part_dir = tmp_path / "part"
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(2)])
     with pytest.raises(SimulatedKillError):
-        run(cfg, part_dir)
+        run(cfg, part_dir, (interrupt_after(2),))
     assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
     saved = torch.load(part_dir / "checkpoints" / "last.pt", weights_only=False)
     assert saved["state"]["epoch"] == 2 and {"model", "optimizer", "rng"} <= saved.keys()
     assert {"torch", "shuffle", "numpy", "python"} <= saved["rng"].keys()
 
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
     resumed = run(cfg, part_dir)
     assert resumed["resume"] == {"resumed": True, "from_epoch": 2, "note": None}
     assert outputs(part_dir) == outputs(tmp_path / "full")  # byte for byte
@@ -69,10 +66,8 @@ def test_resumed_run_equals_uninterrupted_run(
 def test_checkpoint_of_another_config_is_not_resumed(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
     info = run(tiny_cfg("trainer.epochs=2", "trainer.lr=0.001"), tmp_path / "r")["resume"]
     assert info["resumed"] is False and "another config" in info["note"]
 
@@ -80,10 +75,8 @@ def test_checkpoint_of_another_config_is_not_resumed(
 def test_overwrite_starts_afresh(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [interrupt_after(1)])
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r")
-    monkeypatch.setattr(loop, "EPOCH_END_HOOKS", [])
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
     info = run(tiny_cfg("trainer.epochs=2", "overwrite=true"), tmp_path / "r")["resume"]
     assert info == {"resumed": False, "from_epoch": None, "note": "overwrite=true: started afresh"}
 
