@@ -7,12 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from protsweep.app import config_dir
-from protsweep.schema import register_schemas
-
+from ..conftest import compose_config as compose_root
 from .pairgen import write_pairs_csv
 
 os.environ.setdefault("USE_TF", "0")
@@ -36,9 +33,8 @@ TINY = [
 
 
 def compose_config(*overrides: str) -> DictConfig:
-    register_schemas()
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return compose("config", overrides=["model=siamese", *overrides])
+    """A Siamese config (``model=siamese`` first; later overrides win)."""
+    return compose_root("model=siamese", *overrides)
 
 
 @pytest.fixture

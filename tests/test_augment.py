@@ -21,7 +21,7 @@ from protsweep.augment import (
     blosum_substitution_table,
 )
 
-from ..conftest import compose_config
+from .conftest import compose_config
 
 BLOSUM62 = substitution_matrices.load("BLOSUM62")
 
