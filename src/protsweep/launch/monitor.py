@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
@@ -85,7 +84,7 @@ class SweepMonitor(Callback):
         self.interval = float(interval)
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
-        run_dir = Path(HydraConfig.get().runtime.output_dir)
+        run_dir = Path(str(config.hydra.runtime.output_dir))  # HydraConfig is reset by now; the job set this
         _STATE["outcome"] = Outcome(multirun=False, statuses={run_dir.name: record_state(run_dir)[0]})
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from protsweep.record import RUN_JSON
@@ -40,8 +41,12 @@ def expected_jobs(config: DictConfig) -> list[Overrides] | None:
     if sweeper.get("_target_") != BASIC_SWEEPER:
         return None
     params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
-    overrides = OverridesParser.create().parse_overrides([*params, *config.hydra.overrides.task])
-    return [tuple(job) for job in BasicSweeper.split_arguments(overrides, None)[0]]
+    try:
+        overrides = OverridesParser.create().parse_overrides([*params, *config.hydra.overrides.task])
+        jobs = BasicSweeper.split_arguments(overrides, None)[0]
+    except HydraException:  # the sweeper itself reports the bad override, in its own words
+        return None
+    return [tuple(job) for job in jobs]
 
 
 def job_overrides(job_dir: Path) -> Overrides | None:
