@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TRACK  := $(VENV)/.installed-track
 export USE_TF := 0
 
 .PHONY: setup demo test lint bench clean-venv
@@ -15,12 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python 'esm==3.4.1.post1'
 	touch $@
 
+# The tracker loggers' packages (the [track] extra): what the test suite needs beyond the demo.
+$(TRACK): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,track]'
+	touch $@
+
 setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/protsweep sweep=demo
 
-test: $(STAMP)
+test: $(TRACK)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -10,6 +10,8 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep import job
+from protsweep.launch.monitor import last_outcome
+from protsweep.launch.schema import register_launch_schemas
 from protsweep.schema import config_dir, register_schemas
 
 
@@ -39,11 +41,15 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
+    register_launch_schemas()
     _register_resolvers()
     _hydra_main()
-    if job.FAILED_JOBS:
-        names = ", ".join(f.name for f in job.FAILED_JOBS)
-        print(f"protsweep: {len(job.FAILED_JOBS)} job(s) failed: {names} (see run.json in each)", file=sys.stderr)
+    # The exit status comes from the run records on disk (jobs may have run in other processes).
+    outcome = last_outcome()
+    if outcome is not None and outcome.failed:
+        line = outcome.failure_line()
+        if line:
+            print(line, file=sys.stderr)
         sys.exit(1)
 
 

@@ -1,8 +1,14 @@
-"""One Hydra job: skip-if-done, run record bookkeeping, and failure capture around a model family's runner."""
+"""One Hydra job: skip-if-done, resources (threads, GPU, a fresh process), run record bookkeeping, failure
+capture around a model family's runner, and the optional tracker logger at the end.
+
+Whether a job failed is known from its ``run.json`` alone: the sweep's exit status is read from disk by
+:mod:`protsweep.launch.monitor`, so it is right under launchers whose jobs run in other processes.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import sys
 import traceback
@@ -16,6 +22,10 @@ from omegaconf import DictConfig, OmegaConf
 
 import protsweep
 from protsweep.errors import ProtsweepError
+from protsweep.launch.fresh import run_in_fresh_process
+from protsweep.launch.gpus import gpu_slot
+from protsweep.launch.loggers import build_logger, publish
+from protsweep.launch.resources import apply_resources, job_resources, thread_env
 from protsweep.record import RunRecord, git_sha, package_versions
 
 log = logging.getLogger(__name__)
@@ -25,9 +35,6 @@ FAMILY_PACKAGES: dict[str, tuple[str, ...]] = {
     "siamese": ("torch", "esm"),
 }
 
-#: Run directories of jobs that failed in this process; the entry point exits non-zero when any did.
-FAILED_JOBS: list[Path] = []
-
 
 def seed_python_and_numpy(seed: int) -> None:
     """Seed the generators every family uses. Seed 0 is a seed like any other."""
@@ -36,9 +43,9 @@ def seed_python_and_numpy(seed: int) -> None:
 
 
 def run(cfg: DictConfig) -> None:
+    """The Hydra task: skip a completed job, else run it here or in a fresh process holding its GPU."""
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
-    multirun = hydra_cfg.mode == RunMode.MULTIRUN
     record = RunRecord(run_dir)
 
     if record.is_completed():
@@ -48,17 +55,41 @@ def run(cfg: DictConfig) -> None:
         kept = record.set_aside_previous()
         log.info("overwrite=true: the earlier record was moved to %s", kept)
 
+    try:
+        res = job_resources(cfg, hydra_cfg.launcher)
+    except ProtsweepError:
+        execute(cfg)  # meets the same error inside its failure capture: a failed record and one line
+        return
+    job_num = int(hydra_cfg.job.get("num") or 0)
+    with gpu_slot(res.gpus, run_dir.parent, job_num) as gpu_env:
+        if res.fresh_process:
+            run_in_fresh_process(cfg, run_dir, {**gpu_env, **thread_env(res.threads)})
+        else:
+            os.environ.update(gpu_env)
+            execute(cfg)
+
+
+def execute(cfg: DictConfig) -> None:
+    """The job's work in this process: record, resources, runner, failure capture, logger."""
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    record = RunRecord(run_dir)
     family = str(cfg.model.family)
+    packages = FAMILY_PACKAGES.get(family, ())
     record.start(
         seed=int(cfg.seed),
         model_family=family,
         overrides=list(hydra_cfg.overrides.task),
         choices={k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")},
         ablation=OmegaConf.to_container(cfg.ablation, resolve=True),
-        versions={**package_versions(FAMILY_PACKAGES.get(family, ())), "protsweep": protsweep.__version__},
+        versions={**package_versions(packages), "protsweep": protsweep.__version__},
         git_sha=git_sha(Path(hydra_cfg.runtime.cwd)),
     )
+    tracker = None
     try:
+        tracker = build_logger(cfg)
+        record.update(resources=apply_resources(job_resources(cfg, hydra_cfg.launcher), packages))
         seed_python_and_numpy(int(cfg.seed))
         from protsweep.data.load import load_data  # pandas/sklearn: not needed for --cfg, --help
 
@@ -71,10 +102,11 @@ def run(cfg: DictConfig) -> None:
     except Exception as err:  # a bug, not bad input: keep the traceback in the record and the log
         log.exception("job failed")
         _failed(record, run_dir, f"{type(err).__name__}: {err}", traceback.format_exc(), multirun)
+    if tracker is not None:
+        publish(tracker, run_dir, cfg)
 
 
 def _failed(record: RunRecord, run_dir: Path, message: str, tb: str, multirun: bool) -> None:
     record.fail(message, tb)
-    FAILED_JOBS.append(run_dir)
     where = f" [{run_dir.name}]" if multirun else ""
     print(f"protsweep: error{where}: {message}", file=sys.stderr, flush=True)

@@ -170,6 +170,10 @@ class Config:
     ablation: AblationConfig = field(default_factory=AblationConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    # issue 11 (protsweep.launch): tracker logger group, per-job resources, progress lines
+    logger: Any = None
+    resources: Any = None
+    progress: Any = "auto"  # auto (true) | always | never (false)
 
 
 SCHEMAS: dict[tuple[str | None, str], Any] = {

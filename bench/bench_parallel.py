@@ -1,0 +1,104 @@
+"""The same tiny ProteinBERT sweep (4 seeds) run one job after another with the basic launcher, then with
+``hydra/launcher=local_parallel`` at ``n_jobs=2``: both wall times, the speed-up, and whether every job's
+predictions are identical.
+
+    python bench/bench_parallel.py [--jobs 4] [--n-jobs 2] [--limit 400] [--epochs 2] [--out bench_parallel.json]
+
+Run it on an otherwise idle machine. Each job of the parallel sweep gets ``cores // n_jobs`` threads
+(``resources.threads=auto``). TensorFlow's results depend on its thread count, so by default the sequential
+sweep runs at that same count (``--sequential-threads same``), which makes identical predictions the expected
+outcome; ``--sequential-threads default`` times the sequential sweep at TensorFlow's defaults instead (all
+cores per job: the faster sequential baseline, but predictions may then differ in the last digits).
+Aggregation is switched off in both sweeps, so the times are the launch and the jobs alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sweep(work: Path, name: str, args: argparse.Namespace, extra: list[str]) -> tuple[float, dict[int, pd.DataFrame]]:
+    sweep_dir = work / name
+    command = [
+        sys.executable, "-m", "protsweep", "-m", "model=proteinbert_tiny", f"trainer.epochs_frozen={args.epochs}",
+        "trainer.epochs_full=0", "trainer.batch_size=16", f"data.limit={args.limit}", f"seed=range({args.jobs})",
+        "progress=never", "hydra/job_logging=disabled", "+hydra.callbacks.aggregate.enabled=false",
+        f"hydra.sweep.dir={sweep_dir}", *extra,
+    ]  # fmt: skip
+    began = time.perf_counter()
+    done = subprocess.run(
+        command, cwd=work, env={**os.environ, "USE_TF": "0"}, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - began
+    if done.returncode != 0:
+        sys.exit(f"{name} sweep failed:\n{done.stderr[-4000:]}")
+    predictions = {}
+    for run_json in sorted(sweep_dir.glob("*/run.json")):
+        run = json.loads(run_json.read_text())
+        predictions[int(run["seed"])] = pd.read_csv(run_json.parent / "predictions.csv")
+    return wall, predictions
+
+
+def identical(a: dict[int, pd.DataFrame], b: dict[int, pd.DataFrame]) -> bool:
+    return a.keys() == b.keys() and all(a[seed].equals(b[seed]) for seed in a)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=4, help="seeds in the sweep (one job each)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="local_parallel workers")
+    parser.add_argument("--limit", type=int, default=400, help="data.limit (amp_modlamp rows)")
+    parser.add_argument("--epochs", type=int, default=2, help="trainer.epochs_frozen")
+    parser.add_argument("--sequential-threads", choices=("same", "default"), default="same")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    cores = len(os.sched_getaffinity(0))
+    threads = max(1, cores // args.n_jobs)
+    sequential_extra = [f"+resources.threads={threads}"] if args.sequential_threads == "same" else []
+    parallel_extra = ["hydra/launcher=local_parallel", f"hydra.launcher.n_jobs={args.n_jobs}"]
+    with tempfile.TemporaryDirectory(prefix="protsweep-bench-") as tmp:
+        work = Path(tmp)
+        seq_wall, seq_pred = sweep(work, "sequential", args, sequential_extra)
+        par_wall, par_pred = sweep(work, "parallel", args, parallel_extra)
+
+    seq_threads = threads if args.sequential_threads == "same" else "TF default"
+    result = {
+        "jobs": args.jobs,
+        "cores": cores,
+        "n_jobs": args.n_jobs,
+        "threads_per_parallel_job": threads,
+        "sequential_threads": seq_threads,
+        "data_limit": args.limit,
+        "epochs": args.epochs,
+        "sequential_wall_s": round(seq_wall, 1),
+        "parallel_wall_s": round(par_wall, 1),
+        "speedup": round(seq_wall / par_wall, 2),
+        "identical_predictions": identical(seq_pred, par_pred),
+    }
+    print(
+        f"{args.jobs}-job sweep, model=proteinbert_tiny data.limit={args.limit} trainer.epochs_frozen={args.epochs}, "
+        f"{cores} cores"
+    )
+    print("| launcher | threads per job | wall (s) |")
+    print("| --- | ---: | ---: |")
+    print(f"| basic (one job after another) | {seq_threads} | {result['sequential_wall_s']} |")
+    print(f"| local_parallel, n_jobs={args.n_jobs} | {threads} | {result['parallel_wall_s']} |")
+    print(f"\nspeed-up: {result['speedup']}x; identical predictions: {result['identical_predictions']}")
+    if args.out is not None:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Run one Hydra job in a fresh Python process, so nothing (TensorFlow graphs, RNG state, thread pools) passes
+from one job to the next when a launcher reuses its worker processes (joblib's loky workers do).
+
+The worker pickles the job's Hydra config and task config into the job directory and runs
+``python -m protsweep.launch.fresh <payload>``, which restores them and calls :func:`protsweep.job.execute`.
+The child inherits the worker's stdout/stderr and gets the job's thread and GPU environment before any
+native library starts. A child that dies without finishing its record (killed, out of memory, a crash in
+native code) gets a ``failed`` record here, so the sweep's outcome on disk is still right.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from protsweep.record import RUN_JSON, RunRecord, read_status
+
+PAYLOAD = ".protsweep-job.pkl"
+FINISHED = ("completed", "failed")
+
+
+def run_in_fresh_process(cfg: DictConfig, run_dir: Path, env: Mapping[str, str]) -> int:
+    """Run the current Hydra job in a child process; return the child's exit status."""
+    payload = run_dir / PAYLOAD
+    # The Hydra node travels as plain data: launcher plugins' config classes do not pickle by reference.
+    hydra_node = OmegaConf.to_container(HydraConfig.get(), resolve=False)
+    payload.write_bytes(pickle.dumps({"hydra": hydra_node, "task": cfg}))
+    try:
+        code = subprocess.run(
+            [sys.executable, "-m", "protsweep.launch.fresh", str(payload)],
+            env={**os.environ, **env},
+            check=False,
+        ).returncode
+    finally:
+        payload.unlink(missing_ok=True)
+    if code != 0 and read_status(run_dir) not in FINISHED:
+        record_crash(run_dir, code)
+    return code
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"the job's process was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"the job's process was killed by signal {-code}"
+    return f"the job's process exited with status {code} before finishing its record"
+
+
+def record_crash(run_dir: Path, code: int) -> None:
+    """Mark a job whose process died mid-run as failed, keeping what its run.json already says."""
+    try:
+        info = json.loads((run_dir / RUN_JSON).read_text())
+    except (OSError, ValueError):
+        info = {}
+    record = RunRecord(run_dir, info=info if isinstance(info, dict) else {})
+    message = describe_exit(code)
+    record.fail(message)
+    print(f"protsweep: error [{run_dir.name}]: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str]) -> int:
+    from hydra.conf import HydraConf
+    from hydra.core.utils import configure_log, setup_globals
+
+    from protsweep import job
+    from protsweep.app import _register_resolvers
+
+    payload = pickle.loads(Path(argv[0]).read_bytes())
+    setup_globals()
+    _register_resolvers()
+    hydra_node = OmegaConf.structured(HydraConf)
+    OmegaConf.set_struct(hydra_node, False)  # Hydra adds keys of its own at run time (e.g. ``env``)
+    hydra_node.merge_with(payload["hydra"])
+    HydraConfig.instance().set_config(OmegaConf.create({"hydra": hydra_node}))
+    hydra_cfg = HydraConfig.get()
+    configure_log(hydra_cfg.job_logging, hydra_cfg.verbose)
+    job.execute(payload["task"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

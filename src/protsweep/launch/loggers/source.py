@@ -1,0 +1,90 @@
+"""What the loggers read: a finished job's record files, turned into tracker-shaped numbers and parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON, RUN_JSON
+
+#: history.csv columns that index a row rather than measure it.
+HISTORY_INDEX = ("stage", "epoch")
+HISTORY_VALUES = tuple(c for c in HISTORY_COLUMNS if c not in HISTORY_INDEX)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """One job's record as written on disk; absent files read as empty (a job that failed early)."""
+
+    run_dir: Path
+    run: dict[str, Any]
+    metrics: dict[str, Any]
+    history: pd.DataFrame
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunFiles:
+        history_path = run_dir / HISTORY_CSV
+        history = pd.read_csv(history_path) if history_path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
+        return cls(run_dir, _read_json(run_dir / RUN_JSON), _read_json(run_dir / METRICS_JSON), history)
+
+    @property
+    def status(self) -> str:
+        return str(self.run.get("status"))
+
+
+def epoch_metrics(history: pd.DataFrame) -> Iterator[tuple[int, dict[str, float]]]:
+    """``(step, {"<stage>/<column>": value})`` per history row; the step counts epochs across stages from 1."""
+    for step, row in enumerate(history.to_dict("records"), start=1):
+        values = {f"{row['stage']}/{col}": float(row[col]) for col in HISTORY_VALUES if col in row}
+        yield step, {tag: value for tag, value in values.items() if pd.notna(value)}
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "", sep: str = "/") -> dict[str, Any]:
+    """Nested mappings to one level, keys joined by ``sep``; lists stay values."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name, sep))
+        else:
+            flat[name] = value
+    return flat
+
+
+def final_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers of metrics.json as ``test/auc``, ``valid/brier``, ``best_epoch``...; non-numbers left out."""
+    return {
+        name: float(value)
+        for name, value in flatten(metrics).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def config_params(cfg: DictConfig) -> dict[str, str]:
+    """The composed config, resolved and flattened to ``a.b.c -> str(value)``."""
+    tree = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    assert isinstance(tree, dict)
+    return {name: str(value) for name, value in flatten(tree, sep=".").items()}
+
+
+def run_hparams(run: Mapping[str, Any]) -> dict[str, str | float | int | bool]:
+    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides."""
+    hparams: dict[str, str | float | int | bool] = {k: str(v) for k, v in (run.get("choices") or {}).items()}
+    for override in run.get("overrides") or []:
+        key, _, value = str(override).partition("=")
+        hparams[key.lstrip("+~")] = value
+    return hparams

@@ -1,0 +1,114 @@
+"""A sweep's outcome read from disk: which jobs it launches, and what each job's ``run.json`` says.
+
+Jobs may run in other processes (joblib workers, submitit or SLURM jobs), so nothing a job does in memory
+reaches the command that started the sweep; the run records on disk do. A job belongs to this launch when
+its ``.hydra/overrides.yaml`` matches one of the override lists the sweep expands to (Hydra's own
+``BasicSweeper.split_arguments``), so older job folders in a relaunched sweep directory are not counted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from omegaconf import DictConfig
+
+from protsweep.record import RUN_JSON
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+Overrides = tuple[str, ...]
+RecordState = tuple[str | None, str | None]  # (status, ended_at) from run.json; (None, None) without one
+
+
+def record_state(job_dir: Path | None) -> RecordState:
+    if job_dir is None:
+        return None, None
+    try:
+        info = json.loads((job_dir / RUN_JSON).read_text())
+    except (OSError, ValueError):
+        return None, None
+    return (info.get("status"), info.get("ended_at")) if isinstance(info, dict) else (None, None)
+
+
+def expected_jobs(config: DictConfig) -> list[Overrides] | None:
+    """The override list of every job the multirun will launch, or None for a sweeper other than Hydra's basic one."""
+    sweeper = config.hydra.sweeper
+    if sweeper.get("_target_") != BASIC_SWEEPER:
+        return None
+    params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
+    try:
+        overrides = OverridesParser.create().parse_overrides([*params, *config.hydra.overrides.task])
+        jobs = BasicSweeper.split_arguments(overrides, None)[0]
+    except HydraException:  # the sweeper itself reports the bad override, in its own words
+        return None
+    return [tuple(job) for job in jobs]
+
+
+def job_overrides(job_dir: Path) -> Overrides | None:
+    try:
+        loaded = yaml.safe_load((job_dir / ".hydra" / "overrides.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    return tuple(str(item) for item in loaded) if isinstance(loaded, list) else None
+
+
+def find_job_dirs(sweep_dir: Path) -> dict[Overrides, Path]:
+    """Job folders directly under the sweep directory, by their task overrides."""
+    if not sweep_dir.is_dir():
+        return {}
+    found = {}
+    for child in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+        overrides = job_overrides(child)
+        if overrides is not None:
+            found[overrides] = child
+    return found
+
+
+@dataclass
+class JobTable:
+    """Where each of a launch's jobs lives once Hydra has made its folder (looked up again until found)."""
+
+    sweep_dir: Path
+    expected: list[Overrides] | None
+    dirs: dict[Overrides, Path] = field(default_factory=dict)
+
+    def refresh(self) -> dict[str, Path | None]:
+        """Job name -> folder (None while it has none yet); every job folder when the launch's jobs are unknown."""
+        if self.expected is None or any(job not in self.dirs for job in self.expected):
+            self.dirs.update(find_job_dirs(self.sweep_dir))
+        if self.expected is None:
+            return {path.name: path for path in self.dirs.values()}
+        return {
+            (self.dirs[job].name if job in self.dirs else ",".join(job) or "default"): self.dirs.get(job)
+            for job in self.expected
+        }
+
+    def states(self) -> dict[str, RecordState]:
+        return {name: record_state(path) for name, path in self.refresh().items()}
+
+    def statuses(self) -> dict[str, str | None]:
+        return {name: status for name, (status, _) in self.states().items()}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a launch ended. ``failed``: jobs whose record does not say completed (failed, never finished, absent)."""
+
+    multirun: bool
+    statuses: dict[str, str | None]
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, status in self.statuses.items() if status != "completed"]
+
+    def failure_line(self) -> str | None:
+        if not self.failed:
+            return None
+        if not self.multirun:
+            return None  # the job printed its own one-line error
+        return f"protsweep: {len(self.failed)} job(s) failed: {', '.join(self.failed)} (see run.json in each)"

@@ -1,0 +1,46 @@
+"""Schemas of the ``logger`` group's options (the ``resources`` node's is :class:`ResourcesConfig`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+
+from protsweep.launch.resources import ResourcesConfig
+
+
+@dataclass
+class NoLoggerConfig:
+    name: str = "none"
+
+
+@dataclass
+class TensorBoardLoggerConfig:
+    _target_: str = "protsweep.launch.loggers.tensorboard.TensorBoardLogger"
+    name: str = "tensorboard"
+    log_dir: str = "tensorboard"  # inside each job's folder: `tensorboard --logdir <sweep dir>` shows every job
+
+
+@dataclass
+class MlflowLoggerConfig:
+    _target_: str = "protsweep.launch.loggers.mlflow.MlflowLogger"
+    name: str = "mlflow"
+    tracking_uri: str = "sqlite:///outputs/mlflow.db"
+    experiment: str | None = None  # default: <ablation.name>/<sweep dir name>
+    artifact_location: str | None = None  # default for a sqlite store: mlartifacts/ beside the database
+    artifacts: bool = True  # log the run record files and .hydra/ as artifacts
+
+
+SCHEMAS: dict[tuple[str | None, str], Any] = {
+    ("logger", "none_logger_schema"): NoLoggerConfig,
+    ("logger", "tensorboard_logger_schema"): TensorBoardLoggerConfig,
+    ("logger", "mlflow_logger_schema"): MlflowLoggerConfig,
+    ("resources", "resources_schema"): ResourcesConfig,
+}
+
+
+def register_launch_schemas() -> None:
+    store = ConfigStore.instance()
+    for (group, name), node in SCHEMAS.items():
+        store.store(group=group, name=name, node=node)
