@@ -273,8 +273,9 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
 
 
 def register_schemas() -> None:
+    from protsweep.launch.schema import SCHEMAS as LAUNCH_SCHEMAS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
 
     store = ConfigStore.instance()
-    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS}.items():
+    for (group, name), node in {**SCHEMAS, **SIAMESE_SCHEMAS, **LAUNCH_SCHEMAS}.items():
         store.store(group=group, name=name, node=node)

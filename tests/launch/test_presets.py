@@ -12,14 +12,14 @@ from omegaconf import OmegaConf
 from protsweep import app
 from protsweep.launch.gpus import gpu_slot, local_gpus
 from protsweep.launch.resources import job_resources
-from protsweep.launch.schema import register_launch_schemas
 from protsweep.schema import register_schemas
+
+from .overrides import group
 
 
 @pytest.fixture(scope="module")
 def compose_with_hydra():
     register_schemas()
-    register_launch_schemas()
     app._register_resolvers()
 
     def make(*overrides: str):
@@ -53,7 +53,7 @@ def test_slurm_preset_is_overridable_and_threads_follow_cpus_per_task(compose_wi
 
 
 def test_resources_node_overrides_the_automatic_choices(compose_with_hydra):
-    cfg = compose_with_hydra("hydra/launcher=local_parallel", "+resources=default", "resources.threads=3",
+    cfg = compose_with_hydra("hydra/launcher=local_parallel", group("resources", "default"), "resources.threads=3",
                              "resources.fresh_process=false")  # fmt: skip
     res = job_resources(cfg, cfg.hydra.launcher)
     assert (res.threads, res.fresh_process) == (3, False)
