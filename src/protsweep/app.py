@@ -11,7 +11,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep import job
 from protsweep.launch.monitor import last_outcome
-from protsweep.launch.schema import register_launch_schemas
 from protsweep.schema import config_dir, register_schemas
 
 
@@ -41,7 +40,6 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
-    register_launch_schemas()
     _register_resolvers()
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).

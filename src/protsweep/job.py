@@ -25,6 +25,7 @@ from protsweep.errors import ProtsweepError
 from protsweep.launch.fresh import run_in_fresh_process
 from protsweep.launch.gpus import gpu_slot
 from protsweep.launch.loggers import build_logger, publish
+from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
 from protsweep.record import RunRecord, git_sha, package_versions
 
@@ -74,7 +75,7 @@ def execute(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    record = RunRecord(run_dir)
+    record = RunRecord(run_dir, listeners=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
     family = str(cfg.model.family)
     packages = FAMILY_PACKAGES.get(family, ())
     record.start(

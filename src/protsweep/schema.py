@@ -196,12 +196,14 @@ def all_schemas(conf_dir: Path) -> dict[tuple[str | None, str], Any]:
     """Every schema of both families, including those derived from the option files' ``_target_``s."""
     from protsweep.calibration.config import SCHEMAS as CALIBRATION_SCHEMAS
     from protsweep.data.config import SCHEMAS as DATA_SCHEMAS
+    from protsweep.launch.schema import SCHEMAS as LAUNCH_SCHEMAS
     from protsweep.proteinbert.config import SCHEMAS as PROTEINBERT_SCHEMAS
     from protsweep.proteinbert.config import TARGET_GROUPS
     from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
     from protsweep.targets import option_schemas
 
-    schemas = {**SCHEMAS, **DATA_SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS, **CALIBRATION_SCHEMAS}
+    schemas = {**SCHEMAS, **DATA_SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS}
+    schemas |= {**CALIBRATION_SCHEMAS, **LAUNCH_SCHEMAS}
     return {**schemas, **option_schemas(conf_dir, TARGET_GROUPS)}
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from .overrides import group
+
 pytestmark = pytest.mark.slow
 
 LIMIT = "data.limit=120"
@@ -29,7 +31,7 @@ def _sweep(cli, tiny_run, root: Path, *args: str):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, cli, tiny_run) -> Path:
     """The basic launcher, one job after another in this process, at the thread count the others will use."""
-    sweep_dir, out = _sweep(cli, tiny_run, tmp_path_factory.mktemp("basic"), f"+resources.threads={THREADS}")
+    sweep_dir, out = _sweep(cli, tiny_run, tmp_path_factory.mktemp("basic"), f"++resources.threads={THREADS}")
     assert out.returncode == 0, out.stderr[-3000:]
     return sweep_dir
 
@@ -37,12 +39,12 @@ def reference(tmp_path_factory, cli, tiny_run) -> Path:
 @pytest.fixture(scope="module")
 def parallel(tmp_path_factory, cli, tiny_run):
     root = tmp_path_factory.mktemp("parallel")
-    return _sweep(cli, tiny_run, root, *PARALLEL, "progress=always", "+logger=tensorboard")
+    return _sweep(cli, tiny_run, root, *PARALLEL, "progress=always", group("logger", "tensorboard"))
 
 
 @pytest.fixture(scope="module")
 def submitit(tmp_path_factory, cli, tiny_run):
-    return _sweep(cli, tiny_run, tmp_path_factory.mktemp("submitit"), *SUBMITIT, "+logger=mlflow")
+    return _sweep(cli, tiny_run, tmp_path_factory.mktemp("submitit"), *SUBMITIT, group("logger", "mlflow"))
 
 
 def by_seed(sweep_dir: Path, jobs_of) -> dict[int, Path]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 # Keys that never distinguish variants (docs/run-record.md).
-OUTPUT_ONLY_KEYS: tuple[str, ...] = ("seed", "overwrite", "ablation", "reference", "hydra")
+OUTPUT_ONLY_KEYS: tuple[str, ...] = (
+    "seed", "overwrite", "ablation", "reference", "hydra", "logger", "progress", "resources",
+)
 
 
 def parse_override(text: str) -> tuple[str, str]:

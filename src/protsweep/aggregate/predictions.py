@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN
+
 PREDICTION_SPLITS = ("valid", "test")
 
 
@@ -39,9 +41,13 @@ class SplitPredictions:
 
 def read_predictions(path: Path) -> dict[str, SplitPredictions]:
     """The valid (if any) and test rows of predictions.csv, each sorted by id; raises ValueError
-    naming what is wrong. Only the test rows are required."""
-    frame = pd.read_csv(path, usecols=lambda c: c in {"split", "id", "label", "prob"}, dtype={"id": str})
-    missing = {"split", "id", "label", "prob"} - set(frame.columns)
+    naming what is wrong. Only the test rows are required. Discrimination is judged on the raw scores
+    (``prob_raw``; calibration never changes a ranking's statistics), ``prob`` for records that lack them."""
+    wanted = {"split", "id", "label", PROB_COLUMN, RAW_SCORE_COLUMN}
+    frame = pd.read_csv(path, usecols=lambda c: c in wanted, dtype={"id": str})
+    if RAW_SCORE_COLUMN in frame.columns:
+        frame[PROB_COLUMN] = frame.pop(RAW_SCORE_COLUMN)
+    missing = (wanted - {RAW_SCORE_COLUMN}) - set(frame.columns)
     if missing:
         raise ValueError(f"missing column(s) {', '.join(sorted(missing))}")
     split = frame["split"].astype(str)
@@ -53,7 +59,7 @@ def read_predictions(path: Path) -> dict[str, SplitPredictions]:
 def _split_rows(rows: pd.DataFrame, split: str) -> SplitPredictions:
     ids = rows["id"].astype(str).to_numpy()
     labels = pd.to_numeric(rows["label"], errors="coerce").to_numpy(dtype=np.float64)
-    probs = pd.to_numeric(rows["prob"], errors="coerce").to_numpy(dtype=np.float64)
+    probs = pd.to_numeric(rows[PROB_COLUMN], errors="coerce").to_numpy(dtype=np.float64)
     if np.isnan(labels).any() or not np.isin(labels, (0.0, 1.0)).all():
         raise ValueError(f"{split} labels must be 0/1")
     if not np.isfinite(probs).all():

@@ -1,11 +1,10 @@
-"""Schemas of the ``logger`` group's options (the ``resources`` node's is :class:`ResourcesConfig`)."""
+"""Schemas of the ``logger`` and ``resources`` groups' options; :func:`protsweep.schema.register_schemas`
+stores them with the others."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from hydra.core.config_store import ConfigStore
 
 from protsweep.launch.resources import ResourcesConfig
 
@@ -39,8 +38,3 @@ SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("resources", "resources_schema"): ResourcesConfig,
 }
 
-
-def register_launch_schemas() -> None:
-    store = ConfigStore.instance()
-    for (group, name), node in SCHEMAS.items():
-        store.store(group=group, name=name, node=node)

@@ -79,6 +79,8 @@ def train_and_evaluate(
     resume = _resume_payload(cfg, store, fingerprint, record)
 
     record.stage_started("train")
+    if resume is not None:
+        record.write_history(resume["state"]["history"])  # the epochs done before the interruption
     state = fit(
         model,
         optimizer,
@@ -92,6 +94,7 @@ def train_and_evaluate(
         shuffle,
         resume,
         on_epoch_end,
+        (record.log_epoch,),
     )
     record.write_history(state.history)
     record.stage_finished("train")

@@ -156,9 +156,12 @@ def fit(
     shuffle: torch.Generator,
     resume: dict[str, Any] | None = None,
     on_epoch_end: Sequence[Callable[[int], None]] = (),
+    on_row: Sequence[Callable[[dict[str, Any]], None]] = (),
 ) -> TrainState:
     """Train until early stopping or ``trainer.epochs``; with ``resume`` (a ``last.pt`` payload), carry on
-    where it left off. Ends with the best epoch's weights loaded when ``callback.restore_best``."""
+    where it left off. Ends with the best epoch's weights loaded when ``callback.restore_best``. ``on_row`` gets
+    each epoch's history row as soon as it is known (history.csv, progress); ``on_epoch_end`` the epoch number
+    after its checkpoint is written."""
     trainer = cfg.trainer
     state = TrainState.fresh(cfg.callback)
     if resume is not None:
@@ -183,6 +186,8 @@ def fit(
                 "lr": lr,
             }
         )
+        for listen in on_row:
+            listen(state.history[-1])
         values = {"val_loss": val.loss, "val_auc": val_auc}
         improved = state.stopper.update(values[state.stopper.monitor], epoch)
         if state.plateau is not None:
