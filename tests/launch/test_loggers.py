@@ -42,7 +42,9 @@ def finished_run(tmp_path: Path) -> Path:
     record.write_history(HISTORY)
     record.write_metrics(METRICS)
     record.write_predictions(
-        pd.DataFrame({"split": ["test"], "id": ["a"], "sequence": ["ACD"], "label": [1], "prob": [0.9]})
+        pd.DataFrame(
+            {"split": ["test"], "id": ["a"], "sequence": ["ACD"], "label": [1], "prob": [0.9], "prob_raw": [0.9]}
+        )
     )
     record.complete()
     return run_dir
