@@ -90,11 +90,13 @@ def execute(cfg: DictConfig) -> None:
     tracker = None
     try:
         tracker = build_logger(cfg)
-        record.update(resources=apply_resources(job_resources(cfg, hydra_cfg.launcher), packages))
-        seed_python_and_numpy(int(cfg.seed))
+        resources = job_resources(cfg, hydra_cfg.launcher)
+        record.update(resources=apply_resources(resources, ()))  # thread env and pid; no framework yet
         from protsweep.data.load import load_data  # pandas/sklearn: not needed for --cfg, --help
 
-        load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
+        load_data(cfg.data)  # bad data or data config: one line, before TF or torch is imported
+        record.update(resources=apply_resources(resources, packages))
+        seed_python_and_numpy(int(cfg.seed))
         runner = get_method(str(cfg.model.runner))
         runner(cfg, run_dir, record)
         record.complete()

@@ -46,9 +46,12 @@ def _field(param: inspect.Parameter, annotation: Any) -> tuple[str, Any, Any]:
     return param.name, _field_type(annotation), dataclasses.field(default=default)
 
 
-def builds(target: str, base: type, partial: bool = False) -> type:
+def builds(target: str, base: type, partial: bool = False, group: str = "") -> type:
     """A dataclass schema (subclass of ``base``) for ``target``: ``_target_`` fixed, one field per defaulted
-    keyword parameter of the target. ``partial``: the target's required parameters come at run time."""
+    keyword parameter of the target. ``partial``: the target's required parameters come at run time.
+
+    The class is published as an attribute of this module, so a composed config that holds it pickles (joblib
+    and submitit send configs to other processes; there, :func:`__getattr__` rebuilds the schemas on demand)."""
     obj: Callable[..., Any] = get_object(target)
     function = obj.__init__ if inspect.isclass(obj) else obj
     hints = typing.get_type_hints(function)
@@ -61,9 +64,24 @@ def builds(target: str, base: type, partial: bool = False) -> type:
     if partial:
         fields.append(("_partial_", bool, dataclasses.field(default=True)))
     fields += [_field(p, hints.get(p.name, Any)) for p in params if p.default is not p.empty]
-    short = target.rsplit(".", 1)[-1]
-    name = "".join(part[:1].upper() + part[1:] for part in short.split("_")) + "Config"
-    return dataclasses.make_dataclass(name, fields, bases=(base,))
+    parts = [*group.split("_"), *target.rsplit(".", 1)[-1].split("_")]
+    name = "".join(part[:1].upper() + part[1:] for part in parts if part) + "Config"
+    schema = dataclasses.make_dataclass(name, fields, bases=(base,))
+    schema.__module__, schema.__qualname__ = __name__, name
+    globals()[name] = schema
+    return schema
+
+
+def __getattr__(name: str) -> Any:
+    """A schema class by name, building every option schema first (an unpickling process has not yet)."""
+    if not name.endswith("Config"):
+        raise AttributeError(name)
+    from protsweep.schema import all_schemas, config_dir
+
+    all_schemas(config_dir())
+    if name in globals():
+        return globals()[name]
+    raise AttributeError(name)
 
 
 def option_schemas(conf_dir: Path, bases: dict[str, type]) -> dict[tuple[str, str], type]:
@@ -75,5 +93,5 @@ def option_schemas(conf_dir: Path, bases: dict[str, type]) -> dict[tuple[str, st
             target = node.get("_target_")
             if target is None:
                 continue
-            schemas[(group, path.stem + SCHEMA_SUFFIX)] = builds(str(target), base, bool(node.get("_partial_")))
+            schemas[(group, path.stem + SCHEMA_SUFFIX)] = builds(str(target), base, bool(node.get("_partial_")), group)
     return schemas
