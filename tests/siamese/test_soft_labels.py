@@ -87,6 +87,7 @@ def test_sigmoid_targets_with_a_threshold_cut_are_recorded(tmp_path: Path) -> No
     data = load_pair_data(cfg)
     labels = data.report["labels"]
     assert labels["target"] == "soft" and labels["cut"] == -7.5 and labels["rule"] == "label 1 if score <= -7.5"
+    assert labels["cut_from"] == "threshold"
     assert labels["soft"] == {
         "mapping": "sigmoid",
         "positive": "below",
@@ -108,6 +109,7 @@ def test_quantile_cut_and_default_scale(tmp_path: Path) -> None:
     labels = load_pair_data(data_cfg(path, mapping="sigmoid", quantile=0.3, positive="below")).report["labels"]
     scores = pd.read_csv(path)["score"].to_numpy()
     assert labels["cut"] == pytest.approx(np.quantile(scores, 0.3)) and labels["quantile"] == 0.3
+    assert labels["cut_from"] == "quantile"
     assert labels["soft"]["scale"] == pytest.approx(scores.std()) and labels["soft"]["center"] == labels["cut"]
 
 

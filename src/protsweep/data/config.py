@@ -148,5 +148,5 @@ def data_kind(data_cfg: Any) -> DataKind:
 SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("data", "data_schema"): DataConfig,
     ("data", "pair_data_schema"): PairDataConfig,
-    ("data", "complex_data_schema"): ComplexPairDataConfig,
+    ("data", "complex_pair_data_schema"): ComplexPairDataConfig,
 }

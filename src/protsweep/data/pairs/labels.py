@@ -70,7 +70,8 @@ def declared_cut(scores: np.ndarray, labels_cfg: DictConfig, mapping: LabelMappi
             f"data.labels.mapping={mapping.value} maps scores to soft targets; the 0/1 labels valid and test are "
             "scored on need exactly one of data.labels.threshold=<score> or data.labels.quantile=<q>"
         )
-    return (threshold_cut if has_threshold else quantile_cut)(scores, labels_cfg)
+    cut, extra = (threshold_cut if has_threshold else quantile_cut)(scores, labels_cfg)
+    return cut, {"cut_from": "threshold" if has_threshold else "quantile", **extra}
 
 
 # ---------------------------------------------------------------- soft: score -> [0, 1]
