@@ -230,3 +230,19 @@ def test_protsweep_embed_lists_every_ligand_and_receptor(tmp_path: Path) -> None
     expected = set(pd.concat([frame[c] for c in ("ligand_1", "receptor_1", "ligand_2", "receptor_2")]))
     cfg = data_cfg({"_target_": CSV_TARGET, "path": str(path)})
     assert set(all_pair_sequences(cfg)) == expected and is_pair_data(cfg)
+
+
+def test_complex_pairs_with_a_score_take_soft_targets(tmp_path: Path) -> None:
+    path = write_complex_pairs(tmp_path / "c.csv", n_pairs=60)
+    frame = pd.read_csv(path)
+    frame["score"] = frame["label"] * 2.0 + np.linspace(0.0, 1.0, len(frame))
+    frame.to_csv(path, index=False)
+    source = {"_target_": CSV_TARGET, "path": str(path), "label_col": "score"}
+    data = load_complex_data(data_cfg(source, labels={"mapping": "rank", "threshold": 1.5}))
+    kept = pd.concat([data.split(n) for n in ("train", "valid", "test")])
+    ranks = frame["score"].rank(method="average")
+    keys = frame["ligand_1"] + frame["receptor_1"] + frame["ligand_2"]
+    by_key = dict(zip(keys, (ranks - 1) / (len(frame) - 1), strict=True))
+    kept_keys = kept["ligand_a"] + kept["receptor_a"] + kept["ligand_b"]
+    assert kept["target"].to_numpy() == pytest.approx(kept_keys.map(by_key).to_numpy())
+    assert data.report["labels"]["target"] == "soft" and (kept["label"] == (kept["target"] > 0.5)).all()
