@@ -38,6 +38,7 @@ class DataKind(StrEnum):
 
     single = "single"
     pairs = "pairs"
+    complexes = "complexes"  # pairs of (ligand, receptor) complexes: model.arch=complex_siamese
 
 
 class Dedup(Enum):
@@ -65,11 +66,25 @@ class SplitMethod(Enum):
 
 
 class LabelMapping(Enum):
-    """How a pair's label is read: a 0/1 column, or a score cut at a value or at a quantile of the scores."""
+    """How a pair's label is read: a 0/1 column, or a score cut at a value or at a quantile of the scores
+    (hard), or a score mapped into [0, 1] (soft: ``minmax``, ``sigmoid``, ``rank``), whose binary label for
+    evaluation comes from the declared cut (``threshold`` or ``quantile``)."""
 
     binary = "binary"
     threshold = "threshold"
     quantile = "quantile"
+    minmax = "minmax"
+    sigmoid = "sigmoid"
+    rank = "rank"
+
+
+class TrainTarget(Enum):
+    """What the network is trained on: ``hard`` the 0/1 label, ``soft`` the mapped score in [0, 1];
+    ``auto`` is soft for a soft mapping, hard otherwise. Valid and test are always scored on the 0/1 label."""
+
+    auto = "auto"
+    hard = "hard"
+    soft = "soft"
 
 
 class PositiveSide(Enum):
@@ -100,6 +115,9 @@ class PairLabelsConfig:
     threshold: float | None = None  # mapping=threshold
     quantile: float | None = None  # mapping=quantile: the cut is this quantile of the scores
     positive: PositiveSide = PositiveSide.above  # positive: score >= cut (above) or score <= cut (below)
+    target: TrainTarget = TrainTarget.auto  # hard | soft training target (soft needs minmax | sigmoid | rank)
+    center: float | None = None  # mapping=sigmoid: the score mapped to 0.5; null: the cut
+    scale: float | None = None  # mapping=sigmoid: score units per logit unit (> 0); null: the scores' std
 
 
 @dataclass
@@ -113,6 +131,15 @@ class PairDataConfig(DataConfig):
     split: SplitMethod = SplitMethod.random
 
 
+@dataclass
+class ComplexPairDataConfig(PairDataConfig):
+    """Labelled pairs of complexes, each a (ligand, receptor) pair of sequences. ``source`` is
+    ``{_target_: protsweep.data.pairs.complex_sources.<Loader>, ...}``. A complex is the unit of ``dedup``,
+    ``self_pairs`` and ``split`` (``cold``: no complex in two splits)."""
+
+    kind: DataKind = DataKind.complexes
+
+
 def data_kind(data_cfg: Any) -> DataKind:
     """``data.kind`` of a data config; one without it (a hand-made dict) holds single sequences."""
     return choice(DataKind, data_cfg.get("kind") or DataKind.single, "data.kind")
@@ -121,4 +148,5 @@ def data_kind(data_cfg: Any) -> DataKind:
 SCHEMAS: dict[tuple[str | None, str], Any] = {
     ("data", "data_schema"): DataConfig,
     ("data", "pair_data_schema"): PairDataConfig,
+    ("data", "complex_pair_data_schema"): ComplexPairDataConfig,
 }

@@ -13,11 +13,13 @@ from omegaconf import DictConfig
 
 from protsweep.data.config import DataKind, data_kind
 from protsweep.data.dataset import SplitData, load_split_data
+from protsweep.data.pairs.complexes import load_complex_data
 from protsweep.data.pairs.dataset import load_pair_data
 
 LOADERS: dict[DataKind, Callable[[DictConfig], SplitData]] = {
     DataKind.single: load_split_data,
     DataKind.pairs: load_pair_data,
+    DataKind.complexes: load_complex_data,
 }
 
 

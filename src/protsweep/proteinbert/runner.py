@@ -53,7 +53,7 @@ def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.rando
 
 
 def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
-    if cfg.data.get("kind") == "pairs":
+    if cfg.data.get("kind") in ("pairs", "complexes"):
         raise ConfigError(
             f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
+from protsweep.data.config import DataKind, data_kind
 from protsweep.errors import ConfigError
 from protsweep.schema import BceLossConfig, ContrastiveLossConfig, FocalLossConfig, LossConfig
-from protsweep.siamese.schema import PairHead, choice
+from protsweep.siamese.schema import ARCH_DATA, Arch, PairHead, choice
 
 #: loss spec type -> the head it needs (``model.pair_head=auto`` picks it)
 LOSS_HEADS: dict[type[LossConfig], PairHead] = {
@@ -44,11 +45,22 @@ def resolve_head(cfg: DictConfig) -> PairHead:
     )
 
 
+#: what each data kind holds, and the data options that hold it (for the error)
+_KINDS = {
+    DataKind.single: ("single sequences", "data=csv | fasta | amp_modlamp"),
+    DataKind.pairs: ("pairs", "data=pairs_csv | pairs_ids | guo_yeast_ppi"),
+    DataKind.complexes: ("pairs of complexes", "data=complex_pairs_csv | complex_table"),
+}
+
+
 def check_config(cfg: DictConfig) -> PairHead:
     """Reject what the Siamese family cannot honour; return the pair head to build."""
-    if cfg.data.get("kind") != "pairs":
+    arch = choice(Arch, cfg.model.arch, "model.arch")
+    needed, kind = ARCH_DATA[arch], data_kind(cfg.data)
+    if kind is not needed:
+        model = "model=siamese" if needed is DataKind.pairs else f"model.arch={arch.value}"
         raise ConfigError(
-            f"data={cfg.data.get('name')} holds single sequences; model=siamese needs pairs "
-            "(data=pairs_csv | pairs_ids | guo_yeast_ppi)"
+            f"data={cfg.data.get('name')} holds {_KINDS[kind][0]}; {model} needs {_KINDS[needed][0]} "
+            f"({_KINDS[needed][1]})"
         )
     return resolve_head(cfg)

@@ -19,16 +19,19 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from protsweep.data.pairs.dataset import PairData, load_pair_data
+from protsweep.data.config import DataKind, TrainTarget
+from protsweep.data.load import load_data
+from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
+from protsweep.siamese.net.build import build_network, split_tensors
 from protsweep.siamese.net.losses import build_loss
-from protsweep.siamese.net.model import PairModel, count_parameters
+from protsweep.siamese.net.model import count_parameters
 from protsweep.siamese.schema import PairHead
-from protsweep.siamese.train.batches import PairTensors, as_tensors
+from protsweep.siamese.train.batches import as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
 from protsweep.siamese.train.loop import TrainState, evaluate, fit
 from protsweep.siamese.train.seeding import seed_torch
@@ -51,7 +54,8 @@ def train_and_evaluate(
     _check_trainer(cfg.trainer)
 
     record.stage_started("data")
-    data = load_pair_data(cfg.data)
+    data = load_data(cfg.data)  # pairs, or pairs of complexes (model.arch checked against data.kind)
+    assert isinstance(data, PairData)
     record.update(data=data.report)
     _log_data(data)
     record.stage_finished("data")
@@ -72,7 +76,10 @@ def train_and_evaluate(
     loss_fn = build_loss(loss_spec(cfg))
     tensors = as_tensors(embeddings.vectors)
     embeddings.vectors.clear()  # the fp16 tensors hold the same numbers; keep one copy in memory
-    splits = {name: PairTensors(data.split(name), tensors) for name in ("train", "valid", "test")}
+    splits = {
+        name: split_tensors(cfg.model, data.split(name), tensors, train=name == "train")
+        for name in ("train", "valid", "test")
+    }
 
     store = CheckpointStore(run_dir)
     fingerprint = run_fingerprint(cfg, data, embeddings.identity.key())
@@ -131,14 +138,17 @@ def _check_trainer(trainer: DictConfig) -> None:
         raise ConfigError("trainer.batch_size and trainer.eval_batch_size must be at least 1")
 
 
-def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> PairModel:
+def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> torch.nn.Module:
+    """The network of ``model.arch`` (see :mod:`protsweep.siamese.net.build`)."""
     spec = loss_spec(cfg)
     if head is PairHead.contrastive:
-        return PairModel(d_in, cfg.model, head, spec.distance, spec.margin)
-    return PairModel(d_in, cfg.model, head)
+        return build_network(d_in, cfg.model, head, spec.distance, spec.margin)
+    return build_network(d_in, cfg.model, head)
 
 
-def _describe_network(model: PairModel, head: PairHead, device: torch.device, cfg: DictConfig) -> dict[str, Any]:
+def _describe_network(
+    model: torch.nn.Module, head: PairHead, device: torch.device, cfg: DictConfig
+) -> dict[str, Any]:
     return {
         "arch": model.arch.value,
         "pair_head": head.value,
@@ -194,17 +204,21 @@ def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, r
 
 
 def _examples(data: PairData) -> dict[str, pd.DataFrame]:
-    """The rows of predictions.csv per split: a pair's ``sequence`` is ``SEQA:SEQB``; ``id_a,id_b`` follow."""
+    """The rows of predictions.csv per split: a pair's ``sequence`` is ``SEQA:SEQB``, a pair of complexes'
+    ``LIGAND1:RECEPTOR1|LIGAND2:RECEPTOR2``; ``id_a,id_b`` follow, then ``target`` when training was soft."""
+    joiner = "|" if data.report.get("kind") == DataKind.complexes.value else ":"
+    soft = data.report["labels"].get("target") == TrainTarget.soft.value
     examples = {}
     for name in SPLITS:
         part = data.split(name)
         examples[name] = pd.DataFrame(
             {
                 "id": part["id"],
-                "sequence": part["seq_a"] + ":" + part["seq_b"],
+                "sequence": part["seq_a"] + joiner + part["seq_b"],
                 "label": part["label"].astype(int),
                 "id_a": part["id_a"],
                 "id_b": part["id_b"],
+                **({"target": part["target"]} if soft else {}),
             }
         )
     return examples

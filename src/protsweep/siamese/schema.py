@@ -12,17 +12,28 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from protsweep.data.config import choice
+from protsweep.data.config import DataKind, choice
 from protsweep.schema import Config, ModelConfig, TrainerConfig
 
 __all__ = ["choice"]  # re-exported: the Enum reader the family's modules use
 
 # ---------------------------------------------------------------- choices
 class Arch(Enum):
-    """``siamese``: one encoder shared by both sequences; ``pseudo_siamese``: one encoder per side."""
+    """``siamese``: one encoder shared by both sequences; ``pseudo_siamese``: one encoder per side;
+    ``complex_siamese``: one complex encoder (ligand and receptor, cross-attention between them) shared by
+    two (ligand, receptor) complexes, needs ``data.kind: complexes``."""
 
     siamese = "siamese"
     pseudo_siamese = "pseudo_siamese"
+    complex_siamese = "complex_siamese"
+
+
+#: the examples each architecture reads (``data.kind``)
+ARCH_DATA: dict[Arch, DataKind] = {
+    Arch.siamese: DataKind.pairs,
+    Arch.pseudo_siamese: DataKind.pairs,
+    Arch.complex_siamese: DataKind.complexes,
+}
 
 
 class PairHead(Enum):
@@ -69,6 +80,18 @@ class CrossAttentionConfig:
 
 
 @dataclass
+class ComplexConfig:
+    """``model.arch=complex_siamese``: how one (ligand, receptor) complex is encoded. Each side goes through
+    a residue encoder (``model.encoder``; one shared by both sides with ``share_sides``), then
+    ``cross_layers`` rounds of cross-attention (ligand attends to receptor and receptor to ligand)."""
+
+    share_sides: bool = False
+    cross_layers: int = 1
+    n_heads: int = 4
+    dropout: float = 0.1
+
+
+@dataclass
 class SiameseModelConfig(ModelConfig):
     family: str = "siamese"
     runner: str = "protsweep.siamese.runner.train_and_evaluate"
@@ -76,6 +99,7 @@ class SiameseModelConfig(ModelConfig):
     pair_head: PairHead = PairHead.auto
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     cross_attention: CrossAttentionConfig = field(default_factory=CrossAttentionConfig)
+    complex: ComplexConfig = field(default_factory=ComplexConfig)
 
 
 # ---------------------------------------------------------------- trainer

@@ -74,11 +74,11 @@ def resolve_pairs(raw: RawPairs, alphabet: str) -> pd.DataFrame:
             ]
             if f"id_{side}" not in out.columns:
                 out[f"id_{side}"] = out[col].map(sequence_id)
-        _check_id_consistency(out, raw.columns)
+        check_id_consistency(out, raw.columns)
     return out[["id_a", "id_b", "seq_a", "seq_b", "label", "row", "source"]]
 
 
-def _check_id_consistency(frame: pd.DataFrame, columns: dict[str, str]) -> None:
+def check_id_consistency(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     """With ids and sequences in the same file, one id must always name the same sequence."""
     seen: dict[str, tuple[str, int]] = {}
     for side in ("a", "b"):
