@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from protsweep.atomic import write_atomic
 from protsweep.record.contract import HISTORY_COLUMNS
@@ -35,6 +36,7 @@ def _panel(ax: Axes, x: np.ndarray, history: pd.DataFrame, title: str, columns: 
         ax.set_yscale("log")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("epoch (all stages)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(columns) > 1:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

@@ -19,7 +19,7 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file, save
 
 from protsweep.errors import ProtsweepError
 from protsweep.proteinbert.backbone import load_backbone
@@ -44,7 +44,7 @@ class KerasModelIO:
     def save_weights(self, path: Path) -> None:
         arrays = {f"{i:05d}": np.ascontiguousarray(w) for i, w in enumerate(self.model.get_weights())}
         names = json.dumps([w.name for w in self.model.weights])
-        save_file(arrays, str(path), metadata={"format": "tf-keras get_weights", "names": names})
+        path.write_bytes(save(arrays, metadata={"format": "tf-keras get_weights", "names": names}))
 
     def summary(self) -> str:
         return keras_summary(self.model)

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from omegaconf import DictConfig, OmegaConf
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from protsweep.errors import ProtsweepError
@@ -44,7 +44,7 @@ class TorchModelIO:
 
     def save_weights(self, path: Path) -> None:
         state = {name: t.detach().cpu().contiguous() for name, t in self.model.state_dict().items()}
-        save_file(state, str(path), metadata={"format": "pt"})
+        path.write_bytes(save(state, metadata={"format": "pt"}))  # into the atomic writer's file (its mode)
 
     def summary(self) -> str:
         return torch_summary(self.model)
