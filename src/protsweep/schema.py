@@ -33,7 +33,12 @@ class ModelConfig:
 
 @dataclass
 class TrainerConfig:
-    """``trainer``: each family's training protocol (extended by the family's own schema)."""
+    """``trainer``: each family's training protocol (extended by the family's own schema).
+
+    ``init_from``: a finished run's directory; the new run starts from that run's saved weights (warm start,
+    recorded as ``parent`` in run.json)."""
+
+    init_from: str | None = None
 
 
 @dataclass
@@ -167,6 +172,7 @@ class Config:
     seed: int = 0
     deterministic: bool = True
     overwrite: bool = False
+    save_model: bool = True  # the final model's weights + model card under <run dir>/model/ (issue 10)
     ablation: AblationConfig = field(default_factory=AblationConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)

@@ -22,6 +22,8 @@ from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
 from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.saved.keras_io import KerasModelIO, proteinbert_settings, warm_start
+from protsweep.saved.store import finish_run
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,10 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
 
     backbone = load_backbone(cfg.model)
     record.update(pretrained=backbone.pretrained)
+    model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
+    warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights (issue 10)
     tuner = FineTuner(
-        model=build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head)),
+        model=model,
         make_loss=make_loss,
         make_optimizer=instantiate(cfg.optimizer),
         callback_cfg=cfg.callback,
@@ -104,6 +108,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
     record.stage_finished("predict")
     _write_outputs(cfg, record, data, predictions, stage_results)
+    settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
+    finish_run(cfg, run_dir, record, KerasModelIO(model), settings)  # summary, curves.png, saved model
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:

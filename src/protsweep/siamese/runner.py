@@ -24,6 +24,8 @@ from protsweep.data.load import load_data
 from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
 from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.saved.store import finish_run
+from protsweep.saved.torch_io import TorchModelIO, siamese_settings, warm_start
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
@@ -39,7 +41,7 @@ from protsweep.siamese.train.seeding import seed_torch
 log = logging.getLogger(__name__)
 
 #: Keys that never change what a run computes: a checkpoint written under other values still resumes.
-_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "paths")
+_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "paths", "save_model")
 _NOT_FINGERPRINTED_IN = {
     "trainer": ("resume", "device", "num_threads"),
     "embedder": ("progress", "device", "cache_dir", "batch_tokens", "max_pad_frac"),
@@ -69,6 +71,7 @@ def train_and_evaluate(
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
     model = _build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
+    warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from (issue 10)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=float(cfg.trainer.lr), weight_decay=float(cfg.trainer.weight_decay)
     )
@@ -111,6 +114,7 @@ def train_and_evaluate(
     probs = {name: evaluate(model, splits[name], loss_fn, batch, device).prob for name in SPLITS}
     write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     record.stage_finished("predict")
+    finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))
 
 
 def _log_data(data: PairData) -> None:

@@ -1,0 +1,146 @@
+"""``protsweep-predict``: score new sequences (or pairs) with a run's saved model, or with the seed ensemble of
+one variant of a sweep (the mean of the seeds' probabilities, as the aggregator's ensemble).
+
+    protsweep-predict outputs/runs/<ts> --input new.fasta --out scores.csv
+    protsweep-predict outputs/sweeps/head/<ts> --variant head=two_layer --input new.csv --out scores.csv
+
+The CSV holds ``id, sequence`` (pairs add ``id_a, id_b``), ``label`` when the input has one, then ``prob``
+(calibrated, the mean over seeds) and ``prob_raw`` (the model's probability, the mean over seeds: what AUC
+uses), then each seed's ``prob_seed<N>`` and ``prob_raw_seed<N>``. For a run's own test split these equal
+its predictions.csv. With labels, AUC and AUPRC with stratified bootstrap intervals are printed (the
+aggregator's functions). TensorFlow is imported only for ProteinBERT models, torch only for Siamese ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hydra.utils import get_class
+from tqdm import tqdm
+
+from protsweep.aggregate.bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap, percentile_ci
+from protsweep.aggregate.formatting import fmt_value_ci
+from protsweep.aggregate.metrics import auc_auprc
+from protsweep.atomic import write_csv_atomic
+from protsweep.calibration.calibrators import Calibrator
+from protsweep.errors import ProtsweepError
+from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
+from protsweep.saved import PREDICTORS, read_card
+from protsweep.saved.inputs import InputColumns, read_inputs
+from protsweep.saved.runs import select_runs
+
+PROG = "protsweep-predict"
+EXIT_USER_ERROR = 2
+#: inputs at least this long show a progress bar (when stderr is a terminal, or with --progress always)
+PROGRESS_MIN = 256
+
+
+def seed_column(seed: int, raw: bool = False) -> str:
+    """``prob_seed3`` / ``prob_raw_seed3``."""
+    return f"{raw_name(PROB_COLUMN) if raw else PROB_COLUMN}_seed{seed}"
+
+
+def ensemble_frame(inputs: pd.DataFrame, raw: dict[int, np.ndarray], calibrated: dict[int, np.ndarray]) -> pd.DataFrame:
+    """The output table: the inputs' id/sequence/pair/label columns, the ensemble's ``prob`` and ``prob_raw``
+    (means over seeds), then each seed's two columns."""
+    keep = [c for c in ("id", "sequence", "id_a", "id_b", "label") if c in inputs.columns]
+    out = inputs[keep].reset_index(drop=True).copy()
+    out[PROB_COLUMN] = np.mean(list(calibrated.values()), axis=0)
+    out[RAW_SCORE_COLUMN] = np.mean(list(raw.values()), axis=0)
+    for seed in raw:
+        out[seed_column(seed)] = calibrated[seed]
+        out[seed_column(seed, raw=True)] = raw[seed]
+    return out
+
+
+def metric_lines(scores: dict[str, np.ndarray], labels: np.ndarray, n_boot: int) -> list[str]:
+    """AUC and AUPRC with 95% stratified-bootstrap percentile intervals, one line per score vector."""
+    if labels.min() == labels.max():
+        return [f"labels are all {int(labels[0])}: AUC and AUPRC need both classes"]
+    boot = StratifiedBootstrap.create(labels, n_boot=n_boot, seed=0)
+    lines = [f"n={labels.size} ({int(labels.sum())} positive); 95% CIs from {boot.n_boot} stratified resamples"]
+    for name, values in scores.items():
+        point = auc_auprc(values, labels)
+        cis = [percentile_ci(b) for b in boot.auc_auprc(values)]
+        cells = [f"{m} {fmt_value_ci(p, lo, hi)}" for m, p, (lo, hi) in zip(("AUC", "AUPRC"), point, cis, strict=True)]
+        lines.append(f"{name}: " + "  ".join(cells))
+    return lines
+
+
+def _family_and_alphabet(cards: dict[int, dict[str, Any]]) -> tuple[str, str, str]:
+    families = {c["family"] for c in cards.values()}
+    if len(families) != 1:
+        raise ProtsweepError(f"the selected runs mix model families ({', '.join(sorted(families))})")
+    family = families.pop()
+    data = next(iter(cards.values()))["config"]["data"]
+    return family, str(data.get("kind") or "single"), str(data["alphabet"])
+
+
+def predict(args: argparse.Namespace) -> pd.DataFrame:
+    runs = select_runs(args.run, args.variant)
+    cards = {seed: read_card(path) for seed, path in runs.items()}
+    family, kind, alphabet = _family_and_alphabet(cards)
+    inputs = read_inputs(args.input, kind, alphabet, InputColumns(
+        sequence=args.sequence_col, seq_a=args.seq_a_col, seq_b=args.seq_b_col, label=args.label_col,
+    ))
+    predictor_class = get_class(PREDICTORS[family])
+    auto = sys.stderr.isatty() and len(inputs) >= PROGRESS_MIN
+    show = args.progress == "always" or (args.progress == "auto" and auto)
+    raw: dict[int, np.ndarray] = {}
+    calibrated: dict[int, np.ndarray] = {}
+    with tqdm(total=len(inputs) * len(runs), unit="seq", disable=not show, desc=PROG, file=sys.stderr) as bar:
+        for seed, path in runs.items():
+            predictor = predictor_class(path, cards[seed], cache_dir=args.cache_dir)
+            raw[seed] = predictor.predict_raw(inputs, bar.update)
+            calibrated[seed] = Calibrator.from_params(cards[seed]["calibration"]).transform(raw[seed])
+    frame = ensemble_frame(inputs, raw, calibrated)
+    write_csv_atomic(args.out, frame)
+    print(f"{PROG}: {len(frame)} {'pairs' if kind == 'pairs' else 'sequences'}, {len(runs)} seed(s) "
+          f"({', '.join(map(str, runs))}) -> {args.out}")
+    if "label" in frame.columns:
+        labels = frame["label"].to_numpy(dtype=int)
+        named = {f"seed {s}": raw[s] for s in raw}
+        if len(raw) > 1:
+            named[f"ensemble of {len(raw)}"] = frame[RAW_SCORE_COLUMN].to_numpy()
+        print("\n".join(metric_lines(named, labels, args.n_boot)))
+    return frame
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p.add_argument("run", help="a run directory, or a sweep directory (with --variant when it holds several)")
+    p.add_argument("--variant", action="append", default=[], metavar="KEY=VALUE",
+                   help="the sweep's variant whose seeds are ensembled (repeat to narrow): --variant head=two_layer")
+    p.add_argument("--input", required=True, help="FASTA or CSV/TSV of sequences; CSV/TSV of pairs for Siamese models")
+    p.add_argument("--out", required=True, type=Path, help="the CSV to write")
+    p.add_argument("--sequence-col", default="sequence")
+    p.add_argument("--seq-a-col", default="seq_a")
+    p.add_argument("--seq-b-col", default="seq_b")
+    p.add_argument("--label-col", default="label", help="used when present: AUC/AUPRC with bootstrap CIs")
+    p.add_argument("--cache-dir", default=None, help="Siamese: the embedding cache (default: the run's)")
+    p.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.n_boot < 1:
+        print(f"{PROG}: error: --n-boot must be positive", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        predict(args)
+    except ProtsweepError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
