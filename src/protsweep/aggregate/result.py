@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .provenance import Provenance
+
 
 @dataclass
 class Results:
@@ -33,9 +35,15 @@ class Results:
     min_class_count: int
     exclude_degenerate: bool
     split_notes: list[str] = field(default_factory=list)  # e.g. what a cold split kept
-    reference: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None  # the runs' data.reference, overlaid by a root `reference` block
+    provenance: Provenance | None = None  # pretrained or random-init backbone, dataset
     # label -> (labels, ensemble probabilities over all the variant's seeds), for the ROC/PR plot
     curves: dict[str, tuple[NDArray[np.int8], NDArray[np.float64]]] = field(default_factory=dict)
+    # label -> per-epoch history.csv rows of every counted seed (columns: seed, stage, epoch, ...)
+    histories: dict[str, pd.DataFrame] = field(default_factory=dict)
+    best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
+    margin_auc: float = 0.01
+    alpha: float = 0.05
 
     @property
     def prevalence(self) -> float:
