@@ -62,6 +62,8 @@ def write_run(
     drop_predictions: bool = False,
     subdir: str | None = None,
     metrics_override: dict[str, Any] | None = None,
+    valid_effect: float = 0.3,
+    info_extra: dict[str, Any] | None = None,
 ) -> Path:
     """One Hydra job directory with a complete (or deliberately broken) run record."""
     name = subdir or ",".join(o for o in overrides if not o.startswith("sweep="))
@@ -91,6 +93,7 @@ def write_run(
         "overrides": list(overrides),
         "choices": ch,
         "ablation": cfg.get("ablation"),
+        **(info_extra or {}),
     }
     if status == "completed":
         y = np.asarray(test_labels)
@@ -98,7 +101,7 @@ def write_run(
         rng = np.random.default_rng(1000 + seed)
         n_valid = 20
         valid_y = np.r_[np.ones(5, int), np.zeros(n_valid - 5, int)]
-        valid_p = np.clip(0.3 * valid_y + rng.random(n_valid) * 0.7, 0, 1)
+        valid_p = np.clip(valid_effect * valid_y + rng.random(n_valid) * 0.7, 0, 1)
         frame = pd.concat(
             [
                 pd.DataFrame(
@@ -217,5 +220,6 @@ def make_head_sweep(
                 config=cfg,
                 status="failed" if err else "completed",
                 error=err,
+                valid_effect=0.15 * effect,
             )
     return sweep_dir

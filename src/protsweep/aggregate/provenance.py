@@ -8,12 +8,11 @@ title and report states it; random-init results carry a warning.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-PRETRAINED = "pretrained"
-RANDOM_INIT = "random-init"
-UNKNOWN = "backbone init not recorded"
+from .result import PRETRAINED, RANDOM_INIT, UNKNOWN, Provenance
+
+__all__ = ["PRETRAINED", "RANDOM_INIT", "UNKNOWN", "Provenance", "backbone_init", "collect_provenance"]
 
 
 def backbone_init(value: Any) -> str:
@@ -26,32 +25,6 @@ def backbone_init(value: Any) -> str:
     if text.startswith(("loaded", "pretrained", "true")):
         return PRETRAINED
     return UNKNOWN
-
-
-@dataclass(frozen=True)
-class Provenance:
-    inits: tuple[str, ...]  # distinct backbone inits over the runs, sorted
-    datasets: tuple[str, ...]  # distinct data.name values
-    sources: tuple[str, ...]  # distinct run.json data.source values
-
-    @property
-    def random_init(self) -> bool:
-        return RANDOM_INIT in self.inits
-
-    def line(self) -> str:
-        """One line for a table caption or plot title, e.g. ``pretrained backbone · data: hemolysis``."""
-        init = " + ".join(self.inits) if self.inits else UNKNOWN
-        data = ", ".join(self.datasets) or "unknown dataset"
-        src = f" ({', '.join(self.sources)})" if self.sources and self.sources != self.datasets else ""
-        return f"{init} backbone · data: {data}{src}"
-
-    def warning(self) -> str | None:
-        if not self.random_init:
-            return None
-        return (
-            "RANDOM-INIT backbone: these results do not reflect a pretrained model "
-            "(no pretrained weights were loaded); do not compare them with pretrained references"
-        )
 
 
 def collect_provenance(infos: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Provenance:

@@ -10,7 +10,35 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .provenance import Provenance
+PRETRAINED = "pretrained"
+RANDOM_INIT = "random-init"
+UNKNOWN = "backbone init not recorded"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    inits: tuple[str, ...]  # distinct backbone inits over the runs, sorted
+    datasets: tuple[str, ...]  # distinct data.name values
+    sources: tuple[str, ...]  # distinct run.json data.source values
+
+    @property
+    def random_init(self) -> bool:
+        return RANDOM_INIT in self.inits
+
+    def line(self) -> str:
+        """One line for a table caption or plot title, e.g. ``pretrained backbone · data: hemolysis``."""
+        init = " + ".join(self.inits) if self.inits else UNKNOWN
+        data = ", ".join(self.datasets) or "unknown dataset"
+        src = f" ({', '.join(self.sources)})" if self.sources and self.sources != self.datasets else ""
+        return f"{init} backbone · data: {data}{src}"
+
+    def warning(self) -> str | None:
+        if not self.random_init:
+            return None
+        return (
+            "RANDOM-INIT backbone: these results do not reflect a pretrained model "
+            "(no pretrained weights were loaded); do not compare them with pretrained references"
+        )
 
 
 @dataclass

@@ -95,9 +95,7 @@ def delta_interval(
     per_seed = max(s2, tau_w)
     se = math.sqrt(var)
     if se <= 1e-300:
-        return DeltaInterval(
-            k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0, per_seed, False
-        )
+        return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0, per_seed, False)
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
     lo, hi = mean - half, mean + half
     clipped = lo < -1.0 or hi > 1.0
