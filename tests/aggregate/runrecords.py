@@ -191,8 +191,12 @@ def make_head_sweep(
     fail: Callable[[str, int], str | None] = lambda head, seed: None,
     with_multirun: bool = True,
     labels: np.ndarray | None = None,
+    valid_effects: dict[str, float] | None = None,
+    config_update: dict[str, Any] | None = None,
+    info_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """A sweep dir like ``outputs/sweeps/head/<ts>/``: one job per head per seed."""
+    """A sweep dir like ``outputs/sweeps/head/<ts>/``: one job per head per seed. ``valid_effects``: the
+    validation signal per head (default: in step with the test effect)."""
     effects = effects if effects is not None else {"default": 1.6, "two_layer": 2.2}
     seeds = list(seeds)
     sweep_dir = root / "outputs" / "sweeps" / "head" / "2026-11-21_05-40-00-000000_p1"
@@ -203,7 +207,7 @@ def make_head_sweep(
         )
     y = labels if labels is not None else synthetic_labels(n)
     for head, effect in effects.items():
-        cfg = json.loads(json.dumps(BASE_CONFIG))
+        cfg = json.loads(json.dumps(BASE_CONFIG)) | json.loads(json.dumps(config_update or {}))
         cfg["head"] = HEADS[head]
         for s in seeds:
             if skip(head, s):
@@ -220,6 +224,7 @@ def make_head_sweep(
                 config=cfg,
                 status="failed" if err else "completed",
                 error=err,
-                valid_effect=0.15 * effect,
+                valid_effect=(valid_effects or {}).get(head, 0.15 * effect),
+                info_extra=info_extra,
             )
     return sweep_dir
