@@ -97,6 +97,10 @@ def latex_escape(text: str) -> str:
         .replace("<", "$<$")
         .replace(MISSING, "--")
         .replace("…", r"\ldots{}")
+        .replace("·", r"$\cdot$")
+        .replace("—", "--")
+        .replace("−", "$-$")
+        .replace("∞", r"$\infty$")
         .replace(WARNING_MARK, "(!)")
     )
 
