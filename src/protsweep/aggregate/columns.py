@@ -56,7 +56,7 @@ def ensemble_delta_columns(metric: str) -> list[str]:
     return [f"ens_{metric}", f"ens_{metric}_base", *interval(f"ens_delta_{metric}"), *tests, *holm]
 
 
-RUN_INFO_COLUMNS = ["variant", "seed", "status", "used", "degenerate"]
+RUN_INFO_COLUMNS = ["variant", "seed", "status", "used", "degenerate", "backbone", "dataset"]
 PER_RUN_COLUMNS: list[str] = [
     *RUN_INFO_COLUMNS,
     *(c for m in METRICS for c in interval(m)),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .formatting import WARNING_MARK, fmt, fmt_ci, fmt_mean_sd, fmt_p, fmt_signed
+from .formatting import WARNING_MARK, fmt, fmt_delta_ci, fmt_mdd, fmt_mean_sd, fmt_p, fmt_signed
 from .reference import target_gap
 from .report import Report
 from .verdict import BETTER, EQUIVALENT, NOT_TESTABLE, POWER, UNDECIDED, WORSE
@@ -23,13 +23,13 @@ def ceiling_holds(routes: pd.DataFrame) -> bool:
 
 
 def _delta(row: Any) -> str:
-    return f"ΔAUC {fmt_signed(row.delta_auc)} {fmt_ci(row.delta_auc_lo, row.delta_auc_hi, signed=True)}"
+    return f"ΔAUC {fmt_delta_ci(row.delta_auc, row.delta_auc_lo, row.delta_auc_hi)}"
 
 
 def what_it_takes(row: Any, margin: float, alpha: float) -> str:
     """For an undecided route: the minimum detectable Δ at the seeds used and the seeds the margin needs."""
     k = int(row.k)
-    mdd = f"with {k} seeds the smallest ΔAUC detectable at {int(POWER * 100)}% power is ±{fmt(row.mdd_auc, 3)}"
+    mdd = f"with {k} seeds the smallest ΔAUC detectable at {int(POWER * 100)}% power is ±{fmt_mdd(row.mdd_auc)}"
     need = row.seeds_needed_auc
     if math.isnan(need):
         more = "the seeds needed cannot be estimated"

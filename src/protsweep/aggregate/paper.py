@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .formatting import fmt_p, fmt_value_ci, latex_escape, latex_table
+from .formatting import fmt_delta_ci, fmt_p, latex_escape, latex_table
 from .report import Report
 from .verdict import POWER
 
@@ -20,11 +20,11 @@ def routes_paper_frame(routes: pd.DataFrame) -> pd.DataFrame:
             "Route": routes["route"],
             "K": [str(int(k)) for k in routes["k"]],
             "ΔAUC [95% CI]": [
-                fmt_value_ci(d, lo, hi, True)
+                fmt_delta_ci(d, lo, hi)
                 for d, lo, hi in zip(routes["delta_auc"], routes["delta_auc_lo"], routes["delta_auc_hi"], strict=True)
             ],
             "ΔAUPRC [95% CI]": [
-                fmt_value_ci(d, lo, hi, True)
+                fmt_delta_ci(d, lo, hi)
                 for d, lo, hi in zip(
                     routes["delta_auprc"], routes["delta_auprc_lo"], routes["delta_auprc_hi"], strict=True
                 )

@@ -8,6 +8,7 @@ from .formatting import (
     WARNING_MARK,
     fmt,
     fmt_ci,
+    fmt_delta_ci,
     fmt_mean_sd,
     fmt_p,
     fmt_signed,
@@ -57,9 +58,7 @@ def summary_display(results: Results) -> pd.DataFrame:
                 "AUPRC 95% t-CI": fmt_ci(r["auprc_ci_lo"], r["auprc_ci_hi"]),
                 "ens. AUC [95% CI]": fmt_value_ci(r["ens_auc"], r["ens_auc_lo"], r["ens_auc_hi"]),
                 "ens. AUPRC [95% CI]": fmt_value_ci(r["ens_auprc"], r["ens_auprc_lo"], r["ens_auprc_hi"]),
-                "ΔAUC [95% CI]": ""
-                if base
-                else fmt_value_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"], True),
+                "ΔAUC [95% CI]": "" if base else fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
                 "verdict": "" if base or not isinstance(r["verdict"], str) else r["verdict"],
                 "p (Holm)": "" if base else fmt_p(r["p_delta_auc_holm"]),
                 "ΔAUC ens.": "" if base else fmt_signed(r["ens_delta_auc"]),
@@ -76,7 +75,7 @@ def comparisons_display(results: Results) -> pd.DataFrame:
             {
                 "variant": r["variant"],
                 "K": int(r["k"]),
-                "ΔAUC [95% CI, seeds + test]": fmt_value_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"], True),
+                "ΔAUC [95% CI, seeds + test]": fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
                 "p (Holm)": fmt_p(r["p_delta_auc_holm"]),
                 "verdict": r["verdict"],
                 "ΔAUPRC [95% CI, seeds + test]": fmt_value_ci(

@@ -32,7 +32,7 @@ _ROUTE_STATS = [
     *(c for m in METRICS for c in delta_columns(m) if not c.startswith("t_")),
     *(c for m in METRICS for c in ensemble_delta_columns(m) if c.startswith(("ens_delta", "p_"))),
 ]
-ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note"]
+ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note", "provenance"]
 
 
 @dataclass
@@ -87,11 +87,16 @@ def build_report(
 
 def route_frame(sweeps: list[tuple[str, Results]], alpha: float) -> pd.DataFrame:
     rows = [
-        {col: c.get(col, math.nan) for col in ROUTE_COLUMNS} | {"route": f"{name}: {c['variant']}", "sweep": name}
+        {col: c.get(col, math.nan) for col in ROUTE_COLUMNS}
+        | {"route": f"{name}: {c['variant']}", "sweep": name, "provenance": _provenance(res)}
         for name, res in sweeps
         for _, c in res.comparisons.iterrows()
     ]
     return assign_verdicts(pd.DataFrame(rows, columns=ROUTE_COLUMNS), alpha)
+
+
+def _provenance(res: Results) -> str:
+    return res.provenance.line() if res.provenance is not None else ""
 
 
 def _unique_names(sweeps: list[tuple[str, Results]]) -> list[tuple[str, Results]]:

@@ -8,11 +8,22 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from .conclusion import conclusion, provenance_lines
-from .formatting import WARNING_MARK, fmt, fmt_ci, fmt_p, fmt_signed, fmt_value_ci, markdown_table
+from .formatting import (
+    WARNING_MARK,
+    fmt,
+    fmt_ci,
+    fmt_delta_ci,
+    fmt_mdd,
+    fmt_p,
+    fmt_signed,
+    fmt_value_ci,
+    markdown_table,
+)
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph
 from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
 from .report import Report
+from .verdict import UNDECIDED
 
 DELTA_FOREST_PNG = "delta_forest.png"
 
@@ -88,12 +99,12 @@ def routes_display(routes: pd.DataFrame) -> pd.DataFrame:
             {
                 "route": r["route"],
                 "K": int(r["k"]),
-                "ΔAUC [95% CI, seeds + test]": fmt_value_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"], True),
+                "ΔAUC [95% CI, seeds + test]": fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
                 "p (Holm)": fmt_p(r["p_delta_auc_holm"]),
                 "p TOST (Holm)": fmt_p(r["p_tost_auc_holm"]),
                 "verdict": r["verdict"],
-                "min. detectable Δ": fmt(r["mdd_auc"], 3),
-                "ΔAUPRC [95% CI]": fmt_value_ci(r["delta_auprc"], r["delta_auprc_lo"], r["delta_auprc_hi"], True),
+                "min. detectable Δ": fmt_mdd(r["mdd_auc"]) if r["verdict"] == UNDECIDED else "",
+                "ΔAUPRC [95% CI]": fmt_delta_ci(r["delta_auprc"], r["delta_auprc_lo"], r["delta_auprc_hi"]),
                 "p t over seeds (Holm)": fmt_p(r["p_auc_holm"]),
                 "ΔAUC ens. [95% CI]": fmt_value_ci(
                     r["ens_delta_auc"], r["ens_delta_auc_lo"], r["ens_delta_auc_hi"], True

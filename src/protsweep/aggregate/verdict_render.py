@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from .formatting import MISSING, fmt, fmt_p, fmt_value_ci
+from .formatting import MISSING, fmt_delta_ci, fmt_mdd, fmt_p
 from .result import Results
+from .verdict import UNDECIDED
 
 
 def _seeds(x: float) -> str:
@@ -22,14 +23,19 @@ def verdict_display(results: Results) -> pd.DataFrame:
             "variant": c["variant"],
             "K": [str(int(k)) for k in c["k"]],
             "ΔAUC [95% CI, seeds + test]": [
-                fmt_value_ci(d, lo, hi, True)
+                fmt_delta_ci(d, lo, hi)
                 for d, lo, hi in zip(c["delta_auc"], c["delta_auc_lo"], c["delta_auc_hi"], strict=True)
             ],
             "p (Holm)": [fmt_p(p) for p in c["p_delta_auc_holm"]],
             "p TOST ±margin (Holm)": [fmt_p(p) for p in c["p_tost_auc_holm"]],
             "verdict": c["verdict"],
-            "min. detectable Δ": [fmt(x, 3) for x in c["mdd_auc"]],
-            "seeds for ±margin": [_seeds(x) for x in c["seeds_needed_auc"]],
+            # the power arithmetic is what an undecided route needs; elsewhere it is noise
+            "min. detectable Δ": [
+                fmt_mdd(x) if v == UNDECIDED else "" for x, v in zip(c["mdd_auc"], c["verdict"], strict=True)
+            ],
+            "seeds for ±margin": [
+                _seeds(x) if v == UNDECIDED else "" for x, v in zip(c["seeds_needed_auc"], c["verdict"], strict=True)
+            ],
         }
     )
 
