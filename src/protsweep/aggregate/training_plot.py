@@ -31,8 +31,11 @@ def training_curves_plot(histories: Mapping[str, pd.DataFrame], baseline: str | 
                 continue
             st = curve_stats(history, column)
             is_base = label == baseline
-            line = ax.plot(st["step"], st["mean"], lw=2.0 if is_base else 1.2, color="black" if is_base else None)[0]
+            line = ax.plot(
+                st["step"], st["mean"], marker="o", ms=3, lw=2.0 if is_base else 1.2, color="black" if is_base else None
+            )[0]
             ax.fill_between(st["step"], st["min"], st["max"], color=line.get_color(), alpha=0.18, lw=0)
+            ax.vlines(st["step"], st["min"], st["max"], color=line.get_color(), alpha=0.5, lw=1)  # seen at 1 epoch
             line.set_label(f"{label} (baseline)" if is_base else label)
         ax.set(xlabel="epoch (all stages)", title=CURVES[column])
         ax.grid(alpha=0.3)
