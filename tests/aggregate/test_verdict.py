@@ -173,3 +173,11 @@ def test_ceiling_sentence_only_when_every_route_is_equivalent_or_worse(verdicts:
     assert ("looks like the ceiling" in text) is ceiling
     if UNDECIDED in verdicts:
         assert "about 12 seeds per arm would detect ±0.01" in text
+
+
+def test_one_positive_test_set_falls_back_to_the_bootstrap_variance(tmp_path: Path) -> None:
+    labels = np.r_[np.ones(1, int), np.zeros(40, int)]
+    sweep = make_head_sweep(tmp_path, seeds=[0, 1, 2], labels=labels)
+    row = aggregate([sweep], n_boot=200).comparisons.iloc[0]
+    assert -1.0 <= row["delta_auc_lo"] <= row["delta_auc"] <= row["delta_auc_hi"] <= 1.0
+    assert "DeLong" in row["note"]  # the ensemble DeLong test could not run either, and says so

@@ -3,6 +3,7 @@ equivalence and the verdict; the paired t-test and the ensembles at equal K as s
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -53,7 +54,10 @@ def primary_intervals(
     components (AUC) or the paired stratified bootstrap (AUPRC), plus the seed variance beyond it."""
     labels = ensembles.boot.labels
     one = {w.key: [ensembles.get(w, (s,)) for s in common] for w in (v, base)}
-    out = {"auc": seed_delta_auc(labels, [e.probs for e in one[v.key]], [e.probs for e in one[base.key]])}
+    out: dict[str, DeltaInterval] = {}
+    # fewer than two of a class: no DeLong components; the bootstrap variances stand in for them
+    with contextlib.suppress(ValueError):
+        out["auc"] = seed_delta_auc(labels, [e.probs for e in one[v.key]], [e.probs for e in one[base.key]])
     for m in METRICS:
         if m in out:
             continue
