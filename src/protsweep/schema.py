@@ -18,7 +18,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from protsweep.data.config import DataConfig
+from protsweep.data.config import DataConfig, ReferenceConfig
 
 
 # ---------------------------------------------------------------- family-neutral bases
@@ -143,14 +143,13 @@ class AblationConfig:
 
 
 @dataclass
-class ReferenceConfig:
-    """Earlier results to print next to the measured ones in the conclusion report."""
+class ReportConfig:
+    """How the aggregator and the report judge a sweep (read by the end-of-sweep callback; the CLI options
+    ``--margin-auc``, ``--min-class-count``, ``--exclude-degenerate`` mirror it)."""
 
-    label: str | None = None
-    auc_mean: float | None = None
-    auprc_mean: float | None = None
-    ensemble_auc: float | None = None
-    ensemble_auprc: float | None = None
+    margin_auc: float = 0.01  # |ΔAUC| below this is no practical difference (docs/statistics.md: why 0.01)
+    min_class_count: int = 10  # fewer positives or negatives in a split: AUC intervals flagged unreliable
+    exclude_degenerate: bool = False  # leave runs with (nearly) constant predictions out (default: flag them)
 
 
 @dataclass
@@ -175,6 +174,7 @@ class Config:
     save_model: bool = True  # the final model's weights + model card under <run dir>/model/ (issue 10)
     ablation: AblationConfig = field(default_factory=AblationConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     # issue 11 (protsweep.launch): tracker logger group, per-job resources, progress lines
     logger: Any = None

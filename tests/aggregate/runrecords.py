@@ -62,6 +62,8 @@ def write_run(
     drop_predictions: bool = False,
     subdir: str | None = None,
     metrics_override: dict[str, Any] | None = None,
+    valid_effect: float = 0.3,
+    info_extra: dict[str, Any] | None = None,
 ) -> Path:
     """One Hydra job directory with a complete (or deliberately broken) run record."""
     name = subdir or ",".join(o for o in overrides if not o.startswith("sweep="))
@@ -91,6 +93,7 @@ def write_run(
         "overrides": list(overrides),
         "choices": ch,
         "ablation": cfg.get("ablation"),
+        **(info_extra or {}),
     }
     if status == "completed":
         y = np.asarray(test_labels)
@@ -98,7 +101,7 @@ def write_run(
         rng = np.random.default_rng(1000 + seed)
         n_valid = 20
         valid_y = np.r_[np.ones(5, int), np.zeros(n_valid - 5, int)]
-        valid_p = np.clip(0.3 * valid_y + rng.random(n_valid) * 0.7, 0, 1)
+        valid_p = np.clip(valid_effect * valid_y + rng.random(n_valid) * 0.7, 0, 1)
         frame = pd.concat(
             [
                 pd.DataFrame(
@@ -188,8 +191,12 @@ def make_head_sweep(
     fail: Callable[[str, int], str | None] = lambda head, seed: None,
     with_multirun: bool = True,
     labels: np.ndarray | None = None,
+    valid_effects: dict[str, float] | None = None,
+    config_update: dict[str, Any] | None = None,
+    info_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """A sweep dir like ``outputs/sweeps/head/<ts>/``: one job per head per seed."""
+    """A sweep dir like ``outputs/sweeps/head/<ts>/``: one job per head per seed. ``valid_effects``: the
+    validation signal per head (default: in step with the test effect)."""
     effects = effects if effects is not None else {"default": 1.6, "two_layer": 2.2}
     seeds = list(seeds)
     sweep_dir = root / "outputs" / "sweeps" / "head" / "2026-11-21_05-40-00-000000_p1"
@@ -200,7 +207,7 @@ def make_head_sweep(
         )
     y = labels if labels is not None else synthetic_labels(n)
     for head, effect in effects.items():
-        cfg = json.loads(json.dumps(BASE_CONFIG))
+        cfg = json.loads(json.dumps(BASE_CONFIG)) | json.loads(json.dumps(config_update or {}))
         cfg["head"] = HEADS[head]
         for s in seeds:
             if skip(head, s):
@@ -217,5 +224,7 @@ def make_head_sweep(
                 config=cfg,
                 status="failed" if err else "completed",
                 error=err,
+                valid_effect=(valid_effects or {}).get(head, 0.15 * effect),
+                info_extra=info_extra,
             )
     return sweep_dir

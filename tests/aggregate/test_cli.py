@@ -114,11 +114,13 @@ def test_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "not aggregated" in captured.err and "KeyError" in captured.err
     md = (out / "report.md").read_text()
     assert "## Verdict per route" in md and "## Verdict per route" in captured.out
-    assert "significant gain" in md and "no significant difference" in md
-    assert "Best configuration overall" in md and "head=two_layer" in md
+    # issue 9: verdicts better / worse / equivalent / undecided; the same-effect route is not "no difference"
+    assert "**Better than the baseline**" in md and "**Undecided**" in md
+    assert "Best configuration** (chosen on seed-mean validation AUC)" in md and "head=two_layer" in md
     assert "Exp5 / Exp8 (earlier notebooks)" in md and "0.8809" in md and "0.6009" in md
     routes = pd.read_csv(out / "routes.csv")
-    assert len(routes) == 2 and set(routes["verdict"]) == {"significant gain", "no significant difference"}
+    assert len(routes) == 2 and set(routes["verdict"]) == {"better", "undecided"}
+    assert "\\begin{tabular}" in (out / "routes.tex").read_text() and "DeLong" in (out / "methods.md").read_text()
     assert (out / "delta_forest.png").is_file()
     assert len(list(out.glob("forest_*.png"))) == 2 and len(list(out.glob("roc_pr_*.png"))) == 2
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .baseline import resolve_baseline
 from .bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap
@@ -17,13 +16,17 @@ from .configkeys import OUTPUT_ONLY_KEYS
 from .ensembles import EnsembleCache
 from .errors import NoCompletedRunsError
 from .grouping import group_runs
+from .history import training_curves
 from .labels import variant_legend
 from .per_run import coverage_frame, per_run_frame, run_metrics
+from .provenance import collect_provenance
 from .records import LoadedRun, discover_run_dirs, display_path, load_run
+from .reference import effective_reference, reference_warnings
 from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
-from .summary import summary_frame
+from .summary import best_basis, summary_frame
+from .verdict import ALPHA, DEFAULT_MARGIN_AUC
 
 
 def aggregate(
@@ -34,6 +37,8 @@ def aggregate(
     ignore_keys: Sequence[str] = (),
     min_class_count: int = DEFAULT_MIN_CLASS_COUNT,
     exclude_degenerate: bool = False,
+    margin_auc: float = DEFAULT_MARGIN_AUC,
+    alpha: float = ALPHA,
 ) -> Results:
     """Aggregate every run record at or below ``dirs`` (pooled) into per-run, per-variant and
     baseline-comparison tables.
@@ -44,6 +49,7 @@ def aggregate(
     ``min_class_count`` (``report.min_class_count``): a split with fewer positives or negatives is
     flagged as too small for reliable AUC intervals. ``exclude_degenerate``: leave runs with (nearly)
     constant predictions out of means, ensembles and comparisons (default: keep them, flagged).
+    ``margin_auc`` (``report.margin_auc``): |ΔAUC| below it counts as equivalent (TOST at ``alpha``).
     Raises an ``AggregateError`` subclass (one-line message) when nothing sensible can be computed.
     """
     if n_boot < 1:
@@ -71,11 +77,15 @@ def aggregate(
     ensembles = EnsembleCache(chosen, boot)
     all_seeds = sorted({r.seed for r in runs if r.seed is not None})
     coverage = coverage_frame(variants, chosen, all_seeds, have_expectations)
-    comparisons = compare_to_baseline(variants, base, chosen, per_seed, ensembles)
+    comparisons = compare_to_baseline(variants, base, chosen, per_seed, ensembles, margin_auc, alpha)
     n_expected = dict(zip(coverage["variant"], coverage["n_expected"], strict=True))
     summary, curves = summary_frame(variants, chosen, per_seed, n_expected, ensembles, comparisons)
     splits = split_frame(variants, chosen, min_class_count)
     warnings += small_split_warnings(splits, min_class_count)
+    counted = [r for per in chosen.values() for r in per.values()]
+    prov = collect_provenance((r.info, r.config or {}) for r in counted)
+    reference = effective_reference(r.config or {} for r in runs)
+    warnings += [w for w in (prov.warning(),) if w] + reference_warnings(reference, prov)
     return Results(
         per_run=per_run_frame(variants, chosen, per_seed),
         summary=summary,
@@ -96,9 +106,14 @@ def aggregate(
         n_pos=reference_test.n_pos,
         min_class_count=min_class_count,
         exclude_degenerate=exclude_degenerate,
-        split_notes=cold_split_notes([r for per in chosen.values() for r in per.values()]),
-        reference=_reference(runs),
+        split_notes=cold_split_notes(counted),
+        reference=reference,
+        provenance=prov,
         curves=curves,
+        histories=training_curves(variants, chosen),
+        best_basis=best_basis(summary),
+        margin_auc=margin_auc,
+        alpha=alpha,
     )
 
 
@@ -109,11 +124,3 @@ def _name(runs: list[LoadedRun], dirs: list[Path]) -> str:
         if name and str(name) not in names:
             names.append(str(name))
     return "+".join(names) if names else "+".join(d.resolve().name for d in dirs)
-
-
-def _reference(runs: list[LoadedRun]) -> dict[str, Any] | None:
-    for r in runs:
-        ref = (r.config or {}).get("reference")
-        if isinstance(ref, dict) and any(v is not None for k, v in ref.items() if k != "label"):
-            return dict(ref)
-    return None

@@ -21,9 +21,10 @@ from .errors import AggregateError
 from .output import write_results
 from .render import console_summary
 from .splits import DEFAULT_MIN_CLASS_COUNT
+from .verdict import DEFAULT_MARGIN_AUC
 
 log = logging.getLogger(__name__)
-MIN_CLASS_COUNT_KEY = "report.min_class_count"
+REPORT_KEY = "report"  # the config's report node (schema.ReportConfig): margin_auc, min_class_count, ...
 
 
 class AggregateOnMultirunEnd(Callback):
@@ -34,21 +35,35 @@ class AggregateOnMultirunEnd(Callback):
         plots: bool = True,
         enabled: bool = True,
         min_class_count: int | None = None,
-        exclude_degenerate: bool = False,
+        exclude_degenerate: bool | None = None,
+        margin_auc: float | None = None,
     ) -> None:
-        """``min_class_count``: None reads the sweep config's ``report.min_class_count`` (default 10)."""
+        """``min_class_count``, ``exclude_degenerate``, ``margin_auc``: None reads the sweep config's
+        ``report`` node (``report.min_class_count`` ...), else the aggregator's default."""
         self.n_boot = int(n_boot)
         self.seed = int(seed)
         self.plots = bool(plots)
         self.enabled = bool(enabled)
-        self.min_class_count = min_class_count
-        self.exclude_degenerate = bool(exclude_degenerate)
+        self.explicit = {
+            "min_class_count": min_class_count,
+            "exclude_degenerate": exclude_degenerate,
+            "margin_auc": margin_auc,
+        }
 
-    def _min_class_count(self, config: Any) -> int:
-        if self.min_class_count is not None:
-            return int(self.min_class_count)
-        value = OmegaConf.select(config, MIN_CLASS_COUNT_KEY, default=None)
-        return DEFAULT_MIN_CLASS_COUNT if value is None else int(value)
+    def report_options(self, config: Any) -> dict[str, Any]:
+        """The options given to the callback, else the config's ``report.<key>``, else the defaults."""
+        defaults = {
+            "min_class_count": DEFAULT_MIN_CLASS_COUNT,
+            "exclude_degenerate": False,
+            "margin_auc": DEFAULT_MARGIN_AUC,
+        }
+        out: dict[str, Any] = {}
+        for key, default in defaults.items():
+            value = self.explicit[key]
+            if value is None:
+                value = OmegaConf.select(config, f"{REPORT_KEY}.{key}", default=None)
+            out[key] = type(default)(default if value is None else value)
+        return out
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
@@ -60,8 +75,7 @@ class AggregateOnMultirunEnd(Callback):
                 [Path(sweep_dir)],
                 n_boot=self.n_boot,
                 seed=self.seed,
-                min_class_count=self._min_class_count(config),
-                exclude_degenerate=self.exclude_degenerate,
+                **self.report_options(config),
             )
             out = write_results(results, Path(sweep_dir) / "results", plots=self.plots)
             print(console_summary(results), flush=True)

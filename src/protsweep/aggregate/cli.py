@@ -19,6 +19,7 @@ from .render import console_summary
 from .report import build_report
 from .report_render import report_markdown
 from .splits import DEFAULT_MIN_CLASS_COUNT
+from .verdict import DEFAULT_MARGIN_AUC
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -65,6 +66,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="leave runs with (nearly) constant predictions out of means, ensembles and comparisons "
         "(default: keep them, flagged)",
     )
+    parser.add_argument(
+        "--margin-auc",
+        type=float,
+        default=DEFAULT_MARGIN_AUC,
+        metavar="M",
+        help="equivalence margin: |ΔAUC| < M counts as no practical difference (report.margin_auc; "
+        f"default {DEFAULT_MARGIN_AUC})",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
 
 
@@ -76,12 +85,16 @@ def _options(a: argparse.Namespace) -> dict[str, Any]:
         "ignore_keys": a.ignore_key,
         "min_class_count": a.min_class_count,
         "exclude_degenerate": a.exclude_degenerate,
+        "margin_auc": a.margin_auc,
     }
 
 
 def _run(prog: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     if args.n_boot < 1:
         print(f"{prog}: --n-boot must be positive", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if not 0.0 < args.margin_auc < 1.0:
+        print(f"{prog}: --margin-auc must lie in (0, 1), got {args.margin_auc}", file=sys.stderr)
         return EXIT_USER_ERROR
     if args.n_boot < DEFAULT_N_BOOT:
         print(

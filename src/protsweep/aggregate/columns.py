@@ -5,7 +5,14 @@ from __future__ import annotations
 METRICS: tuple[str, ...] = ("auc", "auprc")
 # Extra statistics of the ensemble comparison that exist for one metric only (DeLong is an AUC test).
 ENSEMBLE_TEST_COLUMNS: dict[str, tuple[str, ...]] = {"auc": ("delong_z", "delong_var", "p_delong")}
-HOLM_P_COLUMNS: tuple[str, ...] = (*(f"p_{m}" for m in METRICS), "p_delong")
+# The metric the verdict (and its equivalence margin, report.margin_auc) is about.
+VERDICT_METRIC = "auc"
+HOLM_P_COLUMNS: tuple[str, ...] = (
+    *(f"p_delta_{m}" for m in METRICS),
+    f"p_tost_{VERDICT_METRIC}",
+    *(f"p_{m}" for m in METRICS),
+    "p_delong",
+)
 
 
 def interval(prefix: str) -> list[str]:
@@ -31,13 +38,25 @@ def delta_columns(metric: str) -> list[str]:
     return [d, f"{d}_sd", f"{d}_ci_lo", f"{d}_ci_hi", f"t_{metric}", f"p_{metric}", f"p_{metric}_holm"]
 
 
+def primary_delta_columns(metric: str) -> list[str]:
+    """The primary interval of the seed-mean Δ with both sources of uncertainty (uncertainty.py)."""
+    d = f"delta_{metric}"
+    return [f"{d}_se", f"{d}_df", f"{d}_lo", f"{d}_hi", f"p_{d}", f"p_{d}_holm"]
+
+
+def verdict_columns() -> list[str]:
+    """Equivalence (TOST at the margin), the verdict, and the power arithmetic for undecided routes."""
+    m = VERDICT_METRIC
+    return [f"p_tost_{m}", f"p_tost_{m}_holm", "verdict", f"mdd_{m}", f"seeds_needed_{m}"]
+
+
 def ensemble_delta_columns(metric: str) -> list[str]:
     tests = list(ENSEMBLE_TEST_COLUMNS.get(metric, ()))
     holm = [f"{tests[-1]}_holm"] if tests else []
     return [f"ens_{metric}", f"ens_{metric}_base", *interval(f"ens_delta_{metric}"), *tests, *holm]
 
 
-RUN_INFO_COLUMNS = ["variant", "seed", "status", "used", "degenerate"]
+RUN_INFO_COLUMNS = ["variant", "seed", "status", "used", "degenerate", "backbone", "dataset"]
 PER_RUN_COLUMNS: list[str] = [
     *RUN_INFO_COLUMNS,
     *(c for m in METRICS for c in interval(m)),
@@ -57,11 +76,19 @@ SUMMARY_COLUMNS: list[str] = [
     "n_seeds",
     "n_expected",
     "n_degenerate",
+    "valid_auc_mean",
     *(c for m in METRICS for c in seed_stat_columns(m)),
     *ensemble_columns(),
 ]
 # Comparison columns repeated in the summary table, next to each variant.
-SUMMARY_COMPARISON_COLUMNS = ["delta_auc", "p_auc_holm", "ens_delta_auc", "p_delong_holm"]
+SUMMARY_COMPARISON_COLUMNS = [
+    *primary_delta_columns("auc")[2:],
+    "delta_auc",
+    "verdict",
+    "p_auc_holm",
+    "ens_delta_auc",
+    "p_delong_holm",
+]
 COVERAGE_SEED_STATES = ("expected", "completed", "missing", "failed", "incomplete", "skipped", "degenerate")
 COVERAGE_COLUMNS: list[str] = [
     "variant",
@@ -76,6 +103,8 @@ COMPARISON_COLUMNS: list[str] = [
     "baseline",
     "k",
     "seeds",
+    *(c for m in METRICS for c in primary_delta_columns(m)),
+    *verdict_columns(),
     *(c for m in METRICS for c in delta_columns(m)),
     *(c for m in METRICS for c in ensemble_delta_columns(m)),
     "note",

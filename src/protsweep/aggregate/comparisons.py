@@ -1,7 +1,9 @@
-"""Each variant against the baseline: paired t-tests over matching seeds, ensembles at equal K, Holm."""
+"""Each variant against the baseline over matching seeds: the primary Δ interval (seeds and test set),
+equivalence and the verdict; the paired t-test and the ensembles at equal K as secondary columns; Holm."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -9,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import percentile_ci
-from .columns import COMPARISON_COLUMNS, HOLM_P_COLUMNS, METRICS
+from .columns import COMPARISON_COLUMNS, METRICS, VERDICT_METRIC
 from .delong import delong_paired
 from .ensembles import Ensemble, EnsembleCache
 from .metrics import auc_edge_eps
 from .selection import Chosen
-from .stat_tests import bounded_t_summary, holm, paired_ttest
+from .stat_tests import bounded_t_summary, paired_ttest
+from .uncertainty import DeltaInterval, delta_interval, sampling_variances_boot, seed_delta_auc
 from .variant import Variant
+from .verdict import ALPHA, DEFAULT_MARGIN_AUC, assign_verdicts, min_detectable_delta, seeds_needed, tost_p
 
 # Per variant and seed: metric -> value on the test set.
 PerSeed = dict[str, dict[int, dict[str, float]]]
@@ -43,6 +47,41 @@ def _seed_deltas(row: dict[str, Any], a: list[float], b: list[float], metric: st
     }
 
 
+def primary_intervals(
+    v: Variant, base: Variant, common: tuple[int, ...], ensembles: EnsembleCache
+) -> dict[str, DeltaInterval]:
+    """Per metric, the seed-mean Δ with both sources of uncertainty: the test-set variance from DeLong's
+    components (AUC) or the paired stratified bootstrap (AUPRC), plus the seed variance beyond it."""
+    labels = ensembles.boot.labels
+    one = {w.key: [ensembles.get(w, (s,)) for s in common] for w in (v, base)}
+    out: dict[str, DeltaInterval] = {}
+    # fewer than two of a class: no DeLong components; the bootstrap variances stand in for them
+    with contextlib.suppress(ValueError):
+        out["auc"] = seed_delta_auc(labels, [e.probs for e in one[v.key]], [e.probs for e in one[base.key]])
+    for m in METRICS:
+        if m in out:
+            continue
+        deltas = [a.point[m] - b.point[m] for a, b in zip(one[v.key], one[base.key], strict=True)]
+        var_avg, var_single = sampling_variances_boot(
+            [e.boot[m] for e in one[v.key]], [e.boot[m] for e in one[base.key]]
+        )
+        out[m] = delta_interval(deltas, var_avg, var_single)
+    return out
+
+
+def _primary(row: dict[str, Any], intervals: dict[str, DeltaInterval], margin: float, alpha: float) -> None:
+    for m, iv in intervals.items():
+        d = f"delta_{m}"
+        row |= {f"{d}_se": iv.se, f"{d}_df": iv.df, f"{d}_lo": iv.lo, f"{d}_hi": iv.hi, f"p_{d}": iv.p_value}
+        if iv.clipped:
+            _add_note(row, f"Δ{m.upper()} interval cut at the range [-1, 1]")
+    iv = intervals[VERDICT_METRIC]
+    m = VERDICT_METRIC
+    row[f"p_tost_{m}"] = tost_p(iv.delta, iv.se, iv.df, margin)
+    row[f"mdd_{m}"] = min_detectable_delta(iv.se, iv.df, alpha)
+    row[f"seeds_needed_{m}"] = seeds_needed(iv, margin, alpha)
+
+
 def _ensemble_deltas(row: dict[str, Any], ens_v: Ensemble, ens_b: Ensemble, labels: np.ndarray) -> None:
     for m in METRICS:
         row[f"ens_{m}"], row[f"ens_{m}_base"] = ens_v.point[m], ens_b.point[m]
@@ -56,9 +95,15 @@ def _ensemble_deltas(row: dict[str, Any], ens_v: Ensemble, ens_b: Ensemble, labe
 
 
 def compare_to_baseline(
-    variants: list[Variant], base: Variant | None, chosen: Chosen, per_seed: PerSeed, ensembles: EnsembleCache
+    variants: list[Variant],
+    base: Variant | None,
+    chosen: Chosen,
+    per_seed: PerSeed,
+    ensembles: EnsembleCache,
+    margin_auc: float = DEFAULT_MARGIN_AUC,
+    alpha: float = ALPHA,
 ) -> pd.DataFrame:
-    """One row per non-baseline variant; Holm across the variants, once per test."""
+    """One row per non-baseline variant; Holm across the variants, once per test; each row's verdict."""
     if base is None:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     rows: list[dict[str, Any]] = []
@@ -78,13 +123,12 @@ def compare_to_baseline(
             b = [per_seed[base.key][s][m] for s in common]
             _seed_deltas(row, a, b, m, auc_edge_eps(ensembles.boot.labels))
         if len(common) < 2:
-            row["note"] = "one matching seed: no paired t-test"
+            row["note"] = "one matching seed: no paired t-test, no seed variance (not testable)"
+        else:
+            _primary(row, primary_intervals(v, base, common, ensembles), margin_auc, alpha)
         degenerate = [f"{w.label} seed {s}" for w in (v, base) for s in common if chosen[w.key][s].degenerate]
         if degenerate:
             _add_note(row, "includes degenerate run(s): " + ", ".join(degenerate))
         _ensemble_deltas(row, ensembles.get(v, common), ensembles.get(base, common), ensembles.boot.labels)
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    for col in HOLM_P_COLUMNS:
-        frame[f"{col}_holm"] = holm(frame[col].to_numpy(dtype=np.float64)) if len(frame) else []
-    return frame
+    return assign_verdicts(pd.DataFrame(rows, columns=COMPARISON_COLUMNS), alpha)

@@ -6,7 +6,17 @@ from typing import Any
 
 # Keys that never distinguish variants (docs/run-record.md).
 OUTPUT_ONLY_KEYS: tuple[str, ...] = (
-    "seed", "overwrite", "ablation", "reference", "hydra", "logger", "progress", "resources", "save_model",
+    "seed",
+    "overwrite",
+    "ablation",
+    "reference",
+    "data.reference",
+    "report",
+    "hydra",
+    "logger",
+    "progress",
+    "resources",
+    "save_model",
 )
 
 

@@ -32,10 +32,13 @@ class DeLongResult:
     p_value: float  # two-sided
 
 
-def delong_paired(labels: ArrayLike, scores_1: ArrayLike, scores_2: ArrayLike) -> DeLongResult:
-    """DeLong test of AUC(scores_1) vs AUC(scores_2) on the same labelled examples."""
+def structural_components(labels: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """AUCs and DeLong's structural components of each row of ``scores`` (R x n) on ``labels``.
+
+    Returns (aucs (R,), v10 (R x n_pos), v01 (R x n_neg)); the mean of v10 (or of v01) is the AUC.
+    """
     y = np.asarray(labels)
-    s = np.vstack([np.asarray(scores_1, dtype=np.float64), np.asarray(scores_2, dtype=np.float64)])
+    s = np.atleast_2d(np.asarray(scores, dtype=np.float64))
     if s.shape[1] != y.size:
         raise ValueError("scores and labels differ in length")
     pos = y == 1
@@ -52,7 +55,14 @@ def delong_paired(labels: ArrayLike, scores_1: ArrayLike, scores_2: ArrayLike) -
     aucs = tz[:, :m].sum(axis=1) / (m * n) - (m + 1) / (2.0 * n)
     v10 = (tz[:, :m] - tx) / n
     v01 = 1.0 - (tz[:, m:] - ty) / m
-    cov = np.cov(v10) / m + np.cov(v01) / n
+    return aucs, v10, v01
+
+
+def delong_paired(labels: ArrayLike, scores_1: ArrayLike, scores_2: ArrayLike) -> DeLongResult:
+    """DeLong test of AUC(scores_1) vs AUC(scores_2) on the same labelled examples."""
+    s = np.vstack([np.asarray(scores_1, dtype=np.float64), np.asarray(scores_2, dtype=np.float64)])
+    aucs, v10, v01 = structural_components(labels, s)
+    cov = np.cov(v10) / v10.shape[1] + np.cov(v01) / v01.shape[1]
     var = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
     delta = float(aucs[0] - aucs[1])
     if var <= 1e-300:

@@ -55,6 +55,25 @@ def fmt_value_ci(value: Any, lo: Any, hi: Any, signed: bool = False) -> str:
     return v if v == MISSING else f"{v} {fmt_ci(lo, hi, signed=signed)}"
 
 
+def fmt_delta_ci(value: Any, lo: Any, hi: Any) -> str:
+    """A Δ in [-1, 1] with its interval; an interval cut at the range is marked so (issue 14)."""
+    text = fmt_value_ci(value, lo, hi, signed=True)
+    try:
+        cut = float(lo) <= -1.0 or float(hi) >= 1.0
+    except (TypeError, ValueError):
+        cut = False
+    return f"{text} (cut at ±1)" if cut and text != MISSING else text
+
+
+def fmt_mdd(value: Any) -> str:
+    """A minimum detectable Δ; above 1 no AUC difference could be detected at all."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return MISSING
+    return MISSING if math.isnan(v) else "> 1 (none detectable)" if v > 1.0 else f"{v:.3f}"
+
+
 def _escape_md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -97,6 +116,9 @@ def latex_escape(text: str) -> str:
         .replace("<", "$<$")
         .replace(MISSING, "--")
         .replace("…", r"\ldots{}")
+        .replace("·", r"$\cdot$")
+        .replace("−", "$-$")
+        .replace("∞", r"$\infty$")
         .replace(WARNING_MARK, "(!)")
     )
 

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from protsweep.record.metrics import is_degenerate
+
+__all__ = ["auc_auprc", "auc_edge_eps", "is_degenerate", "pr_points", "resampled_auc_auprc", "roc_points"]
+
 FloatArray = NDArray[np.float64]
 
 # Rows of resamples processed together: keeps the working set in cache without a per-resample loop.
 _CHUNK = 512
-# A run whose predictions on a split take fewer distinct values, or span less, is degenerate.
-DEGENERATE_MIN_DISTINCT = 3
-DEGENERATE_MIN_RANGE = 1e-6
 
 
 def auc_edge_eps(labels: ArrayLike) -> float:
@@ -36,19 +37,6 @@ def auc_edge_eps(labels: ArrayLike) -> float:
     y = np.asarray(labels)
     n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
     return 0.5 / max(n_pos * n_neg, 1)
-
-
-def is_degenerate(probs: ArrayLike) -> bool:
-    """True when predictions are constant or nearly so: fewer than ``DEGENERATE_MIN_DISTINCT``
-    distinct values, or a range below ``DEGENERATE_MIN_RANGE``.
-
-    Such a model ranks (almost) nothing, so its AUC of about 0.5 says that training collapsed, not
-    how well the recipe ranks. The run writer records this flag in run.json with this same function.
-    """
-    p = np.asarray(probs, dtype=np.float64).ravel()
-    if p.size == 0:
-        raise ValueError("is_degenerate needs at least one prediction")
-    return bool(np.unique(p).size < DEGENERATE_MIN_DISTINCT or np.ptp(p) < DEGENERATE_MIN_RANGE)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import OutputDirError
+from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph, routes_latex
 from .plots import delta_forest_plot, forest_plot, roc_pr_plot
-from .render import summary_latex, summary_markdown
+from .render import summary_latex, summary_markdown, titled
 from .report import Report
 from .report_render import DELTA_FOREST_PNG, figure_names, report_markdown
 from .result import Results
+from .training_plot import training_curves_plot
 
 MARKER = ".protsweep-results"
 RESULTS_DIR = "results"
@@ -55,9 +57,16 @@ def replace_owned_dir(out: Path, fill: Callable[[Path], None]) -> Path:
     return out
 
 
-def write_plots(results: Results, forest: Path, roc_pr: Path) -> None:
-    forest_plot(results.summary, results.per_run, results.name, forest)
-    roc_pr_plot(results.curves, results.baseline, results.prevalence, results.name, roc_pr)
+FIGURES = ("forest.png", "roc_pr.png", "training_curves.png")
+
+
+def write_plots(results: Results, forest: Path, roc_pr: Path, training: Path) -> None:
+    """The figures of one sweep; every title states the provenance (backbone init, dataset)."""
+    title = titled(results)
+    forest_plot(results.summary, results.per_run, title, forest)
+    roc_pr_plot(results.curves, results.baseline, results.prevalence, title, roc_pr)
+    if results.histories:
+        training_curves_plot(results.histories, results.baseline, title, training)
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str] | None = None, plots: bool = True) -> Path:
@@ -70,21 +79,23 @@ def write_results(results: Results, out_dir: str | os.PathLike[str] | None = Non
         (tmp / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
         (tmp / "summary.tex").write_text(summary_latex(results), encoding="utf-8")
         if plots:
-            write_plots(results, tmp / "forest.png", tmp / "roc_pr.png")
+            write_plots(results, *(tmp / f for f in FIGURES))
 
     return replace_owned_dir(out, fill)
 
 
 def write_report(report: Report, out_dir: str | os.PathLike[str]) -> Path:
-    """Write report.md, routes.csv and the figures into ``out_dir`` (a folder the report owns)."""
+    """Write report.md, routes.csv, routes.tex, methods.md and the figures into ``out_dir`` (the report's own)."""
 
     def fill(tmp: Path) -> None:
         report.routes.to_csv(tmp / "routes.csv", index=False)
+        (tmp / ROUTES_TEX).write_text(routes_latex(report), encoding="utf-8")
+        (tmp / METHODS_MD).write_text(methods_paragraph(report) + "\n", encoding="utf-8")
         if not report.routes.empty:
-            delta_forest_plot(report.routes, tmp / DELTA_FOREST_PNG)
+            prov = "; ".join(f"{n}: {r.provenance.line()}" for n, r in report.sweeps if r.provenance is not None)
+            delta_forest_plot(report.routes, tmp / DELTA_FOREST_PNG, f"ΔAUC per route — {prov}", report.margin_auc)
         for name, res in report.sweeps:
-            forest, roc_pr = figure_names(name)
-            write_plots(res, tmp / forest, tmp / roc_pr)
+            write_plots(res, *(tmp / f for f in figure_names(name)))
         (tmp / "report.md").write_text(report_markdown(report), encoding="utf-8")
 
     return replace_owned_dir(Path(out_dir), fill)

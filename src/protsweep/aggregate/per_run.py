@@ -12,6 +12,7 @@ from .columns import COVERAGE_COLUMNS, METRICS, PER_RUN_COLUMNS, interval
 from .comparisons import PerSeed, seed_list
 from .configkeys import overrides_dict
 from .metrics import auc_auprc
+from .provenance import backbone_init
 from .records import COMPLETED, CORRUPT, FAILED, INCOMPLETE, LoadedRun, display_path
 from .selection import Chosen
 from .variant import Variant
@@ -62,6 +63,8 @@ def _run_row(v: Variant, rec: LoadedRun, used: bool, metrics: dict[str, float]) 
         "status": rec.status,
         "used": used,
         "degenerate": rec.degenerate,
+        "backbone": backbone_init(rec.info.get("pretrained")),
+        "dataset": str(((rec.config or {}).get("data") or {}).get("name") or ""),
         **{c: metrics.get(c, math.nan) for m in METRICS for c in interval(m)},
         "n_test": rec.test.n if rec.test is not None else math.nan,
         "n_pos": rec.test.n_pos if rec.test is not None else math.nan,

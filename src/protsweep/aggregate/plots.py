@@ -23,7 +23,7 @@ ROW_HEIGHT = 0.45  # inches per variant row
 BASE_HEIGHT = 2.6  # inches for titles and the legend
 
 
-def _save(fig: Figure, path: Path) -> None:
+def save_figure(fig: Figure, path: Path) -> None:
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=130, bbox_inches="tight")
 
@@ -106,7 +106,7 @@ def forest_plot(summary: pd.DataFrame, per_run: pd.DataFrame, title: str, path: 
     axes[0].set_ylim(-0.7, n - 0.3)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize="small")
     fig.suptitle(f"{title}: per-variant test metrics")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 Curves = Mapping[str, tuple[NDArray[np.int8], NDArray[np.float64]]]
@@ -139,11 +139,12 @@ def roc_pr_plot(curves: Curves, baseline: str | None, prevalence: float, title: 
         fontsize="small",
     )
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
-def delta_forest_plot(routes: pd.DataFrame, path: Path) -> None:
-    """Report figure: per route, ΔAUC vs its baseline (seeds, t-CI) and ensemble Δ (bootstrap CI)."""
+def delta_forest_plot(routes: pd.DataFrame, path: Path, title: str = "", margin: float | None = None) -> None:
+    """Report figure: per route, ΔAUC vs its baseline (primary interval: seeds and test set), the ensemble Δ
+    (bootstrap CI), and the ±margin band of equivalence."""
     n = len(routes)
     fig = Figure(figsize=(9, BASE_HEIGHT + ROW_HEIGHT * n), layout="constrained")
     ax = fig.subplots()
@@ -153,11 +154,11 @@ def delta_forest_plot(routes: pd.DataFrame, path: Path) -> None:
         ax.errorbar(
             r["delta_auc"],
             y + 0.15,
-            xerr=_err(r["delta_auc"], r["delta_auc_ci_lo"], r["delta_auc_ci_hi"]),
+            xerr=_err(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
             fmt="o",
             color=SEED_COLOR,
             capsize=3,
-            label="Δ seed mean, 95% t-CI" if first else None,
+            label="Δ seed mean, 95% CI (seeds + test set)" if first else None,
         )
         ax.errorbar(
             r["ens_delta_auc"],
@@ -169,12 +170,17 @@ def delta_forest_plot(routes: pd.DataFrame, path: Path) -> None:
             label="Δ ensemble, 95% bootstrap CI" if first else None,
         )
     ax.axvline(0.0, color="black", lw=1)
-    cols = ["delta_auc", "delta_auc_ci_lo", "delta_auc_ci_hi", "ens_delta_auc", "ens_delta_auc_lo", "ens_delta_auc_hi"]
-    ax.set_xlim(*bounded_limits([0.0, *routes[cols].to_numpy(dtype=float).ravel()], -1.0, 1.0))
+    if margin:
+        ax.axvspan(-margin, margin, color="0.85", alpha=0.6, lw=0, label=f"equivalence margin ±{margin:g}")
+    cols = ["delta_auc", "delta_auc_lo", "delta_auc_hi", "ens_delta_auc", "ens_delta_auc_lo", "ens_delta_auc_hi"]
+    edges = [-(margin or 0.0), margin or 0.0]
+    ax.set_xlim(*bounded_limits([*edges, *routes[cols].to_numpy(dtype=float).ravel()], -1.0, 1.0))
     ax.set_yticks(y_pos, list(routes["route"]))
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("Δ test ROC AUC vs the route's baseline")
     ax.grid(axis="x", alpha=0.3)
     if n:
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize="small")
-    _save(fig, path)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize="small")
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    save_figure(fig, path)

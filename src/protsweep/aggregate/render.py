@@ -8,14 +8,18 @@ from .formatting import (
     WARNING_MARK,
     fmt,
     fmt_ci,
+    fmt_delta_ci,
     fmt_mean_sd,
     fmt_p,
     fmt_signed,
     fmt_value_ci,
+    latex_escape,
     latex_table,
     markdown_table,
 )
+from .reference import target_gap
 from .result import Results
+from .verdict_render import verdict_caption, verdict_display
 
 BEST_MARK = "★"
 RIGHT_ALIGNED = (
@@ -54,8 +58,9 @@ def summary_display(results: Results) -> pd.DataFrame:
                 "AUPRC 95% t-CI": fmt_ci(r["auprc_ci_lo"], r["auprc_ci_hi"]),
                 "ens. AUC [95% CI]": fmt_value_ci(r["ens_auc"], r["ens_auc_lo"], r["ens_auc_hi"]),
                 "ens. AUPRC [95% CI]": fmt_value_ci(r["ens_auprc"], r["ens_auprc_lo"], r["ens_auprc_hi"]),
-                "ΔAUC seeds": "" if base else fmt_signed(r["delta_auc"]),
-                "p (t, Holm)": "" if base else fmt_p(r["p_auc_holm"]),
+                "ΔAUC [95% CI]": "" if base else fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
+                "verdict": "" if base or not isinstance(r["verdict"], str) else r["verdict"],
+                "p (Holm)": "" if base else fmt_p(r["p_delta_auc_holm"]),
                 "ΔAUC ens.": "" if base else fmt_signed(r["ens_delta_auc"]),
                 "p (DeLong, Holm)": "" if base else fmt_p(r["p_delong_holm"]),
             }
@@ -70,6 +75,12 @@ def comparisons_display(results: Results) -> pd.DataFrame:
             {
                 "variant": r["variant"],
                 "K": int(r["k"]),
+                "ΔAUC [95% CI, seeds + test]": fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
+                "p (Holm)": fmt_p(r["p_delta_auc_holm"]),
+                "verdict": r["verdict"],
+                "ΔAUPRC [95% CI, seeds + test]": fmt_value_ci(
+                    r["delta_auprc"], r["delta_auprc_lo"], r["delta_auprc_hi"], True
+                ),
                 "ΔAUC seeds [95% t-CI]": fmt_value_ci(r["delta_auc"], r["delta_auc_ci_lo"], r["delta_auc_ci_hi"], True),
                 "p t": fmt_p(r["p_auc"]),
                 "p t Holm": fmt_p(r["p_auc_holm"]),
@@ -130,27 +141,33 @@ def reference_display(results: Results) -> pd.DataFrame | None:
     rows = [reference_row(ref)]
     for _, r in s[s["baseline"] | s["best"]].iterrows():
         role = "baseline" if r["baseline"] else "best"
-        rows.append(measured_row(f"measured {role}: {r['variant']}", r))
+        rows.append(measured_row(f"measured {role}: {r['variant']}", r, ref))
     return pd.DataFrame(rows)
 
 
 def reference_row(ref: dict) -> dict[str, str]:
+    ci = ref.get("ensemble_ci") or (None, None)
+    dataset = f" [{ref['dataset']}]" if ref.get("dataset") else ""
     return {
-        "": str(ref.get("label") or "reference"),
+        "": str(ref.get("label") or "reference") + dataset,
         "seed-mean AUC": fmt(ref.get("auc_mean")),
         "seed-mean AUPRC": fmt(ref.get("auprc_mean")),
-        "ensemble AUC": fmt(ref.get("ensemble_auc")),
+        "ensemble AUC [95% CI]": fmt_value_ci(ref.get("ensemble_auc"), *ci)
+        if ci[0] is not None
+        else fmt(ref.get("ensemble_auc")),
         "ensemble AUPRC": fmt(ref.get("ensemble_auprc")),
+        "gap to target": "",
     }
 
 
-def measured_row(title: str, r: pd.Series | dict) -> dict[str, str]:
+def measured_row(title: str, r: pd.Series | dict, ref: dict | None = None) -> dict[str, str]:
     return {
         "": f"{title} ({int(r['n_seeds'])} seeds)",
         "seed-mean AUC": fmt(r["auc_mean"]),
         "seed-mean AUPRC": fmt(r["auprc_mean"]),
-        "ensemble AUC": fmt(r["ens_auc"]),
+        "ensemble AUC [95% CI]": fmt_value_ci(r["ens_auc"], r["ens_auc_lo"], r["ens_auc_hi"]),
         "ensemble AUPRC": fmt(r["ens_auprc"]),
+        "gap to target": fmt_signed(target_gap(ref, r["auc_mean"])),
     }
 
 
@@ -161,8 +178,18 @@ def header_line(results: Results) -> str:
     return (
         f"protsweep aggregate — {results.name}: {len(results.per_run)} run(s) ({status}); "
         f"baseline: {base}; test n={results.n_test} ({results.n_pos} positive); "
-        f"{results.n_boot} stratified bootstrap resamples (seed {results.seed})"
+        f"{results.n_boot} stratified bootstrap resamples (seed {results.seed}); {provenance_text(results)}"
     )
+
+
+def provenance_text(results: Results) -> str:
+    return results.provenance.line() if results.provenance is not None else "provenance not recorded"
+
+
+def titled(results: Results) -> str:
+    """A plot or table title: the sweep's name and its provenance, flagged when random-init."""
+    flag = f" {WARNING_MARK} RANDOM-INIT" if results.provenance is not None and results.provenance.random_init else ""
+    return f"{results.name} — {provenance_text(results)}{flag}"
 
 
 def warning_lines(results: Results) -> list[str]:
@@ -172,6 +199,8 @@ def warning_lines(results: Results) -> list[str]:
 def console_summary(results: Results, max_problems: int = 10) -> str:
     """The summary table (Markdown) with a header, as printed at the end of a multirun."""
     lines = [header_line(results), *warning_lines(results), "", markdown_table(summary_display(results), RIGHT_ALIGNED)]
+    if not results.comparisons.empty:
+        lines += ["", verdict_caption(results), "", markdown_table(verdict_display(results), RIGHT_ALIGNED)]
     others = results.problems[len(results.warnings) :]
     if others:
         lines += ["", f"{len(others)} problem(s):"] + [f"  - {p}" for p in others[:max_problems]]
@@ -181,17 +210,19 @@ def console_summary(results: Results, max_problems: int = 10) -> str:
 
 
 SUMMARY_NOTE = (
-    f"Baseline first; {BEST_MARK} marks the best seed-mean test AUC. Mean ± sd across seeds (ddof=1) with a "
+    f"Baseline first; {BEST_MARK} marks the best seed-mean validation AUC (its test figures are shown after the "
+    "choice). Mean ± sd across seeds (ddof=1) with a "
     "95% t-interval on the logit scale (it stays within [0, 1]); *ens.* is the seed ensemble (mean probability "
-    "over the seeds) with a 95% stratified test-set bootstrap percentile interval. ΔAUC seeds: mean paired "
-    "difference to the baseline over matching seeds (paired t-test, Holm-adjusted across the variants); "
-    "ΔAUC ens.: ensembles at equal K (DeLong test, Holm-adjusted). See docs/statistics.md."
+    "over the seeds) with a 95% stratified test-set bootstrap percentile interval. ΔAUC: mean paired difference "
+    "to the baseline over matching seeds with a 95% interval carrying both the seed and the test-set variance; "
+    "verdict and p (Holm) from it. ΔAUC ens.: ensembles at equal K (DeLong test, Holm-adjusted). "
+    "See docs/statistics.md."
 )
 
 
 def summary_markdown(results: Results) -> str:
     parts = [
-        f"# protsweep results: {results.name}",
+        f"# protsweep results: {titled(results)}",
         "",
         header_line(results) + ".",
         "",
@@ -202,6 +233,7 @@ def summary_markdown(results: Results) -> str:
         parts += ["## Warnings", "", *(f"- {w}" for w in warning_lines(results)), ""]
     parts += ["## Summary", "", SUMMARY_NOTE, "", markdown_table(summary_display(results), RIGHT_ALIGNED), ""]
     if not results.comparisons.empty:
+        parts += ["## Verdict", "", verdict_caption(results), "", markdown_table(verdict_display(results)), ""]
         parts += [
             "## Paired comparisons against the baseline",
             "",
@@ -244,4 +276,5 @@ def summary_latex(results: Results) -> str:
     """The summary table as a LaTeX tabular (booktabs rules)."""
     frame = summary_display(results)
     frame["variant"] = frame["variant"].str.replace(BEST_MARK, "(best)", regex=False)
-    return latex_table(frame)
+    caption = latex_escape(f"{titled(results)}. Best: highest seed-mean {results.best_basis}.")
+    return "\n".join(["\\begin{table}", f"\\caption{{{caption}}}", latex_table(frame).rstrip(), "\\end{table}", ""])

@@ -1,8 +1,9 @@
 """Conclusion report across several sweeps: per route Δ vs baseline, Holm, a verdict, the best configuration.
 
 Each directory given is aggregated on its own (with its own baseline); the routes of all of them form
-one family for Holm's adjustment. The verdict rests on the primary test, the paired t-test across
-seeds on Δ AUC (docs/statistics.md); the ensemble DeLong test is reported alongside.
+one family for Holm's adjustment. The verdict rests on the primary interval of the seed-mean ΔAUC, which
+carries both the seed and the test-set variance, and on TOST at the margin (docs/statistics.md); the
+paired t-test over seeds and the ensemble DeLong test are reported alongside.
 """
 
 from __future__ import annotations
@@ -14,35 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
-from .columns import HOLM_P_COLUMNS, METRICS, delta_columns, ensemble_delta_columns
+from .columns import METRICS, delta_columns, ensemble_delta_columns, primary_delta_columns, verdict_columns
 from .errors import AggregateError
 from .result import Results
 from .splits import DEFAULT_MIN_CLASS_COUNT
-from .stat_tests import holm
+from .summary import VALID_BASIS
+from .verdict import ALPHA, DEFAULT_MARGIN_AUC, assign_verdicts
 
-ALPHA = 0.05
-GAIN = "significant gain"
-LOSS = "significant loss"
-NO_DIFF = "no significant difference"
-NOT_TESTABLE = "not testable (fewer than 2 matched seeds)"
-
-_ROUTE_STATS = [c for m in METRICS for c in delta_columns(m) if not c.startswith("t_")] + [
-    c for m in METRICS for c in ensemble_delta_columns(m) if c.startswith(("ens_delta", "p_"))
+_ROUTE_STATS = [
+    *(c for m in METRICS for c in primary_delta_columns(m)),
+    *(c for c in verdict_columns() if c != "verdict"),
+    *(c for m in METRICS for c in delta_columns(m) if not c.startswith("t_")),
+    *(c for m in METRICS for c in ensemble_delta_columns(m) if c.startswith(("ens_delta", "p_"))),
 ]
-ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note"]
-
-
-def verdict(delta: float, p_adjusted: float, alpha: float = ALPHA) -> str:
-    if p_adjusted is None or math.isnan(p_adjusted):
-        return NOT_TESTABLE
-    if p_adjusted < alpha:
-        return GAIN if delta > 0 else LOSS
-    return NO_DIFF
+ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note", "provenance"]
 
 
 @dataclass
@@ -53,6 +43,7 @@ class Report:
     best: dict[str, Any] | None  # the summary row of the best variant overall, with its sweep's name
     alpha: float
     reference: dict[str, Any] | None
+    margin_auc: float = DEFAULT_MARGIN_AUC
 
 
 def build_report(
@@ -65,6 +56,7 @@ def build_report(
     ignore_keys: Sequence[str] = (),
     min_class_count: int = DEFAULT_MIN_CLASS_COUNT,
     exclude_degenerate: bool = False,
+    margin_auc: float = DEFAULT_MARGIN_AUC,
 ) -> Report:
     """Aggregate each directory separately and combine the comparisons into one conclusion."""
     sweeps: list[tuple[str, Results]] = []
@@ -79,6 +71,8 @@ def build_report(
                 ignore_keys=ignore_keys,
                 min_class_count=min_class_count,
                 exclude_degenerate=exclude_degenerate,
+                margin_auc=margin_auc,
+                alpha=alpha,
             )
         except AggregateError as exc:
             failed.append((str(d), str(exc)))
@@ -88,23 +82,21 @@ def build_report(
         raise AggregateError("nothing to report: " + "; ".join(f"{d}: {why}" for d, why in failed))
     sweeps = _unique_names(sweeps)
     reference = next((r.reference for _, r in sweeps if r.reference), None) if show_reference else None
-    return Report(route_frame(sweeps, alpha), sweeps, failed, _best(sweeps), alpha, reference)
+    return Report(route_frame(sweeps, alpha), sweeps, failed, _best(sweeps), alpha, reference, margin_auc)
 
 
 def route_frame(sweeps: list[tuple[str, Results]], alpha: float) -> pd.DataFrame:
     rows = [
-        {col: c.get(col, math.nan) for col in ROUTE_COLUMNS} | {"route": f"{name}: {c['variant']}", "sweep": name}
+        {col: c.get(col, math.nan) for col in ROUTE_COLUMNS}
+        | {"route": f"{name}: {c['variant']}", "sweep": name, "provenance": _provenance(res)}
         for name, res in sweeps
         for _, c in res.comparisons.iterrows()
     ]
-    routes = pd.DataFrame(rows, columns=ROUTE_COLUMNS)
-    if not routes.empty:
-        for col in HOLM_P_COLUMNS:
-            routes[f"{col}_holm"] = holm(routes[col].to_numpy(dtype=np.float64))
-        routes["verdict"] = [
-            verdict(d, p, alpha) for d, p in zip(routes["delta_auc"], routes["p_auc_holm"], strict=True)
-        ]
-    return routes
+    return assign_verdicts(pd.DataFrame(rows, columns=ROUTE_COLUMNS), alpha)
+
+
+def _provenance(res: Results) -> str:
+    return res.provenance.line() if res.provenance is not None else ""
 
 
 def _unique_names(sweeps: list[tuple[str, Results]]) -> list[tuple[str, Results]]:
@@ -116,12 +108,17 @@ def _unique_names(sweeps: list[tuple[str, Results]]) -> list[tuple[str, Results]
 
 
 def _best(sweeps: list[tuple[str, Results]]) -> dict[str, Any] | None:
+    """The variant with the highest seed-mean validation AUC over all sweeps (``basis`` says on what);
+    the test AUC decides only when no sweep recorded a validation AUC."""
+    on_valid = any(res.best_basis == VALID_BASIS for _, res in sweeps)
+    col = "valid_auc_mean" if on_valid else "auc_mean"
     best: dict[str, Any] | None = None
     for name, res in sweeps:
         for _, r in res.summary.iterrows():
-            if math.isnan(r["auc_mean"]):
+            if math.isnan(r[col]):
                 continue
-            key = (r["auc_mean"], r["ens_auc"] if not math.isnan(r["ens_auc"]) else -1.0)
+            key = (r[col], r["auc_mean"] if not math.isnan(r["auc_mean"]) else -1.0)
             if best is None or key > best["_key"]:
-                best = {"_key": key, "sweep": name, **r.to_dict()}
+                basis = res.best_basis if on_valid else sweeps[0][1].best_basis
+                best = {"_key": key, "sweep": name, "basis": basis, **r.to_dict()}
     return best

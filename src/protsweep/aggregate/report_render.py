@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime
 
 import pandas as pd
 
-from .formatting import WARNING_MARK, fmt, fmt_mean_sd, fmt_p, fmt_signed, fmt_value_ci, markdown_table
+from .conclusion import conclusion, provenance_lines
+from .formatting import (
+    WARNING_MARK,
+    fmt,
+    fmt_ci,
+    fmt_delta_ci,
+    fmt_mdd,
+    fmt_p,
+    fmt_signed,
+    fmt_value_ci,
+    markdown_table,
+)
+from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph
+from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
-from .report import GAIN, LOSS, NOT_TESTABLE, Report
+from .report import Report
+from .verdict import UNDECIDED
 
 DELTA_FOREST_PNG = "delta_forest.png"
 
 
-def figure_names(sweep: str) -> tuple[str, str]:
-    """File names of a sweep's forest and ROC/PR figures in the report folder."""
+def figure_names(sweep: str) -> tuple[str, str, str]:
+    """File names of a sweep's forest, ROC/PR and training-curve figures in the report folder."""
     slug = re.sub(r"[^A-Za-z0-9_.=-]+", "_", sweep).strip("_") or "sweep"
-    return f"forest_{slug}.png", f"roc_pr_{slug}.png"
+    return f"forest_{slug}.png", f"roc_pr_{slug}.png", f"training_{slug}.png"
 
 
 def report_markdown(rep: Report) -> str:
@@ -27,7 +40,8 @@ def report_markdown(rep: Report) -> str:
     lines = [
         "# protsweep conclusion report",
         "",
-        f"Generated {now} from {len(rep.sweeps)} sweep(s); {n_boot} stratified bootstrap resamples per sweep.",
+        f"Generated {now} from {len(rep.sweeps)} sweep(s); {n_boot} stratified bootstrap resamples per sweep; "
+        f"equivalence margin ±{rep.margin_auc:g} AUC (report.margin_auc).",
         "",
         "| sweep | directory | runs | baseline |",
         "| --- | --- | --- | --- |",
@@ -38,16 +52,18 @@ def report_markdown(rep: Report) -> str:
         lines.append(f"| {name} | `{res.dirs[0]}` | {status} | {res.baseline or '— (none)'} |")
     for d, why in rep.failed:
         lines.append(f"| (not aggregated) | `{d}` | {why} | |")
+    lines += ["", "**Provenance** (backbone and dataset):", "", *provenance_lines(rep)]
     warnings = [f"- {WARNING_MARK} {name}: {w}" for name, res in rep.sweeps for w in res.warnings]
     if warnings:
         lines += ["", "## Warnings", "", *warnings]
     lines += ["", "## Verdict per route", ""]
     lines += [
-        "Primary test: paired t-test across matching seeds on Δ test AUC (variant − baseline), "
-        f"Holm-adjusted across all {len(rep.routes)} route(s) in this report, α = {rep.alpha}. "
-        "Alongside: the seed ensembles "
-        "at equal K (Δ AUC with a stratified paired bootstrap 95% CI and DeLong's test, Holm-adjusted the "
-        "same way) and Δ AUPRC. The two answer different questions; see docs/statistics.md.",
+        "Primary: the mean over matching seeds of the per-seed ΔAUC (variant − baseline) with a 95% interval "
+        "that carries both the seed-to-seed and the test-set variance; **better** / **worse**: Holm-adjusted "
+        f"p < {rep.alpha} across all {len(rep.routes)} route(s); **equivalent**: two one-sided tests place ΔAUC "
+        f"within ±{rep.margin_auc:g} (Holm-adjusted); else **undecided**. Secondary: the paired t-test over seeds "
+        "(training variability only) and DeLong's test between the seed ensembles at equal K (test-set "
+        "variability only). See docs/statistics.md.",
         "",
     ]
     if rep.routes.empty:
@@ -56,18 +72,17 @@ def report_markdown(rep: Report) -> str:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
     lines += ["## Conclusion", "", *conclusion(rep), ""]
     if rep.reference:
-        lines += ["## Reference numbers", "", markdown_table(reference_table(rep)), ""]
+        lines += ["## Reference numbers", "", *reference_lines(rep), "", markdown_table(reference_table(rep)), ""]
+    lines += ["## Paper section", "", f"LaTeX table of the routes: `{ROUTES_TEX}`. Methods (`{METHODS_MD}`):", ""]
+    lines += [f"> {methods_paragraph(rep)}", ""]
     lines += ["## Figures", ""]
     if not rep.routes.empty:
         lines += [f"![Δ AUC per route]({DELTA_FOREST_PNG})", ""]
-    for name, _ in rep.sweeps:
-        forest, roc_pr = figure_names(name)
-        lines += [
-            f"![{name}: per-variant metrics]({forest})",
-            "",
-            f"![{name}: ROC and PR of the seed ensembles]({roc_pr})",
-            "",
-        ]
+    for name, res in rep.sweeps:
+        forest, roc_pr, training = figure_names(name)
+        lines += [f"![{name}: per-variant metrics]({forest})", "", f"![{name}: ROC and PR]({roc_pr})", ""]
+        if res.histories:
+            lines += [f"![{name}: training curves, mean and range over seeds]({training})", ""]
     lines += ["## Per-sweep summaries", ""]
     for name, res in rep.sweeps:
         lines += [f"### {name}", "", markdown_table(summary_display(res)), ""]
@@ -84,74 +99,32 @@ def routes_display(routes: pd.DataFrame) -> pd.DataFrame:
             {
                 "route": r["route"],
                 "K": int(r["k"]),
-                "ΔAUC seeds [95% t-CI]": fmt_value_ci(r["delta_auc"], r["delta_auc_ci_lo"], r["delta_auc_ci_hi"], True),
-                "p (Holm)": fmt_p(r["p_auc_holm"]),
+                "ΔAUC [95% CI, seeds + test]": fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
+                "p (Holm)": fmt_p(r["p_delta_auc_holm"]),
+                "p TOST (Holm)": fmt_p(r["p_tost_auc_holm"]),
                 "verdict": r["verdict"],
+                "min. detectable Δ": fmt_mdd(r["mdd_auc"]) if r["verdict"] == UNDECIDED else "",
+                "ΔAUPRC [95% CI]": fmt_delta_ci(r["delta_auprc"], r["delta_auprc_lo"], r["delta_auprc_hi"]),
+                "p t over seeds (Holm)": fmt_p(r["p_auc_holm"]),
                 "ΔAUC ens. [95% CI]": fmt_value_ci(
                     r["ens_delta_auc"], r["ens_delta_auc_lo"], r["ens_delta_auc_hi"], True
                 ),
-                "p DeLong (Holm)": fmt_p(r["p_delong_holm"]),
-                "ΔAUPRC seeds [95% t-CI]": fmt_value_ci(
-                    r["delta_auprc"], r["delta_auprc_ci_lo"], r["delta_auprc_ci_hi"], True
-                ),
-                "ΔAUPRC ens. [95% CI]": fmt_value_ci(
-                    r["ens_delta_auprc"], r["ens_delta_auprc_lo"], r["ens_delta_auprc_hi"], True
-                ),
+                "p DeLong ens. (Holm)": fmt_p(r["p_delong_holm"]),
                 "note": r["note"] if isinstance(r["note"], str) else "",
             }
         )
     return pd.DataFrame(out)
 
 
-def conclusion(rep: Report) -> list[str]:
-    lines: list[str] = []
-    r = rep.routes
-    if not r.empty:
-        gains = r[r["verdict"] == GAIN]
-        losses = r[r["verdict"] == LOSS]
-        if len(gains):
-            lines.append(
-                "- **Beats the baseline** (significant gain): "
-                + ", ".join(
-                    f"{row.route} (ΔAUC {fmt_signed(row.delta_auc)}, p Holm {fmt_p(row.p_auc_holm)})"
-                    for row in gains.itertuples()
-                )
-            )
-        else:
-            upper = r["delta_auc_ci_hi"].max()
-            bound = (
-                f"; the largest upper 95% limit of a route's ΔAUC is {fmt_signed(upper)}"
-                if not math.isnan(upper)
-                else ""
-            )
-            lines.append(
-                f"- **No route beats its baseline** significantly (Holm, α = {rep.alpha}): within these "
-                f"routes the baseline looks like the ceiling{bound}."
-            )
-        if len(losses):
-            lines.append(
-                "- Significantly worse than the baseline: "
-                + ", ".join(f"{row.route} (ΔAUC {fmt_signed(row.delta_auc)})" for row in losses.itertuples())
-            )
-        untested = r[r["verdict"] == NOT_TESTABLE]
-        if len(untested):
-            lines.append(
-                "- Not testable (fewer than 2 seeds shared with the baseline): " + ", ".join(untested["route"])
-            )
-    if rep.best is not None:
-        b = rep.best
-        fingerprints = {res.test_fingerprint for _, res in rep.sweeps}
-        caveat = (
-            ""
-            if len(fingerprints) == 1
-            else " (the sweeps use different test sets, so this cross-sweep ranking is indicative only)"
-        )
-        lines.append(
-            f"- **Best configuration overall** (highest seed-mean test AUC): {b['sweep']}: {b['variant']} — "
-            f"AUC {fmt_mean_sd(b['auc_mean'], b['auc_sd'])} over {int(b['n_seeds'])} seed(s), "
-            f"AUPRC {fmt_mean_sd(b['auprc_mean'], b['auprc_sd'])}; seed ensemble AUC {fmt(b['ens_auc'])}, "
-            f"AUPRC {fmt(b['ens_auprc'])}{caveat}."
-        )
+def reference_lines(rep: Report) -> list[str]:
+    ref = rep.reference or {}
+    lines = [f"- {ref.get('label') or 'reference'}; dataset: {ref.get('dataset') or 'not stated'}."]
+    if ref.get("ensemble_ci"):
+        lo, hi = ref["ensemble_ci"]
+        lines.append(f"- Reference ensemble AUC {fmt(ref.get('ensemble_auc'))}, 95% CI {fmt_ci(lo, hi)}.")
+    if ref.get("target") is not None:
+        gap = target_gap(ref, rep.best["auc_mean"]) if rep.best else None
+        lines.append(f"- Target AUC {fmt(ref['target'])}; gap from the best measured configuration: {fmt_signed(gap)}.")
     return lines
 
 

@@ -10,6 +10,36 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+PRETRAINED = "pretrained"
+RANDOM_INIT = "random-init"
+UNKNOWN = "backbone init not recorded"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    inits: tuple[str, ...]  # distinct backbone inits over the runs, sorted
+    datasets: tuple[str, ...]  # distinct data.name values
+    sources: tuple[str, ...]  # distinct run.json data.source values
+
+    @property
+    def random_init(self) -> bool:
+        return RANDOM_INIT in self.inits
+
+    def line(self) -> str:
+        """One line for a table caption or plot title, e.g. ``pretrained backbone · data: hemolysis``."""
+        init = " + ".join(self.inits) if self.inits else UNKNOWN
+        data = ", ".join(self.datasets) or "unknown dataset"
+        src = f" ({', '.join(self.sources)})" if self.sources and self.sources != self.datasets else ""
+        return f"{init} backbone · data: {data}{src}"
+
+    def warning(self) -> str | None:
+        if not self.random_init:
+            return None
+        return (
+            "RANDOM-INIT backbone: these results do not reflect a pretrained model "
+            "(no pretrained weights were loaded); do not compare them with pretrained references"
+        )
+
 
 @dataclass
 class Results:
@@ -33,9 +63,15 @@ class Results:
     min_class_count: int
     exclude_degenerate: bool
     split_notes: list[str] = field(default_factory=list)  # e.g. what a cold split kept
-    reference: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None  # the runs' data.reference, overlaid by a root `reference` block
+    provenance: Provenance | None = None  # pretrained or random-init backbone, dataset
     # label -> (labels, ensemble probabilities over all the variant's seeds), for the ROC/PR plot
     curves: dict[str, tuple[NDArray[np.int8], NDArray[np.float64]]] = field(default_factory=dict)
+    # label -> per-epoch history.csv rows of every counted seed (columns: seed, stage, epoch, ...)
+    histories: dict[str, pd.DataFrame] = field(default_factory=dict)
+    best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
+    margin_auc: float = 0.01
+    alpha: float = 0.05
 
     @property
     def prevalence(self) -> float:

@@ -95,6 +95,22 @@ class PositiveSide(Enum):
 
 
 @dataclass
+class ReferenceConfig:
+    """Earlier results on a dataset and the target to reach, printed next to the measured numbers by the
+    report. They belong to a dataset: set in the data option (``data.reference``) or, key by key on top of
+    it, in a sweep file or on the command line (root ``reference``, e.g. ``reference.target=0.952``)."""
+
+    label: str | None = None
+    dataset: str | None = None  # the dataset the numbers were measured on; the report warns when runs differ
+    auc_mean: float | None = None
+    auprc_mean: float | None = None
+    ensemble_auc: float | None = None
+    ensemble_auprc: float | None = None
+    ensemble_ci: list[float] | None = None  # [lo, hi] of the ensemble AUC
+    target: float | None = None  # the AUC to reach
+
+
+@dataclass
 class DataConfig:
     """Labelled single sequences. ``source`` is ``{_target_: protsweep.data.sources.<Loader>, ...}``."""
 
@@ -107,6 +123,7 @@ class DataConfig:
     test_frac: float = 0.2  # > 0
     limit: int | None = None  # at most this many examples (stratified by label), drawn before splitting
     alphabet: str = STANDARD_AMINO_ACIDS
+    reference: ReferenceConfig = field(default_factory=ReferenceConfig)
 
 
 @dataclass

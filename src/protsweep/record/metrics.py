@@ -9,6 +9,10 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from protsweep.calibration.metrics import calibration_metrics
 from protsweep.record.contract import COUNT_METRICS, DISCRIMINATION_METRICS, raw_name
 
+# A run whose predictions on a split take fewer distinct values, or span less, is degenerate.
+DEGENERATE_MIN_DISTINCT = 3
+DEGENERATE_MIN_RANGE = 1e-6
+
 
 def binary_metrics(labels: ArrayLike, scores: ArrayLike) -> dict[str, float | int]:
     """AUC and AUPRC by sklearn, plus size and positive rate."""
@@ -30,3 +34,17 @@ def split_metrics(labels: ArrayLike, raw: ArrayLike, calibrated: ArrayLike, n_bi
         **calibration_metrics(labels, calibrated, n_bins),
         **{raw_name(name): value for name, value in raw_calibration.items()},
     }
+
+
+def is_degenerate(probs: ArrayLike) -> bool:
+    """True when predictions are constant or nearly so: fewer than ``DEGENERATE_MIN_DISTINCT``
+    distinct values, or a range below ``DEGENERATE_MIN_RANGE``.
+
+    Such a model ranks (almost) nothing, so its AUC of about 0.5 says that training collapsed, not
+    how well the recipe ranks. The run writer (record.outputs) records this flag in run.json; the
+    aggregator uses the same function on records that lack it.
+    """
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    if p.size == 0:
+        raise ValueError("is_degenerate needs at least one prediction")
+    return bool(np.unique(p).size < DEGENERATE_MIN_DISTINCT or np.ptp(p) < DEGENERATE_MIN_RANGE)

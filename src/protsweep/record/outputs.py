@@ -24,7 +24,7 @@ from protsweep.record.contract import (
     RAW_SCORE_COLUMN,
     SPLITS,
 )
-from protsweep.record.metrics import split_metrics
+from protsweep.record.metrics import is_degenerate, split_metrics
 from protsweep.record.writer import RunRecord
 
 
@@ -43,6 +43,9 @@ def prediction_frame(split: str, examples: pd.DataFrame, raw: np.ndarray, calibr
     return pd.concat([frame, examples[own].reset_index(drop=True)], axis=1)
 
 
+DEGENERATE_KEY = "degenerate"  # run.json and metrics.json: {split: bool}
+
+
 def write_outputs(
     record: RunRecord,
     examples: Mapping[str, pd.DataFrame],
@@ -54,6 +57,8 @@ def write_outputs(
 
     ``examples`` and ``raw_scores`` are keyed by split (:data:`SPLITS`), rows in the same order.
     ``extra_metrics`` (``best_epoch``, ``epochs_run``, a family's own) join metrics.json's top level.
+    Each split's ``degenerate`` flag (``record.metrics.is_degenerate`` of the raw scores) goes into run.json
+    and metrics.json.
     Returns the metrics as written.
     """
     if set(examples) != set(SPLITS) or set(raw_scores) != set(SPLITS):
@@ -69,6 +74,10 @@ def write_outputs(
     }
     metrics |= dict(extra_metrics or {})
     metrics[CALIBRATION_KEY] = calibrator.params()
+    # (nearly) constant raw scores: a collapsed model; the aggregator flags it (docs/statistics.md)
+    degenerate = {split: is_degenerate(raw[split]) for split in SPLITS if raw[split].size}
+    metrics[DEGENERATE_KEY] = degenerate
+    record.update(**{DEGENERATE_KEY: degenerate})
     record.write_predictions(pd.concat(frames, ignore_index=True))
     record.write_metrics(metrics)
     return metrics

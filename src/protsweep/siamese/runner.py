@@ -41,8 +41,9 @@ from protsweep.siamese.train.seeding import seed_torch
 log = logging.getLogger(__name__)
 
 #: Keys that never change what a run computes: a checkpoint written under other values still resumes.
-_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "paths", "save_model")
+_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "report", "paths", "save_model")
 _NOT_FINGERPRINTED_IN = {
+    "data": ("reference",),
     "trainer": ("resume", "device", "num_threads"),
     "embedder": ("progress", "device", "cache_dir", "batch_tokens", "max_pad_frac"),
 }
