@@ -10,6 +10,8 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep import job
+from protsweep.errors import ConfigError
+from protsweep.integrity.checks import check_sweep_name
 from protsweep.launch.monitor import last_outcome
 from protsweep.schema import config_dir, register_schemas
 
@@ -24,11 +26,25 @@ def job_dirname(overrides: str, max_length: int = 200) -> str:
     return name
 
 
+def sweep_name(name: str) -> str:
+    """``${sweep_name:${ablation.name}}`` in the sweep dir: the name, refused if it would leave outputs/sweeps/.
+
+    Hydra resolves the sweep dir (and creates it) before any job runs, and reports a resolver's exception
+    with a traceback; so a bad name ends the command here, as one line, before anything is created."""
+    try:
+        check_sweep_name(str(name))
+    except ConfigError as err:
+        print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+    return str(name)
+
+
 def _register_resolvers() -> None:
     # The process id joins the microsecond timestamp in sweep directories, so two sweeps started at
     # the same instant by two processes still get two directories.
     OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
     OmegaConf.register_new_resolver("job_dirname", job_dirname, replace=True)
+    OmegaConf.register_new_resolver("sweep_name", sweep_name, replace=True)
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
@@ -43,6 +59,8 @@ def main() -> None:
     _register_resolvers()
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
+    if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten
+        sys.exit(1)
     outcome = last_outcome()
     if outcome is not None and outcome.failed:
         line = outcome.failure_line()

@@ -1,5 +1,9 @@
-"""One Hydra job: skip-if-done, resources (threads, GPU, a fresh process), run record bookkeeping, failure
-capture around a model family's runner, and the optional tracker logger at the end.
+"""One Hydra job: a lock on its folder, the relaunch check against the recorded config fingerprint,
+skip-if-done, resources (threads, GPU, a fresh process), run record bookkeeping, failure capture around a
+model family's runner, and the optional tracker logger at the end.
+
+Hydra is told not to write ``.hydra/`` (``hydra.output_subdir: null``); this module writes it once the
+relaunch check has passed, so a refused relaunch leaves the folder exactly as it was.
 
 Whether a job failed is known from its ``run.json`` alone: the sweep's exit status is read from disk by
 :mod:`protsweep.launch.monitor`, so it is right under launchers whose jobs run in other processes.
@@ -7,12 +11,14 @@ Whether a job failed is known from its ``run.json`` alone: the sweep's exit stat
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
@@ -21,13 +27,17 @@ from hydra.utils import get_method
 from omegaconf import DictConfig, OmegaConf
 
 import protsweep
-from protsweep.errors import ProtsweepError
+from protsweep.atomic import write_text_atomic
+from protsweep.errors import ConfigError, ProtsweepError
+from protsweep.integrity.checks import check_job_config
+from protsweep.integrity.fingerprint import RUN_JSON_KEY, check_relaunch, fingerprint_record
+from protsweep.integrity.locks import JOB_LOCK, held
 from protsweep.launch.fresh import run_in_fresh_process
 from protsweep.launch.gpus import gpu_slot
 from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
-from protsweep.record import RunRecord, git_sha, package_versions
+from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +53,41 @@ def seed_python_and_numpy(seed: int) -> None:
     np.random.seed(seed)
 
 
+#: Lines of relaunches refused in this process; ``protsweep.app`` exits non-zero when there are any.
+REFUSED: list[str] = []
+
+
 def run(cfg: DictConfig) -> None:
-    """The Hydra task: skip a completed job, else run it here or in a fresh process holding its GPU."""
+    """The Hydra task: lock the job folder, refuse a relaunch of another config, skip a completed job, else
+    run it here or in a fresh process holding its GPU."""
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
-    record = RunRecord(run_dir)
+    with held(run_dir / JOB_LOCK) as other:
+        if other is not None:
+            print(f"protsweep: note [{run_dir.name}]: {other} is running this job: skipped here", file=sys.stderr)
+            return
+        _run_locked(cfg, run_dir)
 
-    if record.is_completed():
-        if not cfg.overwrite:
+
+def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
+    hydra_cfg = HydraConfig.get()
+    record = RunRecord(run_dir)
+    if not cfg.overwrite:
+        try:
+            check_relaunch(run_dir.name, recorded_fingerprint(run_dir), cfg)
+        except ConfigError as err:
+            line = f"protsweep: error: {err}"
+            REFUSED.append(line)
+            print(line, file=sys.stderr, flush=True)
+            return
+        if record.is_completed():
             log.info("skipping %s: run.json says completed (overwrite=true reruns it)", run_dir)
             return
+    else:
         kept = record.set_aside_previous()
-        log.info("overwrite=true: the earlier record was moved to %s", kept)
+        if kept is not None:
+            log.info("overwrite=true: the earlier record was moved to %s", kept)
+    write_hydra_files(run_dir, cfg)
 
     try:
         res = job_resources(cfg, hydra_cfg.launcher)
@@ -68,6 +101,35 @@ def run(cfg: DictConfig) -> None:
         else:
             os.environ.update(gpu_env)
             execute(cfg)
+
+
+def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
+    """run.json's fingerprint, or None (no record, an unreadable one, or one from before fingerprints)."""
+    try:
+        info = json.loads((run_dir / RUN_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+    found = info.get(RUN_JSON_KEY) if isinstance(info, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def write_hydra_files(run_dir: Path, cfg: DictConfig) -> None:
+    """What Hydra writes to ``.hydra/`` (config, hydra config, overrides), written here after the checks."""
+    hydra_cfg = HydraConfig.get()
+    target = run_dir / ".hydra"
+    write_text_atomic(target / "config.yaml", OmegaConf.to_yaml(cfg))
+    write_text_atomic(target / "hydra.yaml", OmegaConf.to_yaml(OmegaConf.create({"hydra": hydra_cfg})))
+    write_text_atomic(target / "overrides.yaml", OmegaConf.to_yaml(hydra_cfg.overrides.task))
+
+
+def source_revision(cwd: Path) -> str:
+    """The git commit of the working directory or, run elsewhere, of protsweep's own checkout; else a note
+    with the installed version."""
+    return (
+        git_sha(cwd)
+        or git_sha(Path(protsweep.__file__).resolve().parent)
+        or f"unknown (not a git checkout; protsweep {protsweep.__version__})"
+    )
 
 
 def execute(cfg: DictConfig) -> None:
@@ -85,18 +147,20 @@ def execute(cfg: DictConfig) -> None:
         choices={k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")},
         ablation=OmegaConf.to_container(cfg.ablation, resolve=True),
         versions={**package_versions(packages), "protsweep": protsweep.__version__},
-        git_sha=git_sha(Path(hydra_cfg.runtime.cwd)),
+        git_sha=source_revision(Path(hydra_cfg.runtime.cwd)),
+        **{RUN_JSON_KEY: fingerprint_record(cfg)},
     )
     tracker = None
     try:
-        tracker = build_logger(cfg)
+        check_job_config(cfg)  # config mistakes: one line, before data is read or a framework imported
         resources = job_resources(cfg, hydra_cfg.launcher)
         record.update(resources=apply_resources(resources, ()))  # thread env and pid; no framework yet
+        seed_python_and_numpy(int(cfg.seed))
         from protsweep.data.load import load_data  # pandas/sklearn: not needed for --cfg, --help
 
-        load_data(cfg.data)  # bad data or data config: one line, before TF or torch is imported
+        load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
+        tracker = build_logger(cfg)
         record.update(resources=apply_resources(resources, packages))
-        seed_python_and_numpy(int(cfg.seed))
         runner = get_method(str(cfg.model.runner))
         runner(cfg, run_dir, record)
         record.complete()

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import torch
 from omegaconf import DictConfig
 
 from protsweep.job import seed_python_and_numpy
 from protsweep.record import RunRecord
 from protsweep.siamese.runner import train_and_evaluate
+from protsweep.siamese.train.checkpoint import CheckpointStore
 
 
 class SimulatedKillError(Exception):
@@ -53,7 +53,7 @@ def test_resumed_run_equals_uninterrupted_run(
     with pytest.raises(SimulatedKillError):
         run(cfg, part_dir, (interrupt_after(2),))
     assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
-    saved = torch.load(part_dir / "checkpoints" / "last.pt", weights_only=False)
+    saved = CheckpointStore(part_dir).load_last()
     assert saved["state"]["epoch"] == 2 and {"model", "optimizer", "rng"} <= saved.keys()
     assert {"torch", "shuffle", "numpy", "python"} <= saved["rng"].keys()
 
@@ -88,6 +88,6 @@ def test_early_stopping_and_best_epoch(tiny_cfg: Callable[..., DictConfig], tmp_
     assert history[0] == "stage,epoch,loss,val_loss,val_auc,lr"
     assert len(history) - 1 == metrics["epochs_run"] <= 6
     assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"]
-    best = torch.load(tmp_path / "r" / "checkpoints" / "best.pt", weights_only=False)
+    best = CheckpointStore(tmp_path / "r").load_best()
     assert best["epoch"] == metrics["best_epoch"]
     assert record["network"]["pair_head"] == "cross_attention"

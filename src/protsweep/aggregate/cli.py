@@ -169,7 +169,7 @@ def report_main(argv: Sequence[str] | None = None) -> int:
         print(f"\nreport: {out / 'report.md'}")
         for d, why in rep.failed:
             print(f"protsweep-report: not aggregated: {d}: {why}", file=sys.stderr)
-        return 0
+        return 1 if rep.failed else 0  # a directory left out is a failure of the command
 
     return _run(parser.prog, body, args)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
+from protsweep.integrity.fingerprint import RUN_JSON_KEY, describe_change, digest
+
 from .configkeys import OUTPUT_ONLY_KEYS, non_output_overrides, variant_config
 from .labels import label_variants
 from .records import LoadedRun
@@ -13,10 +15,35 @@ from .variant import Variant
 __all__ = ["Variant", "declared_factor", "group_runs", "variant_key"]
 
 
+def job_config(rec: LoadedRun) -> dict | None:
+    """run.json's config fingerprint less the seed: what every run of one variant must share."""
+    recorded = rec.info.get(RUN_JSON_KEY)
+    config = recorded.get("config") if isinstance(recorded, dict) else None
+    return {k: v for k, v in config.items() if k != "seed"} if isinstance(config, dict) else None
+
+
 def variant_key(rec: LoadedRun, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> str:
     if rec.config is not None:
-        return "config:" + json.dumps(variant_config(rec.config, ignore), sort_keys=True, default=str)
-    return "overrides:" + json.dumps(sorted(non_output_overrides(rec.overrides, ignore)))
+        key = "config:" + json.dumps(variant_config(rec.config, ignore), sort_keys=True, default=str)
+    else:
+        key = "overrides:" + json.dumps(sorted(non_output_overrides(rec.overrides, ignore)))
+    config = job_config(rec)
+    return key if config is None else f"{key}|fingerprint:{digest(config)}"
+
+
+def warn_fingerprint_splits(variants: list[Variant]) -> None:
+    """Runs that look alike but whose recorded configs differ were put in separate variants: say so, with
+    the keys, on each such run (the aggregator lists run warnings among its problems)."""
+    by_look: dict[str, list[Variant]] = {}
+    for variant in variants:
+        by_look.setdefault(variant.key.split("|fingerprint:")[0], []).append(variant)
+    for group in (g for g in by_look.values() if len(g) > 1):
+        first = job_config(group[0].runs[0]) or {}
+        for variant in group[1:]:
+            change = describe_change(first, job_config(variant.runs[0]) or {})
+            for rec in variant.runs + group[0].runs:
+                rec.warnings.append(f"recorded config differs within one variant ({change}): split into separate "
+                                    "variants, not pooled")
 
 
 def declared_factor(runs: list[LoadedRun]) -> str | None:
@@ -51,5 +78,6 @@ def group_runs(
             by_overrides[sig] = target
         target.missing_jobs.append(job)
     result = list(variants.values())
+    warn_fingerprint_splits(result)
     label_variants(result, ignore, declared_factor(runs))
     return result

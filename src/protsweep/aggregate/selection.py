@@ -105,7 +105,7 @@ def check_test_sets(chosen: Chosen, base: Variant | None) -> SplitPredictions:
     ref = recs[0]
     assert ref.test is not None
     odd = [
-        (r, test_set_difference(ref.test, r.test))
+        (r, test_set_difference(r.test, ref.test))  # sizes in the order the message names the runs
         for r in recs[1:]
         if r.test is not None and r.test.fingerprint != ref.test.fingerprint
     ]

@@ -7,16 +7,21 @@ keeps upstream's architecture and weight handling and leaves optimisers to prots
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.request import urlopen
 
 import numpy as np
 from omegaconf import DictConfig
 
 from protsweep.errors import ProtsweepError
+from protsweep.integrity.pickles import check_sha256, load_dump
 from protsweep.proteinbert.config import Pretrained
 from protsweep.proteinbert.tf_env import keras, tf
 
@@ -26,7 +31,6 @@ from proteinbert.existing_model_loading import (  # isort: skip
     DEFAULT_LOCAL_MODEL_DUMP_DIR,
     DEFAULT_LOCAL_MODEL_DUMP_FILE_NAME,
     DEFAULT_REMOTE_MODEL_DUMP_URL,
-    load_pretrained_model,
 )
 from proteinbert.model_generation import PretrainingModelGenerator, copy_weights  # isort: skip
 from proteinbert.tokenization import n_tokens  # isort: skip
@@ -119,16 +123,10 @@ def architecture_kwargs(model_cfg: DictConfig) -> dict[str, int]:
     return {key: int(model_cfg[key]) for key in ARCHITECTURE_KEYS}
 
 
-def read_dump(path: Path) -> tuple[int, list[np.ndarray], Any]:
-    """Upstream's dump format: a pickle of ``(n_annotations, model weights, optimizer weights)``."""
-    try:
-        with path.open("rb") as handle:
-            n_annotations, weights, optimizer_weights = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError) as err:
-        raise ProtsweepError(
-            f"{path}: not a ProteinBERT dump (pickle of n_annotations, weights, optimizer): {err}"
-        ) from err
-    return int(n_annotations), list(weights), optimizer_weights
+def read_dump(path: Path, expected_sha256: str | None = None) -> tuple[int, list[np.ndarray], Any]:
+    """Upstream's dump format: a pickle of ``(n_annotations, model weights, optimizer weights)``, read by an
+    unpickler that resolves numpy arrays only (:mod:`protsweep.integrity.pickles`)."""
+    return load_dump(path, expected_sha256)
 
 
 def write_dump(path: Path, n_annotations: int, weights: list[np.ndarray], optimizer_weights: Any = None) -> Path:
@@ -144,6 +142,7 @@ def load_backbone(model_cfg: DictConfig) -> Backbone:
     dump when present, else random init with a loud warning; ``random`` is random init."""
     mode = Pretrained(model_cfg.pretrained)
     path = Path(str(model_cfg.weights_path)).expanduser()
+    sha256 = model_cfg.get("weights_sha256")
     kwargs = architecture_kwargs(model_cfg)
     random_generator = LegacyKerasPretrainingModelGenerator(
         conv_and_global_attention_model.create_model, int(model_cfg.n_annotations), create_model_kwargs=kwargs
@@ -158,10 +157,16 @@ def load_backbone(model_cfg: DictConfig) -> Backbone:
             )
             return Backbone(random_generator, f"random (auto: no dump at {path})")
         if model_cfg.download:
-            _download(path)
+            _download(path, sha256)
     if not path.is_file():
         raise ProtsweepError(_missing_dump_message(path))
-    n_annotations, weights, _ = read_dump(path)
+    default = Path(DEFAULT_WEIGHTS_PATH).expanduser()
+    named = "the documented default" if path == default else "named by model.weights_path"
+    log.info(
+        "unpickling the ProteinBERT dump %s (%s; model.pretrained=%s; numpy arrays only%s)",
+        path, named, mode.value, ", SHA-256 checked first" if sha256 else "",
+    )
+    n_annotations, weights, _ = read_dump(path, sha256)
     generator = LegacyKerasPretrainingModelGenerator(
         conv_and_global_attention_model.create_model, n_annotations, create_model_kwargs=kwargs,
         model_weights=weights,
@@ -170,15 +175,29 @@ def load_backbone(model_cfg: DictConfig) -> Backbone:
     return Backbone(generator, f"loaded {path}")
 
 
-def _download(path: Path) -> None:
-    """Upstream's loader downloads the dump into the dump directory (no prompt)."""
+def partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".part")
+
+
+def _download(path: Path, sha256: str | None = None, url: str = DEFAULT_REMOTE_MODEL_DUMP_URL) -> None:
+    """Download the dump to ``<path>.part`` and rename it onto ``path`` only when complete (and its SHA-256
+    matches ``model.weights_sha256`` if given): an interrupted download never looks like a dump, and a
+    leftover ``.part`` is removed before the next try. Never unpickles (upstream's loader would)."""
+    part = partial_path(path)
+    if part.exists():
+        log.warning("removing %s, a partial download left by an interrupted run", part)
+        part.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("downloading the ProteinBERT dump %s -> %s", url, path)
     try:
-        load_pretrained_model(
-            local_model_dump_dir=str(path.parent), local_model_dump_file_name=path.name,
-            download_model_dump_if_not_exists=True, validate_downloading=False,
-        )
-    except Exception as err:  # network errors, FTP refusals, partial files
+        with urlopen(url, timeout=60) as remote, part.open("wb") as local:
+            shutil.copyfileobj(remote, local)
+        check_sha256(part, sha256)
+        os.replace(part, path)
+    except Exception as err:  # network errors, refusals, a wrong checksum: no dump, and no partial file
         log.error("downloading the ProteinBERT dump failed: %s", err)
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
 
 
 def _missing_dump_message(path: Path) -> str:

@@ -50,6 +50,7 @@ class ProteinBertModelConfig(ModelConfig):
     pretrained: Pretrained = Pretrained.auto
     weights_path: str = "~/proteinbert_models/default.pkl"
     download: bool = True
+    weights_sha256: str | None = None  # when given, the dump's SHA-256 is checked before it is unpickled
     # upstream create_model kwargs (the pretrained dump fixes them; change only with pretrained=random)
     d_hidden_seq: int = 128
     d_hidden_global: int = 512

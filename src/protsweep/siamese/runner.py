@@ -200,7 +200,7 @@ def _resume_payload(cfg: DictConfig, store: CheckpointStore, fingerprint: str, r
             info["note"] = "checkpoints/last.pt belongs to another config or data: started afresh"
             payload = None
     if payload is None:
-        store.clear()
+        store.set_aside()  # checkpoints of another config, or not to be resumed: kept, never deleted
     else:
         info |= {"resumed": True, "from_epoch": int(payload["state"]["epoch"])}
         log.info("resuming from %s (epoch %d done)", store.last_path, info["from_epoch"])

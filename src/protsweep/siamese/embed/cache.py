@@ -7,8 +7,10 @@ beside the entries says which embedder that is.
 Entry format: ``MAGIC``, a 4-byte little-endian header length, a JSON header (shape, dtype, the sequence's
 hash, the payload's SHA-256, residue counts) and the raw fp16 payload. An entry whose magic, header, size,
 sequence hash or payload hash does not check out is treated as absent (and recomputed by the caller).
-Writes go to a temporary file that is renamed into place, so concurrent runs never see a partial entry;
-two runs that embed the same sequence at once write identical bytes, and either rename wins.
+Writes go to a temporary file that is renamed into place, so concurrent runs never see a partial entry.
+Before embedding, a run claims each missing entry (``<h>.claim``, a lock file of
+:mod:`protsweep.integrity.locks`); a run that finds an entry claimed by a live process waits for it instead of
+embedding it too, and takes over the claim of a process that died.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import hashlib
 import json
 import logging
 import struct
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
+from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 from protsweep.siamese.embed.identity import EmbedderIdentity
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"PSEMB\x01"
 _LEN = struct.Struct("<I")
 SUFFIX = ".emb"
+CLAIM = ".claim"
 
 
 def sequence_hash(sequence: str) -> str:
@@ -120,3 +126,50 @@ class EmbeddingCache:
         data = encode_entry(sequence, embedding, n_residues)
         write_atomic(self.path(sequence), lambda tmp: tmp.write_bytes(data))
         self.stats.written += 1
+
+    def claim_path(self, sequence: str) -> Path:
+        return self.path(sequence).with_suffix(CLAIM)
+
+    def claim(self, sequences: Iterable[str]) -> tuple[list[str], list[str]]:
+        """``(mine, others)``: the sequences this process now holds claims on, and those a live process
+        is embedding. Release yours with :meth:`release` (also after a failure)."""
+        mine: list[str] = []
+        others: list[str] = []
+        for seq in sequences:
+            (others if try_lock(self.claim_path(seq)) is not None else mine).append(seq)
+        return mine, others
+
+    def release(self, sequences: Iterable[str]) -> None:
+        for seq in sequences:
+            release(self.claim_path(seq))
+
+    def wait_for(
+        self, sequences: Iterable[str], vectors: dict[str, np.ndarray], poll_s: float = 0.5
+    ) -> list[str]:
+        """Wait for entries other processes claimed, adding each to ``vectors`` as it appears; returns those
+        whose claimer went away without writing them (the caller claims and embeds them)."""
+        waiting = list(sequences)
+        orphaned: list[str] = []
+        if waiting:
+            log.info("embedding cache: waiting for %d entries another run is embedding", len(waiting))
+        while waiting:
+            still = []
+            for seq in waiting:
+                found = self._peek(seq)
+                if found is not None:
+                    vectors[seq] = found
+                    self.stats.hits += 1
+                elif is_stale(read_holder(self.claim_path(seq))):
+                    orphaned.append(seq)
+                else:
+                    still.append(seq)
+            waiting = still
+            if waiting:
+                time.sleep(poll_s)
+        return orphaned
+
+    def _peek(self, sequence: str) -> np.ndarray | None:
+        try:
+            return decode_entry(self.path(sequence).read_bytes(), sequence)
+        except FileNotFoundError:
+            return None

@@ -60,8 +60,15 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
             vectors[seq] = found
 
     run: dict[str, Any] = {"embedded": 0, "forward_passes": 0}
-    if missing:
-        run = _embed_missing(missing, cfg, location.directory, cache, vectors)
+    pending = missing
+    while pending:  # claim what is missing; wait for entries another run claimed (re-claim if it died)
+        mine, others = cache.claim(pending)
+        try:
+            if mine:
+                run = _embed_missing(mine, cfg, location.directory, cache, vectors)
+        finally:
+            cache.release(mine)
+        pending = cache.wait_for(others, vectors)
 
     dims = {v.shape[1] for v in vectors.values()}
     if dims and dims != {identity.hidden_size}:
