@@ -1,7 +1,7 @@
 """On-disk embedding cache: one fp16 file per sequence, content-addressed.
 
 Layout: ``<root>/<identity key>/<h[:2]>/<h>.emb`` where ``h`` is the SHA-256 of the sequence and the
-identity key hashes the embedder (model, weights fingerprint, max_len, representation); ``identity.json``
+identity key hashes the embedder (model, weights fingerprint, max_len, compute dtype, representation); ``identity.json``
 beside the entries says which embedder that is.
 
 Entry format: ``MAGIC``, a 4-byte little-endian header length, a JSON header (shape, dtype, the sequence's
@@ -57,6 +57,12 @@ def encode_entry(sequence: str, embedding: np.ndarray, n_residues: int) -> bytes
     }
     head = json.dumps(header, sort_keys=True).encode()
     return MAGIC + _LEN.pack(len(head)) + head + payload
+
+
+def payload_offset(data: bytes) -> int:
+    """Where an entry's fp16 payload starts (after the magic, the header length and the header)."""
+    (head_len,) = _LEN.unpack_from(data, len(MAGIC))
+    return len(MAGIC) + _LEN.size + head_len
 
 
 def decode_entry(data: bytes, sequence: str) -> np.ndarray | None:
