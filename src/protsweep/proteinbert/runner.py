@@ -57,6 +57,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         raise ConfigError(
             f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
         )
+    record.stage_started("setup")  # data and model: the fixed cost before the first training step
     make_loss = keras_loss(cfg.loss)
     seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
     rng = np.random.default_rng(int(cfg.seed))
@@ -89,6 +90,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     labels = train["label"].to_numpy()
     weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
     stage_results: dict[str, Any] = {}
+    record.stage_finished("setup")
     for stage in stages:
         log.info("stage %s: up to %d epochs, seq_len %d", stage.name, stage.epochs, stage.seq_len)
         record.stage_started(stage.name)
