@@ -2,11 +2,10 @@
 on all of Guo with esmc_tiny), before (every embedding held as an fp16 tensor, as runs did) and after (read
 from the cache per batch).
 
-Steps, in one process: fill the cache (protsweep's embedder; a warm cache is reused), then
-1. lazy (now): ``ensure_embeddings`` + one pass over every training batch, as a run does;
-2. eager (before): every embedding loaded into a dict of fp16 tensors, then the same pass.
-The peak RSS (``ru_maxrss``) only grows, so the lazy arm runs first; each figure is the peak minus the RSS
-measured after imports (the process baseline).
+Fill the cache (protsweep's embedder; a warm cache is reused), then each arm in a fresh process:
+- eager (before): every embedding loaded into a dict of fp16 tensors, then one pass over every training batch;
+- lazy (now): ``ensure_embeddings`` + the same pass, batches read from the cache as a run does.
+Each figure is that process's peak RSS (``ru_maxrss``) minus its RSS after imports and data loading.
 
     python bench/bench_embed_memory.py --shared-data ../shared/data                # Guo, esmc_tiny
     python bench/bench_embed_memory.py --shared-data ../shared/data --embedder esmc_300m
@@ -16,9 +15,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from hydra import compose, initialize_config_dir
@@ -49,45 +52,54 @@ def one_epoch(pairs: PairTensors, batch_size: int) -> int:
     return n
 
 
+def measure(arm: str, cfg: Any, data: Any, sequences: list[str]) -> None:
+    """One arm in a fresh process: peak RSS above the RSS after imports and data loading."""
+    gc.collect()
+    baseline = rss_mb()
+    embeddings = ensure_embeddings(sequences, cfg.embedder)  # a warm cache: verifies every entry
+    if arm == "eager":  # before: every embedding held as an fp16 tensor
+        cache = EmbeddingCache(cfg.embedder.cache_dir, embeddings.identity)
+        tensors = as_tensors({seq: cache.load(seq) for seq in sequences})
+    else:
+        tensors = as_tensors(embeddings.vectors)
+    n = one_epoch(PairTensors(data.split("train"), tensors), int(cfg.trainer.batch_size))
+    print(json.dumps({"arm": arm, "baseline": baseline, "peak": peak_mb(), "pairs": n}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared-data", required=True, help="the folder holding guo_yeast_ppi/")
     parser.add_argument("--data", default="guo_yeast_ppi")
     parser.add_argument("--embedder", default="esmc_tiny")
     parser.add_argument("--cache-dir", default="outputs/cache", help="paths.cache_dir (reused between runs)")
+    parser.add_argument("--arm", choices=("lazy", "eager"), help=argparse.SUPPRESS)  # internal: one arm
     args = parser.parse_args()
     register_schemas()
     with initialize_config_dir(str(REPO / "conf"), version_base=None):
         cfg = compose("config", overrides=[
             "model=siamese", f"data={args.data}", f"embedder={args.embedder}", "data.split=random",
-            f"paths.shared_data={Path(args.shared_data).resolve()}",
+            "embedder.progress=false", f"paths.shared_data={Path(args.shared_data).resolve()}",
             f"paths.cache_dir={Path(args.cache_dir).resolve()}",
         ])
     data = load_pair_data(cfg.data)
     sequences = data.unique_sequences()
+    if args.arm:
+        measure(args.arm, cfg, data, sequences)
+        return
     start = time.perf_counter()
     ensure_embeddings(sequences, cfg.embedder)  # fill the cache (not measured: the embedder's own memory)
     print(f"{args.data}: {len(sequences)} sequences, cache ready in {time.perf_counter() - start:.0f} s", flush=True)
-    del start
-
-    # the measurement starts from a process that has imported everything and holds no embedding
-    gc.collect()
-    baseline = rss_mb()
-    peak_before = peak_mb()
-    embeddings = ensure_embeddings(sequences, cfg.embedder)
-    lazy = as_tensors(embeddings.vectors)
-    n = one_epoch(PairTensors(data.split("train"), lazy), int(cfg.trainer.batch_size))
-    lazy_peak = max(peak_mb(), baseline)
-    print(f"baseline RSS {baseline:.0f} MB (peak so far {peak_before:.0f} MB, from filling the cache)")
-    print(f"after (lazy, read per batch): peak {lazy_peak:.0f} MB, +{lazy_peak - max(baseline, peak_before):.0f} MB "
-          f"above the earlier peak at most; RSS now {rss_mb():.0f} MB (+{rss_mb() - baseline:.0f}), {n} training pairs")
-
-    cache = EmbeddingCache(cfg.embedder.cache_dir, embeddings.identity)
-    eager = as_tensors({seq: cache.load(seq) for seq in sequences})
-    one_epoch(PairTensors(data.split("train"), eager), int(cfg.trainer.batch_size))
-    held = sum(t.numel() * t.element_size() for t in eager.values()) / 2**20
-    print(f"before (all held as fp16 tensors): RSS {rss_mb():.0f} MB (+{rss_mb() - baseline:.0f} above baseline), "
-          f"peak {peak_mb():.0f} MB; the tensors alone are {held:.0f} MB")
+    rows = {}
+    for arm in ("eager", "lazy"):
+        done = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--arm", arm], capture_output=True, text=True,
+                              check=True)
+        rows[arm] = json.loads(done.stdout.strip().splitlines()[-1])
+    for arm, label in (("eager", "before (all held as fp16 tensors)"), ("lazy", "after (read per batch)")):
+        row = rows[arm]
+        print(f"{label}: peak RSS {row['peak']:.0f} MB, +{row['peak'] - row['baseline']:.0f} MB above the process "
+              f"baseline ({row['baseline']:.0f} MB), one epoch over {row['pairs']} training pairs")
+    eager, lazy = (rows[a]["peak"] - rows[a]["baseline"] for a in ("eager", "lazy"))
+    print(f"peak above baseline: before/after = {eager / max(lazy, 1):.1f}x (goal: after < 1024 MB)")
 
 
 if __name__ == "__main__":
