@@ -4,7 +4,10 @@ Hydra), data, embedding, model build, the training epochs (forward, backward, op
 collation), validation, checkpoints and the tail. The epoch time is compared with the forward+backward
 compute inside it, the figure the issue's goal is stated against (within 2x).
 
-    python bench/bench_siamese_profile.py --shared-data ../shared/data [--limit 300] [--epochs 2]
+    python bench/bench_siamese_profile.py --shared-data ../shared/data [--limit 300] [--epochs 2] [--max-len 1022]
+
+Memory: the encoder's attention is quadratic in length; at embedder.max_len=2048 a batch of long Guo proteins
+took ~11 GB RSS on CPU (batch 32), so prefer --max-len 1022 on a small machine.
 
 cProfile adds overhead to Python-heavy parts (collation) more than to torch kernels: the shares are upper
 bounds for Python code. Wall-clock on a shared machine.
@@ -50,6 +53,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--cache-dir", default="outputs/cache")
     parser.add_argument("--arch", default="siamese")
+    parser.add_argument("--max-len", type=int, default=2048, help="embedder.max_len (1022: the issue's setting)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir, prof = Path(tmp) / "run", Path(tmp) / "run.prof"
@@ -58,7 +62,7 @@ def main() -> None:
             f"model.arch={args.arch}", "embedder=esmc_tiny", "embedder.progress=false", "data=guo_yeast_ppi",
             f"data.limit={args.limit}", f"paths.shared_data={Path(args.shared_data).resolve()}",
             f"paths.cache_dir={Path(args.cache_dir).resolve()}", f"trainer.epochs={args.epochs}",
-            f"hydra.run.dir={run_dir}",
+            f"embedder.max_len={args.max_len}", f"hydra.run.dir={run_dir}",
         ]  # fmt: skip
         began = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
