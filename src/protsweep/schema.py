@@ -129,6 +129,9 @@ class CallbackConfig:
     patience: int = 2
     restore_best: bool = True
     reduce_lr: ReduceLrConfig | None = field(default_factory=ReduceLrConfig)
+    # issue 14: end the run with the best weights of any stage (ProteinBERT's frozen/full/final), not the last
+    # stage's best; false follows upstream
+    best_across_stages: bool = False
 
 
 # ---------------------------------------------------------------- top level

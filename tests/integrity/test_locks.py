@@ -81,9 +81,10 @@ def test_cache_claims_keep_two_runs_from_embedding_one_sequence(tmp_path: Path) 
     assert mine2 == ["GGG"] and others2 == ["AAA"]  # AAA is being embedded by a live claimer
     first.store("AAA", np.ones((3, 4), dtype=np.float16), 3)
     first.release(["AAA", "CCC"])
-    vectors: dict = {}
-    assert second.wait_for(others2, vectors, poll_s=0.01) == []
-    np.testing.assert_array_equal(vectors["AAA"], np.ones((3, 4), dtype=np.float16))
+    shapes: dict = {}
+    assert second.wait_for(others2, shapes, poll_s=0.01) == []
+    assert shapes == {"AAA": (3, 4)}
+    np.testing.assert_array_equal(second.load("AAA"), np.ones((3, 4), dtype=np.float16))
 
 
 def test_a_dead_claimers_entries_are_handed_back(tmp_path: Path) -> None:

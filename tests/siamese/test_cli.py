@@ -63,7 +63,7 @@ def check_record(job: Path) -> dict:
     data = run["data"]
     assert data["labels"]["mapping"] == "binary" and data["self_pairs"]["policy"] == "drop"
     assert data["dedup"]["policy"] == "majority" and data["split"]["method"] == "random"
-    assert run["embedder"]["max_len"] == 1022 and run["embedder"]["truncated_sequences"] == 0
+    assert run["embedder"]["max_len"] == 2048 and run["embedder"]["truncated_sequences"] == 0
     assert (job / "checkpoints" / "last.pt").is_file() and (job / "checkpoints" / "best.safetensors").is_file()
 
     pred = pd.read_csv(job / "predictions.csv")

@@ -77,3 +77,33 @@ def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyS
             )
         )
     return early, extra
+
+
+class BestAcrossStages:
+    """Issue 14: the best weights of the whole run by the monitored metric, whichever stage reached them.
+    Each stage gets a callback (:meth:`for_stage`) that snapshots the full model's weights whenever the
+    monitored value beats every earlier epoch of every stage; :meth:`restore` loads the snapshot."""
+
+    def __init__(self, model: Any, callback_cfg: DictConfig) -> None:
+        self.model = model  # the full model (a stage may fit only its head; the weights are shared)
+        self.monitor = Monitor(callback_cfg.monitor).value
+        self.better = np.less if Mode(callback_cfg.mode) is Mode.min else np.greater
+        self.value: float | None = None
+        self.stage: str | None = None
+        self.epoch: int | None = None
+        self.weights: list[np.ndarray] | None = None
+
+    def for_stage(self, stage: str) -> keras.callbacks.Callback:
+        def on_epoch_end(epoch: int, logs: dict[str, Any] | None = None) -> None:
+            value = (logs or {}).get(self.monitor)
+            if value is not None and (self.value is None or self.better(value, self.value)):
+                self.value, self.stage, self.epoch = float(value), stage, epoch + 1
+                self.weights = self.model.get_weights()
+
+        return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
+
+    def restore(self) -> dict[str, Any] | None:
+        if self.weights is None:
+            return None
+        self.model.set_weights(self.weights)
+        return {"stage": self.stage, "epoch": self.epoch, self.monitor: self.value}

@@ -79,6 +79,7 @@ class ProteinBertTrainerConfig(TrainerConfig):
     class_weight: ClassWeight = ClassWeight.none
     neg_downsample: float | None = None  # keep at most this many negatives per positive in train
     verbose: int = 0
+    cache_frozen: bool = True  # frozen backbone + no augmentation: train the head on features computed once
 
 
 @dataclass

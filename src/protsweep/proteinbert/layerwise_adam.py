@@ -1,5 +1,11 @@
 """Adam with layer-wise learning rates (C2), applied inside Adam's update step, per variable.
 
+Each variable's update is one fused kernel (``ResourceApplyAdam``, what legacy Keras Adam runs) at that
+variable's rate, instead of the dozen element-wise ops of tf-keras' Adam: the arithmetic is Adam's
+(``alpha = lr·sqrt(1-β2^t)/(1-β1^t)``, ``m += (g-m)(1-β1)``, ``v += (g²-v)(1-β2)``, ``w -= alpha·m/(sqrt(v)+ε)``),
+so updates equal :class:`UnfusedLayerwiseAdam` (the former implementation, kept as the reference) to float
+tolerance (tests/proteinbert/test_speed_layerwise.py).
+
 Scaling the *gradients* instead would not work: Adam divides the first moment by the root of the second, so a
 constant gradient factor cancels out and every group would still move at the base rate.
 """
@@ -13,7 +19,7 @@ from protsweep.proteinbert.tf_env import keras, tf
 
 
 @keras.utils.register_keras_serializable(package="protsweep")
-class LayerwiseAdam(keras.optimizers.Adam):
+class UnfusedLayerwiseAdam(keras.optimizers.Adam):
     """Adam whose step size is ``learning_rate × multiplier``: ``head_multiplier`` for the variables named in
     ``head_variable_names``, ``backbone_multiplier`` for every other trainable variable.
 
@@ -28,7 +34,7 @@ class LayerwiseAdam(keras.optimizers.Adam):
         head_variable_names: Iterable[str] = (),
         head_multiplier: float = 1.0,
         backbone_multiplier: float = 1e-2,
-        name: str = "LayerwiseAdam",
+        name: str = "UnfusedLayerwiseAdam",
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
@@ -90,3 +96,35 @@ class LayerwiseAdam(keras.optimizers.Adam):
             "head_multiplier": self.head_multiplier,
             "backbone_multiplier": self.backbone_multiplier,
         }
+
+
+@keras.utils.register_keras_serializable(package="protsweep")
+class LayerwiseAdam(UnfusedLayerwiseAdam):
+    """:class:`UnfusedLayerwiseAdam` with each variable's update as one fused ``ResourceApplyAdam`` kernel.
+    amsgrad and adaptive_epsilon (which the fused kernel does not do) fall back to the element-wise update."""
+
+    def __init__(self, *args: Any, name: str = "LayerwiseAdam", **kwargs: Any) -> None:
+        super().__init__(*args, name=name, **kwargs)
+
+    def update_step(self, gradient: Any, variable: Any) -> None:
+        if self.amsgrad or self.adaptive_epsilon:
+            super().update_step(gradient, variable)
+            return
+        dtype = variable.dtype
+        local_step = tf.cast(self.iterations + 1, dtype)
+        var_key = self._var_key(variable)
+        if isinstance(gradient, tf.IndexedSlices):  # the token embedding: a dense update is Adam's update too
+            gradient = tf.convert_to_tensor(gradient)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle,
+            m=self._momentums[self._index_dict[var_key]].handle,
+            v=self._velocities[self._index_dict[var_key]].handle,
+            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), local_step),
+            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), local_step),
+            lr=tf.cast(self.learning_rate, dtype) * tf.cast(self.multiplier(variable), dtype),
+            beta1=tf.cast(self.beta_1, dtype),
+            beta2=tf.cast(self.beta_2, dtype),
+            epsilon=tf.cast(self.epsilon, dtype),
+            grad=gradient,
+            use_locking=False,
+        )

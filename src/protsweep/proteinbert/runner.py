@@ -59,6 +59,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         raise ConfigError(
             f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
         )
+    record.stage_started("setup")  # data and model: the fixed cost before the first training step
     make_loss = keras_loss(cfg.loss)
     seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
     rng = np.random.default_rng(int(cfg.seed))
@@ -83,6 +84,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         padding=padding,
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
+        cache_frozen=bool(cfg.trainer.get("cache_frozen", True)),
     )
     # history.csv grows by one row per epoch (HistoryRows has appended it when this runs)
     tuner.extra_callbacks.append(
@@ -92,6 +94,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     labels = train["label"].to_numpy()
     weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
     stage_results: dict[str, Any] = {}
+    record.stage_finished("setup")
     for stage in stages:
         log.info("stage %s: up to %d epochs, seq_len %d", stage.name, stage.epochs, stage.seq_len)
         record.stage_started(stage.name)
@@ -101,13 +104,17 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         )
         record.stage_finished(stage.name)
         stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                                     "seq_len": stage.seq_len, "truncated": result.truncated}
+                                     "seq_len": stage.seq_len, "truncated": result.truncated,
+                                     "cached_features": result.cached_features}
+    best = tuner.restore_best_across_stages()
+    if best is not None:
+        log.info("best weights across stages: stage %s, epoch %d", best["stage"], best["epoch"])
 
     record.stage_started("predict")
     final_len = stages[-1].seq_len
     predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
     record.stage_finished("predict")
-    _write_outputs(cfg, record, data, predictions, stage_results)
+    _write_outputs(cfg, record, data, predictions, stage_results, best)
     settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
     finish_run(cfg, run_dir, record, KerasModelIO(model), settings)  # summary, curves.png, saved model
 
@@ -132,11 +139,17 @@ def _write_outputs(
     data: SplitData,
     raw: dict[str, np.ndarray],
     stage_results: dict[str, Any],
+    best: dict[str, Any] | None = None,
 ) -> None:
-    last_stage = list(stage_results)[-1]
-    epochs_before_last = sum(r["epochs_run"] for name, r in stage_results.items() if name != last_stage)
+    """``best``: where the best weights across stages came from (callback.best_across_stages), else the last
+    stage's own best epoch is what the run ends with."""
+    names = list(stage_results)
+    last = names[-1]
+    best_stage, best_in_stage = (best["stage"], best["epoch"]) if best else (last, stage_results[last]["best_epoch"])
+    epochs_before = sum(stage_results[name]["epochs_run"] for name in names[: names.index(best_stage)])
     training = {
-        "best_epoch": epochs_before_last + stage_results[last_stage]["best_epoch"],
+        "best_epoch": epochs_before + best_in_stage,
+        "best_stage": best_stage,
         "epochs_run": sum(r["epochs_run"] for r in stage_results.values()),
         "stages": stage_results,
     }

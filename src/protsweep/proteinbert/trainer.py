@@ -1,9 +1,13 @@
 """Staged fine-tuning of one length-dynamic model: each stage sets what is frozen, compiles a fresh
 optimizer and trains; weights carry over from stage to stage (upstream recreates the model per stage
-and copies them, to the same effect)."""
+and copies them, to the same effect).
+
+A frozen-backbone stage with fixed training inputs (no augmentation) trains the head on features the
+backbone computed once (protsweep.proteinbert.feature_cache), unless ``cache_frozen`` is off."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,10 +15,13 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
+from protsweep.proteinbert import feature_cache as fc
 from protsweep.proteinbert.batches import Augmenter, TrainingBatches, prediction_batches
-from protsweep.proteinbert.callbacks import HistoryRows, ValidationMetrics, stopping_callbacks
+from protsweep.proteinbert.callbacks import BestAcrossStages, HistoryRows, ValidationMetrics, stopping_callbacks
 from protsweep.proteinbert.model import set_backbone_trainable
 from protsweep.proteinbert.stages import Stage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,6 +29,7 @@ class StageResult:
     epochs_run: int
     best_epoch: int  # 1-based, within the stage: the epoch whose weights were kept
     truncated: int  # training sequences cut to the stage's seq_len
+    cached_features: bool = False  # the head trained on features the frozen backbone computed once
 
 
 @dataclass
@@ -34,8 +42,15 @@ class FineTuner:
     padding: str = "bucket"
     eval_batch_size: int = 64
     verbose: int = 0
+    cache_frozen: bool = True
     history: list[dict[str, Any]] = field(default_factory=list)
     extra_callbacks: list[Any] = field(default_factory=list)  # e.g. timers in benchmarks
+    _split: fc.SplitModel | None = None
+    best: BestAcrossStages | None = None  # set when callback.best_across_stages is on
+
+    def __post_init__(self) -> None:
+        if self.callback_cfg.get("best_across_stages", False):
+            self.best = BestAcrossStages(self.model, self.callback_cfg)
 
     def predict(self, sequences: Sequence[str], seq_len: int) -> np.ndarray:
         """Probabilities for every sequence, none truncated: each is padded as in training."""
@@ -44,6 +59,12 @@ class FineTuner:
         if len(sequences):
             probs[order] = self.model.predict(data, verbose=0).reshape(-1)
         return probs
+
+    def split(self) -> fc.SplitModel:
+        """The model cut between backbone and head (built once; the head model shares the head layers)."""
+        if self._split is None:
+            self._split = fc.split_model(self.model)
+        return self._split
 
     def train_stage(
         self,
@@ -57,22 +78,52 @@ class FineTuner:
         sample_weights: np.ndarray | None = None,
     ) -> StageResult:
         set_backbone_trainable(self.model, not stage.freeze_backbone)
-        loss = self.make_loss()
-        optimizer = self.make_optimizer(lr=stage.lr, model=self.model)
-        self.model.compile(loss=loss, optimizer=optimizer)
-        early, extra = stopping_callbacks(self.callback_cfg)
-        callbacks = [
-            ValidationMetrics(lambda: self.predict(valid_sequences, stage.seq_len), valid_labels, loss),
-            early,
-            *extra,
-            HistoryRows(stage.name, self.history),
-            *self.extra_callbacks,
-        ]
         batches = TrainingBatches(
             train_sequences, train_labels, stage.seq_len, self.padding, stage.batch_size, self.n_annotations, rng,
             augmenter=augmenter, sample_weights=sample_weights,
         )
-        fitted = self.model.fit(batches.dataset(), epochs=stage.epochs, callbacks=callbacks, verbose=self.verbose)
+        cached = stage.freeze_backbone and self.cache_frozen and augmenter is None
+        if stage.freeze_backbone and self.cache_frozen and augmenter is not None:
+            log.info("stage %s: online augmentation changes the inputs every epoch, so the frozen backbone runs on "
+                     "every batch (no feature cache)", stage.name)
+        if cached:
+            fit_model, dataset, predict_valid = self._cached_inputs(stage, batches, valid_sequences)
+        else:
+            fit_model, dataset = self.model, batches.dataset()
+            def predict_valid() -> np.ndarray:
+                return self.predict(valid_sequences, stage.seq_len)
+        loss = self.make_loss()
+        fit_model.compile(loss=loss, optimizer=self.make_optimizer(lr=stage.lr, model=fit_model))
+        early, extra = stopping_callbacks(self.callback_cfg)
+        callbacks = [
+            ValidationMetrics(predict_valid, valid_labels, loss),
+            early,
+            *extra,
+            HistoryRows(stage.name, self.history),
+            *([self.best.for_stage(stage.name)] if self.best is not None else []),
+            *self.extra_callbacks,
+        ]
+        fitted = fit_model.fit(dataset, epochs=stage.epochs, callbacks=callbacks, verbose=self.verbose)
         epochs_run = len(fitted.history.get("loss", []))
         kept = early.best_epoch + 1 if early.restore_best_weights and early.best_weights is not None else epochs_run
-        return StageResult(epochs_run=epochs_run, best_epoch=kept, truncated=batches.n_truncated)
+        return StageResult(epochs_run, kept, batches.n_truncated, cached_features=cached)
+
+    def _cached_inputs(
+        self, stage: Stage, batches: TrainingBatches, valid_sequences: Sequence[str]
+    ) -> tuple[Any, Any, Callable[[], np.ndarray]]:
+        split = self.split()
+        args = (self.padding, stage.seq_len, self.eval_batch_size, self.n_annotations)
+        train_table = fc.FeatureTable(split, batches.sequences, *args)
+        valid_table = fc.FeatureTable(split, valid_sequences, *args)
+        log.info("stage %s: frozen backbone, fixed inputs: the head trains on cached features (%.1f MB)",
+                 stage.name, (train_table.nbytes + valid_table.nbytes) / 1e6)
+
+        def predict_valid() -> np.ndarray:
+            return fc.predict_cached(split.head, valid_table, len(valid_sequences), self.eval_batch_size)
+
+        return split.head, fc.CachedTrainingBatches(batches, train_table, split.specs).dataset(), predict_valid
+
+    def restore_best_across_stages(self) -> dict[str, Any] | None:
+        """With ``callback.best_across_stages``: load the best weights any stage reached (by the monitored
+        metric) and say where they came from; None when the option is off."""
+        return None if self.best is None else self.best.restore()

@@ -9,12 +9,18 @@ writes are exactly the ones runs look up:
 Without a ``model=`` override it composes ``model=siamese`` (whose defaults pick the embedder and data).
 Every sequence of the data set is embedded (before dedup, limit and split), so any split seed, limit or
 split method finds its sequences cached.
+
+    protsweep-embed data=guo_yeast_ppi embedder=esmc_tiny --export h5 [--out guo.h5]
+
+also writes them to one HDF5 file (one dataset per sequence under /residues, mean-pooled vectors in /mean,
+their order in /sequences; default file: embeddings-<embedder>.h5) for use outside protsweep.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
@@ -24,6 +30,22 @@ from omegaconf.errors import OmegaConfBaseException
 from protsweep.errors import ProtsweepError
 
 USAGE = __doc__ or ""
+EXPORT_FORMATS = ("h5",)
+
+
+def _take_option(args: list[str], name: str) -> str | None:
+    """Remove ``--name value`` or ``--name=value`` from ``args`` and return the value."""
+    for i, arg in enumerate(args):
+        if arg == name:
+            if i + 1 >= len(args):
+                raise ProtsweepError(f"{name} needs a value")
+            value = args[i + 1]
+            del args[i : i + 2]
+            return value
+        if arg.startswith(f"{name}="):
+            del args[i]
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _sequences(cfg: DictConfig) -> tuple[list[str], str]:
@@ -56,13 +78,23 @@ def main(argv: list[str] | None = None) -> None:
         return
     os.environ.setdefault("USE_TF", "0")
     try:
+        export = _take_option(args, "--export")
+        out = _take_option(args, "--out")
+        if export is not None and export not in EXPORT_FORMATS:
+            raise ProtsweepError(f"--export {export}: unknown format (one of {', '.join(EXPORT_FORMATS)})")
         cfg = compose_config(args)
         if cfg.get("embedder") is None:
             raise ProtsweepError("no embedder chosen: add embedder=esmc_300m | esmc_600m | esmc_tiny")
         from protsweep.siamese.embed.service import ensure_embeddings
 
         sequences, what = _sequences(cfg)
-        report = ensure_embeddings(sequences, cfg.embedder).report
+        embeddings = ensure_embeddings(sequences, cfg.embedder)
+        report = embeddings.report
+        if export is not None:
+            from protsweep.siamese.embed.export import export_h5
+
+            target = export_h5(embeddings, sequences, Path(out or f"embeddings-{report['name']}.h5"))
+            print(f"protsweep-embed: wrote {len(sequences)} sequences' embeddings to {target}")
     except (HydraException, OmegaConfBaseException) as err:
         print(f"protsweep-embed: config error: {err}", file=sys.stderr)
         sys.exit(2)

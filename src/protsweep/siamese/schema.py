@@ -52,6 +52,14 @@ class Pooling(Enum):
 
 
 
+class EmbedderDtype(Enum):
+    """ESM C's compute dtype: ``auto`` is bf16 on a GPU that supports it, else fp32 (always fp32 on CPU)."""
+
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 class EmbedderWeights(Enum):
     pretrained = "pretrained"
     random = "random"
@@ -130,7 +138,8 @@ class EmbedderConfig:
     num_heads: int = MISSING
     num_layers: int = MISSING
     init_seed: int = 0  # weights=random only
-    max_len: int = 1022  # residues kept per sequence (longer ones are truncated, and counted)
+    max_len: int = 2048  # residues kept per sequence (ESM C's trained context; longer ones truncated, counted)
+    dtype: EmbedderDtype = EmbedderDtype.auto  # compute dtype, part of the cache identity
     batch_tokens: int = 8192  # tokens (incl. padding, BOS, EOS) per forward pass
     max_pad_frac: float = 0.10  # padded share of a batch's tokens at most
     cache_dir: str = "${paths.cache_dir}/embeddings"

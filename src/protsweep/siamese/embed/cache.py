@@ -1,7 +1,7 @@
 """On-disk embedding cache: one fp16 file per sequence, content-addressed.
 
 Layout: ``<root>/<identity key>/<h[:2]>/<h>.emb`` where ``h`` is the SHA-256 of the sequence and the
-identity key hashes the embedder (model, weights fingerprint, max_len, representation); ``identity.json``
+identity key hashes the embedder (model, weights fingerprint, max_len, compute dtype, representation); ``identity.json``
 beside the entries says which embedder that is.
 
 Entry format: ``MAGIC``, a 4-byte little-endian header length, a JSON header (shape, dtype, the sequence's
@@ -63,6 +63,12 @@ def encode_entry(sequence: str, embedding: np.ndarray, n_residues: int) -> bytes
     }
     head = json.dumps(header, sort_keys=True).encode()
     return MAGIC + _LEN.pack(len(head)) + head + payload
+
+
+def payload_offset(data: bytes) -> int:
+    """Where an entry's fp16 payload starts (after the magic, the header length and the header)."""
+    (head_len,) = _LEN.unpack_from(data, len(MAGIC))
+    return len(MAGIC) + _LEN.size + head_len
 
 
 def decode_entry(data: bytes, sequence: str) -> np.ndarray | None:
@@ -144,10 +150,11 @@ class EmbeddingCache:
             release(self.claim_path(seq))
 
     def wait_for(
-        self, sequences: Iterable[str], vectors: dict[str, np.ndarray], poll_s: float = 0.5
+        self, sequences: Iterable[str], shapes: dict[str, tuple[int, ...]], poll_s: float = 0.5
     ) -> list[str]:
-        """Wait for entries other processes claimed, adding each to ``vectors`` as it appears; returns those
-        whose claimer went away without writing them (the caller claims and embeds them)."""
+        """Wait for entries other processes claimed, adding each one's shape to ``shapes`` as it appears (the
+        bytes are read per batch later); returns those whose claimer went away without writing them (the caller
+        claims and embeds them)."""
         waiting = list(sequences)
         orphaned: list[str] = []
         if waiting:
@@ -157,7 +164,7 @@ class EmbeddingCache:
             for seq in waiting:
                 found = self._peek(seq)
                 if found is not None:
-                    vectors[seq] = found
+                    shapes[seq] = found.shape
                     self.stats.hits += 1
                 elif is_stale(read_holder(self.claim_path(seq))):
                     orphaned.append(seq)

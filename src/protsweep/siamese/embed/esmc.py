@@ -17,8 +17,12 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
+from protsweep.siamese.embed.identity import resolve_dtype
+
 #: Forward passes of any ESM C embedder in this process.
 FORWARD_PASSES = 0
+#: ``embedder.dtype`` (resolved: identity.resolve_dtype) -> torch dtype
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 #: Random init goes through torch's global generator: one init at a time in a process.
 _INIT_LOCK = threading.Lock()
 
@@ -45,10 +49,11 @@ def tiny_model(hidden_size: int, num_heads: int, num_layers: int, init_seed: int
 class EsmcEmbedder:
     """Per-residue embeddings of the last layer, BOS and EOS removed, sequences truncated to ``max_len``."""
 
-    def __init__(self, model: torch.nn.Module, device: torch.device, max_len: int) -> None:
+    def __init__(self, model: torch.nn.Module, device: torch.device, max_len: int, dtype: str = "fp32") -> None:
         from esm.models.esmc import EsmcTokenizer
 
-        self.model = model.to(device).eval()
+        self.dtype = DTYPES[dtype]
+        self.model = model.to(device=device, dtype=self.dtype).eval()
         self.device = device
         self.max_len = max_len
         self.tokenizer = EsmcTokenizer()
@@ -77,4 +82,4 @@ def load_embedder(cfg: DictConfig, weights_dir: Path | None) -> EsmcEmbedder:
         from esm.models.esmc import EsmcModel
 
         model = EsmcModel.from_pretrained(str(weights_dir), device=device, local_files_only=True)
-    return EsmcEmbedder(model, device, int(cfg.max_len))
+    return EsmcEmbedder(model, device, int(cfg.max_len), resolve_dtype(cfg))

@@ -1,5 +1,5 @@
-"""Which embedder produced an embedding: the model, a fingerprint of its weights, ``max_len`` and the
-representation. The embedding cache is keyed by this identity, so embeddings of different weights or a
+"""Which embedder produced an embedding: the model, a fingerprint of its weights, ``max_len``, the compute
+dtype and the representation. The embedding cache is keyed by this identity, so embeddings of different weights or a
 different truncation are never mixed. Torch-free: a warm cache is used without loading any model.
 
 Pretrained weights are found offline only: ``embedder.weights_dir`` (``config.json`` + ``model.safetensors``),
@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 
 from protsweep.atomic import write_json_atomic
 from protsweep.errors import ConfigError
-from protsweep.siamese.schema import EmbedderWeights, choice
+from protsweep.siamese.schema import EmbedderDtype, EmbedderWeights, choice
 
 CONFIG_JSON = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -48,6 +48,7 @@ class EmbedderIdentity:
     pretrained: bool
     hidden_size: int
     max_len: int
+    dtype: str  # the compute dtype actually used: fp32 | bf16
     representation: str = REPRESENTATION
 
     def key(self) -> str:
@@ -65,7 +66,23 @@ def identity_of(cfg: DictConfig, location: WeightsLocation) -> EmbedderIdentity:
         pretrained=location.directory is not None,
         hidden_size=int(cfg.hidden_size),
         max_len=int(cfg.max_len),
+        dtype=resolve_dtype(cfg),
     )
+
+
+def resolve_dtype(cfg: DictConfig) -> str:
+    """``embedder.dtype`` made explicit: ``auto`` is bf16 where the device supports it (a CUDA GPU with bf16),
+    fp32 on CPU. torch is imported only to ask a GPU, never for ``device=cpu`` or an explicit dtype."""
+    setting = choice(EmbedderDtype, cfg.get("dtype", "auto"))
+    if setting is not EmbedderDtype.auto:
+        return setting.value
+    if str(cfg.get("device", "auto")) == "cpu":
+        return EmbedderDtype.fp32.value
+    import torch
+
+    device = str(cfg.get("device", "auto"))
+    on_gpu = (device == "auto" or device.startswith("cuda")) and torch.cuda.is_available()
+    return EmbedderDtype.bf16.value if on_gpu and torch.cuda.is_bf16_supported() else EmbedderDtype.fp32.value
 
 
 def locate_weights(cfg: DictConfig, cache_root: Path) -> WeightsLocation:

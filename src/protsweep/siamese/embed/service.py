@@ -7,7 +7,7 @@ weights nor runs a forward pass (the report says how many it ran).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,12 @@ from protsweep.errors import ConfigError
 from protsweep.siamese.embed.batching import length_sorted_batches, padding_stats
 from protsweep.siamese.embed.cache import EmbeddingCache
 from protsweep.siamese.embed.identity import EmbedderIdentity, identity_of, locate_weights
+from protsweep.siamese.embed.lazy import LazyEmbeddings
 
 
 @dataclass
 class EmbeddingSet:
-    vectors: dict[str, np.ndarray]  # sequence -> (residues kept, d) float16
+    vectors: Mapping[str, np.ndarray]  # sequence -> (residues kept, d) float16, read from the cache per access
     identity: EmbedderIdentity
     report: dict[str, Any]
 
@@ -50,14 +51,14 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
     cache = EmbeddingCache(cache_root, identity)
     cache.describe()
 
-    vectors: dict[str, np.ndarray] = {}
+    shapes: dict[str, tuple[int, int]] = {}  # verified entries; their bytes are not kept (LazyEmbeddings)
     missing: list[str] = []
     for seq in unique:
         found = cache.load(seq)
         if found is None:
             missing.append(seq)
         else:
-            vectors[seq] = found
+            shapes[seq] = found.shape
 
     run: dict[str, Any] = {"embedded": 0, "forward_passes": 0}
     pending = missing
@@ -65,12 +66,12 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
         mine, others = cache.claim(pending)
         try:
             if mine:
-                run = _embed_missing(mine, cfg, location.directory, cache, vectors)
+                run = _embed_missing(mine, cfg, location.directory, cache, shapes)
         finally:
             cache.release(mine)
-        pending = cache.wait_for(others, vectors)
+        pending = cache.wait_for(others, shapes)
 
-    dims = {v.shape[1] for v in vectors.values()}
+    dims = {shape[1] for shape in shapes.values()}
     if dims and dims != {identity.hidden_size}:
         raise ConfigError(f"embedder={cfg.name}: embeddings have width {sorted(dims)}, expected {identity.hidden_size}")
     truncated = sum(len(seq) > max_len for seq in unique)
@@ -86,11 +87,11 @@ def ensure_embeddings(sequences: Iterable[str], cfg: DictConfig) -> EmbeddingSet
         "longest_sequence": max((len(s) for s in unique), default=0),
         **run,
     }
-    return EmbeddingSet(vectors, identity, report)
+    return EmbeddingSet(LazyEmbeddings({seq: cache.path(seq) for seq in shapes}, shapes), identity, report)
 
 
 def _embed_missing(
-    missing: list[str], cfg: DictConfig, weights_dir: Path | None, cache: EmbeddingCache, vectors: dict
+    missing: list[str], cfg: DictConfig, weights_dir: Path | None, cache: EmbeddingCache, shapes: dict
 ) -> dict[str, Any]:
     from protsweep.siamese.embed.esmc import load_embedder
 
@@ -114,7 +115,7 @@ def _embed_missing(
             for seq, emb in zip(seqs, embedder.embed(seqs), strict=True):
                 half = emb.astype(np.float16)
                 cache.store(seq, half, len(seq))
-                vectors[seq] = half
+                shapes[seq] = half.shape
             bar.update(sum(lengths[i] for i in batch))
     seconds = time.perf_counter() - began
     stats = padding_stats(lengths, batches)

@@ -3,12 +3,14 @@ carries boolean masks (True = residue); there is no fixed length anywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
+
+from protsweep.siamese.embed.lazy import LazyEmbeddings
 
 #: Batches per length-sorted pool when training batches are bucketed by length.
 BUCKET_POOL = 50
@@ -35,14 +37,41 @@ class PairBatch:
     index: list[int]  # rows of the split, in batch order
 
 
-class PairTensors:
-    """One split's pairs over shared per-sequence embeddings (fp16 tensors, each held once)."""
+class EmbeddingTensors(Mapping[str, torch.Tensor]):
+    """fp16 tensors read from the embedding cache when a batch needs them (nothing held in memory)."""
 
-    def __init__(self, frame: pd.DataFrame, embeddings: dict[str, torch.Tensor]) -> None:
+    def __init__(self, arrays: LazyEmbeddings) -> None:
+        self.arrays = arrays
+
+    def __getitem__(self, sequence: str) -> torch.Tensor:
+        return torch.from_numpy(self.arrays[sequence].copy())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+    def length(self, sequence: str) -> int:
+        return self.arrays.length(sequence)
+
+
+def sequence_length(embeddings: Mapping[str, torch.Tensor], sequence: str) -> int:
+    if isinstance(embeddings, EmbeddingTensors):
+        return embeddings.length(sequence)  # no read
+    return int(embeddings[sequence].shape[0])
+
+
+class PairTensors:
+    """One split's pairs over shared per-sequence embeddings (fp16 tensors, each held once or read per batch)."""
+
+    def __init__(self, frame: pd.DataFrame, embeddings: Mapping[str, torch.Tensor]) -> None:
         self.seq_a = frame["seq_a"].tolist()
         self.seq_b = frame["seq_b"].tolist()
         self.labels = torch.tensor(frame["label"].to_numpy(dtype=np.float32))
         self.embeddings = embeddings
+        needed = set(self.seq_a) | set(self.seq_b)
+        self.lengths = {seq: sequence_length(embeddings, seq) for seq in needed}
 
     def __len__(self) -> int:
         return len(self.seq_a)
@@ -54,7 +83,7 @@ class PairTensors:
 
     def length_key(self, index: int) -> tuple[int, int, int]:
         """Orders pairs so that neighbours pad little on either side (ties by row, so it is stable)."""
-        la, lb = self.embeddings[self.seq_a[index]].shape[0], self.embeddings[self.seq_b[index]].shape[0]
+        la, lb = self.lengths[self.seq_a[index]], self.lengths[self.seq_b[index]]
         return max(la, lb), min(la, lb), index
 
     def shuffled(
@@ -86,5 +115,8 @@ class PairTensors:
             yield self.batch(order[start : start + batch_size], device)
 
 
-def as_tensors(vectors: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+def as_tensors(vectors: Mapping[str, np.ndarray]) -> Mapping[str, torch.Tensor]:
+    """Cache-backed embeddings stay lazy (read per batch); a plain dict is copied into fp16 tensors."""
+    if isinstance(vectors, LazyEmbeddings):
+        return EmbeddingTensors(vectors)
     return {seq: torch.from_numpy(np.array(v, dtype=np.float16)) for seq, v in vectors.items()}

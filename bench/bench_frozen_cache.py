@@ -1,0 +1,125 @@
+"""Frozen-stage feature caching (issue 13): seconds per frozen-stage epoch with the backbone run on every batch
+(before) and with the head trained on features computed once (after), then the whole baseline run's stages.
+
+Both arms run in this process, one after the other, on the same data, model and seed; each epoch is timed by
+a callback (the first epoch of the cached arm includes computing the features). Wall-clock on a shared
+machine: read the ratio, not the seconds, and repeat when the machine is busy.
+
+    python bench/bench_frozen_cache.py --data ../shared/data/hemolysis/hemolysis.csv --limit 1500
+    python bench/bench_frozen_cache.py --data ... --model proteinbert_tiny --stage-epochs 40   # the default stages
+
+``--stage-epochs`` caps each stage's epochs (the defaults are 40 + 40, with early stopping) for time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from protsweep.data.dataset import load_split_data
+from protsweep.proteinbert.backbone import load_backbone
+from protsweep.proteinbert.encoding import resolve_seq_len
+from protsweep.proteinbert.losses import keras_loss
+from protsweep.proteinbert.model import build_model
+from protsweep.proteinbert.stages import plan_stages
+from protsweep.proteinbert.tf_env import keras
+from protsweep.proteinbert.trainer import FineTuner
+from protsweep.schema import register_schemas
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class EpochTimer(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        self._start = time.perf_counter()  # the cached arm's features are computed before fit: see run_stages
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        now = time.perf_counter()
+        self.seconds.append(now - self._start)
+        self._start = now
+
+
+def config(args: argparse.Namespace, *extra: str) -> Any:
+    overrides = [f"model={args.model}", "data=csv", f"data.source.path={Path(args.data).resolve()}",
+                 "data.source.sequence_col=sequence", "data.source.label_col=label",
+                 f"trainer.epochs_frozen={args.stage_epochs}", f"trainer.epochs_full={args.stage_epochs}", *extra]
+    if args.limit:
+        overrides.append(f"data.limit={args.limit}")
+    register_schemas()
+    with initialize_config_dir(str(REPO / "conf"), version_base=None):
+        return compose("config", overrides=overrides)
+
+
+def run_stages(cfg: Any, cache: bool, frozen_only: bool) -> tuple[list[float], float, list[float]]:
+    """(frozen-stage epoch seconds, seconds to the end of the last stage, every stage's seconds)."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    data = load_split_data(cfg.data)
+    train = data.train
+    seq_len = resolve_seq_len(cfg.trainer.seq_len, train["sequence"].tolist())
+    stages = plan_stages(cfg.trainer, seq_len)[: 1 if frozen_only else None]
+    backbone = load_backbone(cfg.model)
+    timer = EpochTimer()
+    tuner = FineTuner(
+        model=build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head)),
+        make_loss=keras_loss(cfg.loss), make_optimizer=instantiate(cfg.optimizer), callback_cfg=cfg.callback,
+        n_annotations=int(backbone.generator.n_annotations), eval_batch_size=int(cfg.trainer.eval_batch_size),
+        cache_frozen=cache,
+    )
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    frozen: list[float] = []
+    stage_seconds = []
+    for stage in stages:
+        stage_start = time.perf_counter()
+        tuner.extra_callbacks = [timer] if stage.freeze_backbone else []
+        tuner.train_stage(stage, train["sequence"].tolist(), train["label"].to_numpy(),
+                          data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng)
+        if stage.freeze_backbone:
+            # the first epoch carries everything before fit (the feature computation, when cached)
+            frozen = list(timer.seconds)
+            frozen[0] += (time.perf_counter() - stage_start) - sum(timer.seconds)
+        stage_seconds.append(time.perf_counter() - stage_start)
+    return frozen, time.perf_counter() - start, stage_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="hemolysis.csv (columns sequence, label)")
+    parser.add_argument("--model", default="proteinbert", help="proteinbert | proteinbert_tiny")
+    parser.add_argument("--limit", type=int, default=0, help="subsample the data (0: all)")
+    parser.add_argument("--stage-epochs", type=int, default=4, help="cap on each stage's epochs")
+    parser.add_argument("--whole-run", action="store_true", help="also time the baseline's stages (frozen + full)")
+    args = parser.parse_args()
+    cfg = config(args)
+    print(flush=True)
+    print(f"model={args.model} data={args.data} limit={args.limit or 'all'} stage epochs <= {args.stage_epochs}")
+    frozen = {cache: run_stages(cfg, cache, frozen_only=True)[0] for cache in (False, True)}
+    for cache, seconds in frozen.items():
+        print(f"frozen stage, cache={'on ' if cache else 'off'}: epochs " + " ".join(f"{s:.2f}" for s in seconds))
+    later = {cache: statistics.median(s[1:]) if len(s) > 1 else s[0] for cache, s in frozen.items()}
+    print(f"frozen-stage epoch after the first: before {later[False]:.2f} s, after {later[True]:.2f} s, "
+          f"speed-up {later[False] / later[True]:.1f}x (goal >= 5x)")
+    print(f"first epoch: before {frozen[False][0]:.2f} s, after {frozen[True][0]:.2f} s (includes the features)")
+    if args.whole_run:
+        whole = {cache: run_stages(cfg, cache, frozen_only=False) for cache in (False, True)}
+        for cache, (_, total, stages) in whole.items():
+            print(f"baseline stages, cache={'on ' if cache else 'off'}: {total:.1f} s "
+                  f"(per stage: {', '.join(f'{s:.1f}' for s in stages)})")
+        print(f"whole baseline run: speed-up {whole[False][1] / whole[True][1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
