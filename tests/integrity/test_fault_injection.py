@@ -55,12 +55,17 @@ def run_until(sweep: Path, cwd: Path, point: Callable[[Path], bool] | None) -> b
     return False
 
 
+def _framework_threads_applied(info: dict) -> bool:
+    """True once the job has applied TensorFlow's threads: that happens after its data was loaded."""
+    return "tensorflow" in (info.get("resources") or {})
+
+
 def loading_data(sweep: Path) -> bool:
-    return any(_info(j).get("status") == "running" and "resources" not in _info(j) for j in _jobs(sweep))
+    return any(_info(j).get("status") == "running" and not _framework_threads_applied(_info(j)) for j in _jobs(sweep))
 
 
 def in_runner(sweep: Path) -> bool:
-    return any(_info(j).get("status") == "running" and "resources" in _info(j) for j in _jobs(sweep))
+    return any(_info(j).get("status") == "running" and _framework_threads_applied(_info(j)) for j in _jobs(sweep))
 
 
 def writing_records(sweep: Path) -> bool:
