@@ -19,8 +19,9 @@ class ComplexTensors(PairTensors):
     """One split's pairs of complexes (columns ``ligand_a, receptor_a, ligand_b, receptor_b, label``)."""
 
     def __init__(self, frame: pd.DataFrame, embeddings: dict[str, torch.Tensor]) -> None:
-        super().__init__(frame, embeddings)
-        self.first = PairTensors(frame.assign(seq_a=frame["ligand_a"], seq_b=frame["receptor_a"]), embeddings)
+        first = frame.assign(seq_a=frame["ligand_a"], seq_b=frame["receptor_a"])
+        super().__init__(first, embeddings)  # labels and row count; batches come from the two sides below
+        self.first = PairTensors(first, embeddings)
         self.second = PairTensors(frame.assign(seq_a=frame["ligand_b"], seq_b=frame["receptor_b"]), embeddings)
 
     def batch(self, index: Sequence[int], device: torch.device) -> PairBatch:
