@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
 from protsweep.errors import ProtsweepError
-from protsweep.proteinbert.backbone import load_backbone, write_dump
+from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.features import LastGlobal
 from protsweep.proteinbert.heads import DefaultHead
 from protsweep.proteinbert.model import build_model
@@ -20,6 +21,14 @@ TINY = {"name": "t", "family": "proteinbert", "runner": "x", "download": False, 
         "d_hidden_global": 32, "n_blocks": 2, "n_heads": 2, "d_key": 8, "conv_kernel_size": 9,
         "wide_conv_dilation_rate": 5, "n_annotations": 16}
 
+
+
+def write_dump(path: Path, n_annotations: int, weights: list[np.ndarray], optimizer_weights: Any = None) -> Path:
+    """Write weights in upstream's dump format (a pickle of (n_annotations, weights, optimizer weights))."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pickle.dump((n_annotations, weights, optimizer_weights), handle)
+    return path
 
 def model_cfg(pretrained: str, path: Path, **kw) -> object:
     return OmegaConf.create({**TINY, "pretrained": pretrained, "weights_path": str(path), **kw})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,14 +126,6 @@ def read_dump(path: Path, expected_sha256: str | None = None) -> tuple[int, list
     """Upstream's dump format: a pickle of ``(n_annotations, model weights, optimizer weights)``, read by an
     unpickler that resolves numpy arrays only (:mod:`protsweep.integrity.pickles`)."""
     return load_dump(path, expected_sha256)
-
-
-def write_dump(path: Path, n_annotations: int, weights: list[np.ndarray], optimizer_weights: Any = None) -> Path:
-    """Write weights in upstream's dump format (used by tests to make a small checkpoint)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        pickle.dump((n_annotations, weights, optimizer_weights), handle)
-    return path
 
 
 def load_backbone(model_cfg: DictConfig) -> Backbone:
