@@ -37,6 +37,7 @@ from protsweep.launch.gpus import gpu_slot
 from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
+from protsweep.launch.reuse import copy_run, find_reusable
 from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
         if kept is not None:
             log.info("overwrite=true: the earlier record was moved to %s", kept)
     write_hydra_files(run_dir, cfg)
+    if not cfg.overwrite and reuse_earlier_run(cfg, run_dir):
+        return
 
     try:
         res = job_resources(cfg, hydra_cfg.launcher)
@@ -101,6 +104,33 @@ def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
         else:
             os.environ.update(gpu_env)
             execute(cfg)
+
+
+def run_identity(cfg: DictConfig) -> dict[str, Any]:
+    """What run.json says about where this job sits in its sweep (the aggregator groups runs by it)."""
+    hydra_cfg = HydraConfig.get()
+    return {
+        "seed": int(cfg.seed),
+        "overrides": list(hydra_cfg.overrides.task),
+        "choices": {k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")},
+        "ablation": OmegaConf.to_container(cfg.ablation, resolve=True),
+    }
+
+
+def reuse_earlier_run(cfg: DictConfig, run_dir: Path) -> bool:
+    """Copy a completed run of the same config fingerprint into ``run_dir`` (``reuse``); True when one was."""
+    if not cfg.reuse.enabled:
+        return False
+    cwd = Path(HydraConfig.get().runtime.cwd)
+    roots = [run_dir.parent, *(cwd / str(p) for p in cfg.reuse.search)]
+    found = find_reusable(fingerprint_record(cfg)["sha256"], roots, exclude=run_dir)
+    if found is None:
+        return False
+    source, info = found
+    copy_run(source, info, run_dir, run_identity(cfg))
+    print(f"protsweep: note [{run_dir.name}]: same config as the completed run {source}: its results were "
+          "reused, not retrained (reuse.enabled=false trains anyway)", file=sys.stderr, flush=True)
+    return True
 
 
 def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
@@ -141,11 +171,8 @@ def execute(cfg: DictConfig) -> None:
     family = str(cfg.model.family)
     packages = FAMILY_PACKAGES.get(family, ())
     record.start(
-        seed=int(cfg.seed),
+        **run_identity(cfg),
         model_family=family,
-        overrides=list(hydra_cfg.overrides.task),
-        choices={k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")},
-        ablation=OmegaConf.to_container(cfg.ablation, resolve=True),
         versions={**package_versions(packages), "protsweep": protsweep.__version__},
         git_sha=source_revision(Path(hydra_cfg.runtime.cwd)),
         **{RUN_JSON_KEY: fingerprint_record(cfg)},

@@ -162,6 +162,16 @@ class PathsConfig:
 
 
 @dataclass
+class ReuseConfig:
+    """A job whose config fingerprint equals a completed run's copies that run instead of training
+    (protsweep.launch.reuse). ``search``: folders holding sweeps or runs, relative to the working directory;
+    the job's own sweep folder is always searched."""
+
+    enabled: bool = True
+    search: list[str] = field(default_factory=lambda: ["outputs/sweeps", "outputs/runs"])
+
+
+@dataclass
 class Config:
     """Keys every run has. The family roots add their own groups."""
 
@@ -179,6 +189,7 @@ class Config:
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    reuse: ReuseConfig = field(default_factory=ReuseConfig)
     # issue 11 (protsweep.launch): tracker logger group, per-job resources, progress lines
     logger: Any = None
     resources: Any = None

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from protsweep.overrides import flatten, parse_override
+
+__all__ = ["OUTPUT_ONLY_KEYS", "flatten", "is_output_only", "non_output_overrides", "overrides_dict",
+           "parse_override", "variant_config"]
+
 # Keys that never distinguish variants (docs/run-record.md).
 OUTPUT_ONLY_KEYS: tuple[str, ...] = (
     "seed",
@@ -17,13 +22,8 @@ OUTPUT_ONLY_KEYS: tuple[str, ...] = (
     "progress",
     "resources",
     "save_model",
+    "reuse",
 )
-
-
-def parse_override(text: str) -> tuple[str, str]:
-    """``"+head=two_layer"`` -> ``("head", "two_layer")``; a bare ``"~key"`` gives an empty value."""
-    key, _, value = str(text).partition("=")
-    return key.lstrip("+~"), value
 
 
 def overrides_dict(overrides: list[str]) -> dict[str, str]:
@@ -32,19 +32,6 @@ def overrides_dict(overrides: list[str]) -> dict[str, str]:
 
 def is_output_only(key: str, ignore: tuple[str, ...]) -> bool:
     return any(key == k or key.startswith(k + ".") for k in ignore)
-
-
-def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys; lists and scalars are leaves."""
-    out: dict[str, Any] = {}
-    if isinstance(obj, dict):
-        if not obj and prefix:
-            out[prefix] = {}
-        for k, v in obj.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-    else:
-        out[prefix] = obj
-    return out
 
 
 def variant_config(config: dict[str, Any] | None, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from protsweep.launch.base import BASE_GROUP
+from protsweep.launch.reuse import REUSED_FROM
+
 from .result import PRETRAINED, RANDOM_INIT, UNKNOWN, Provenance
 
 __all__ = ["PRETRAINED", "RANDOM_INIT", "UNKNOWN", "Provenance", "backbone_init", "collect_provenance"]
@@ -32,7 +35,13 @@ def collect_provenance(infos: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -
     inits: set[str] = set()
     datasets: set[str] = set()
     sources: set[str] = set()
+    bases: set[str] = set()
+    n_reused = 0
     for info, config in infos:
+        base = (info.get("choices") or {}).get(BASE_GROUP)
+        if base not in (None, "", "None", "null"):
+            bases.add(str(base))
+        n_reused += bool(info.get(REUSED_FROM))
         inits.add(backbone_init(info.get("pretrained")))
         name = (config.get("data") or {}).get("name")
         if name:
@@ -40,4 +49,6 @@ def collect_provenance(infos: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -
         source = (info.get("data") or {}).get("source")
         if source:
             sources.add(str(source))
-    return Provenance(tuple(sorted(inits)), tuple(sorted(datasets)), tuple(sorted(sources)))
+    return Provenance(
+        tuple(sorted(inits)), tuple(sorted(datasets)), tuple(sorted(sources)), tuple(sorted(bases)), n_reused
+    )

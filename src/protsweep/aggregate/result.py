@@ -20,6 +20,8 @@ class Provenance:
     inits: tuple[str, ...]  # distinct backbone inits over the runs, sorted
     datasets: tuple[str, ...]  # distinct data.name values
     sources: tuple[str, ...]  # distinct run.json data.source values
+    bases: tuple[str, ...] = ()  # distinct ``base=`` choices: the variant every arm was stacked on
+    n_reused: int = 0  # counted runs copied from an earlier run of the same config (run.json reused_from)
 
     @property
     def random_init(self) -> bool:
@@ -30,7 +32,9 @@ class Provenance:
         init = " + ".join(self.inits) if self.inits else UNKNOWN
         data = ", ".join(self.datasets) or "unknown dataset"
         src = f" ({', '.join(self.sources)})" if self.sources and self.sources != self.datasets else ""
-        return f"{init} backbone · data: {data}{src}"
+        base = f" · on base {', '.join(self.bases)}" if self.bases else ""
+        reused = f" · {self.n_reused} run(s) reused from earlier sweeps" if self.n_reused else ""
+        return f"{init} backbone · data: {data}{src}{base}{reused}"
 
     def warning(self) -> str | None:
         if not self.random_init:

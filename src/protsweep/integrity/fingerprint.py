@@ -29,6 +29,7 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "paths.cache_dir",
     "reference",
     "ablation",
+    "reuse",
     "trainer.resume",
     "embedder.progress",
     "embedder.cache_dir",

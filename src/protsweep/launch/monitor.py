@@ -20,8 +20,10 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
+from protsweep.launch.base import BASE_GROUP, check_base
 from protsweep.launch.outcome import JobTable, Outcome, RecordState, expected_jobs, record_state
 from protsweep.launch.progress import eta_seconds, format_sweep_line, progress_enabled
+from protsweep.schema import config_dir
 
 FINISHED = ("completed", "failed")
 
@@ -74,6 +76,16 @@ class SweepWatch:
             print(format_sweep_line(done, total, failed, eta), file=sys.stderr, flush=True)
 
 
+def check_launch(config: DictConfig, jobs: list[tuple[str, ...]]) -> None:
+    """Checks of the whole command before any job runs: a bad one prints one line and stops it."""
+    try:
+        progress_enabled(config.get("progress", "auto"), sys.stderr)
+        check_base(config_dir(), config.hydra.runtime.choices.get(BASE_GROUP), jobs)
+    except ConfigError as err:
+        print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def _poll_until(watch: SweepWatch, stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
         watch.poll()
@@ -83,18 +95,19 @@ class SweepMonitor(Callback):
     def __init__(self, interval: float = 2.0) -> None:
         self.interval = float(interval)
 
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        check_launch(config, [tuple(config.hydra.overrides.task)])
+
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         run_dir = Path(str(config.hydra.runtime.output_dir))  # HydraConfig is reset by now; the job set this
         _STATE["outcome"] = Outcome(multirun=False, statuses={run_dir.name: record_state(run_dir)[0]})
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _STATE.clear()
-        table = JobTable(Path(str(config.hydra.sweep.dir)), expected_jobs(config))
-        try:
-            enabled = progress_enabled(config.get("progress", "auto"), sys.stderr)
-        except ConfigError as err:  # before any job runs: one line, and the command stops
-            print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
-            raise SystemExit(2) from None
+        jobs = expected_jobs(config)
+        check_launch(config, jobs if jobs is not None else [tuple(config.hydra.overrides.task)])
+        table = JobTable(Path(str(config.hydra.sweep.dir)), jobs)
+        enabled = progress_enabled(config.get("progress", "auto"), sys.stderr)
         watch = SweepWatch(table, enabled=enabled, rerun_completed=bool(config.get("overwrite", False)))
         _STATE["watch"] = watch
         if enabled:

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra._internal.utils import create_config_search_path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from protsweep.record import RUN_JSON
+from protsweep.schema import config_dir
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 Overrides = tuple[str, ...]
@@ -41,8 +44,11 @@ def expected_jobs(config: DictConfig) -> list[Overrides] | None:
     if sweeper.get("_target_") != BASIC_SWEEPER:
         return None
     params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
+    # A config loader lets the parser expand glob() over a group's options (routes: variant=glob(*)).
+    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(config_dir())))
     try:
-        overrides = OverridesParser.create().parse_overrides([*params, *config.hydra.overrides.task])
+        parser = OverridesParser.create(config_loader=loader)
+        overrides = parser.parse_overrides([*params, *config.hydra.overrides.task])
         jobs = BasicSweeper.split_arguments(overrides, None)[0]
     except HydraException:  # the sweeper itself reports the bad override, in its own words
         return None
