@@ -35,6 +35,11 @@ def figure_names(sweep: str) -> tuple[str, str, str]:
 
 
 def report_markdown(rep: Report) -> str:
+    sections = (_header, _verdicts, _references_and_paper, _figures, _per_sweep)
+    return "\n".join(line for section in sections for line in section(rep))
+
+
+def _header(rep: Report) -> list[str]:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     n_boot = rep.sweeps[0][1].n_boot
     lines = [
@@ -54,9 +59,11 @@ def report_markdown(rep: Report) -> str:
         lines.append(f"| (not aggregated) | `{d}` | {why} | |")
     lines += ["", "**Provenance** (backbone and dataset):", "", *provenance_lines(rep)]
     warnings = [f"- {WARNING_MARK} {name}: {w}" for name, res in rep.sweeps for w in res.warnings]
-    if warnings:
-        lines += ["", "## Warnings", "", *warnings]
-    lines += ["", "## Verdict per route", ""]
+    return lines + (["", "## Warnings", "", *warnings] if warnings else [])
+
+
+def _verdicts(rep: Report) -> list[str]:
+    lines = ["", "## Verdict per route", ""]
     lines += [
         "Primary: the mean over matching seeds of the per-seed ΔAUC (variant − baseline) with a 95% interval "
         "that carries both the seed-to-seed and the test-set variance; **better** / **worse**: Holm-adjusted "
@@ -70,12 +77,19 @@ def report_markdown(rep: Report) -> str:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    lines += ["## Conclusion", "", *conclusion(rep), ""]
+    return lines + ["## Conclusion", "", *conclusion(rep), ""]
+
+
+def _references_and_paper(rep: Report) -> list[str]:
+    lines: list[str] = []
     if rep.reference:
         lines += ["## Reference numbers", "", *reference_lines(rep), "", markdown_table(reference_table(rep)), ""]
     lines += ["## Paper section", "", f"LaTeX table of the routes: `{ROUTES_TEX}`. Methods (`{METHODS_MD}`):", ""]
-    lines += [f"> {methods_paragraph(rep)}", ""]
-    lines += ["## Figures", ""]
+    return lines + [f"> {methods_paragraph(rep)}", ""]
+
+
+def _figures(rep: Report) -> list[str]:
+    lines = ["## Figures", ""]
     if not rep.routes.empty:
         lines += [f"![Δ AUC per route]({DELTA_FOREST_PNG})", ""]
     for name, res in rep.sweeps:
@@ -83,13 +97,17 @@ def report_markdown(rep: Report) -> str:
         lines += [f"![{name}: per-variant metrics]({forest})", "", f"![{name}: ROC and PR]({roc_pr})", ""]
         if res.histories:
             lines += [f"![{name}: training curves, mean and range over seeds]({training})", ""]
-    lines += ["## Per-sweep summaries", ""]
+    return lines
+
+
+def _per_sweep(rep: Report) -> list[str]:
+    lines = ["## Per-sweep summaries", ""]
     for name, res in rep.sweeps:
         lines += [f"### {name}", "", markdown_table(summary_display(res)), ""]
         lines += splits_section(res, level="####")
         if res.problems:
             lines += [f"- {p}" for p in res.problems] + [""]
-    return "\n".join(lines)
+    return lines
 
 
 def routes_display(routes: pd.DataFrame) -> pd.DataFrame:
