@@ -26,8 +26,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/protsweep sweep=demo
 
+# One pytest worker per core; a test file stays on one worker (its module fixtures are shared).
 test: $(TRACK)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
