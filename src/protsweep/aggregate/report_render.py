@@ -77,7 +77,7 @@ def _verdicts(rep: Report) -> list[str]:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    return lines + ["## Conclusion", "", *conclusion(rep), ""]
+    return [*lines, "## Conclusion", "", *conclusion(rep), ""]
 
 
 def _references_and_paper(rep: Report) -> list[str]:
@@ -85,7 +85,7 @@ def _references_and_paper(rep: Report) -> list[str]:
     if rep.reference:
         lines += ["## Reference numbers", "", *reference_lines(rep), "", markdown_table(reference_table(rep)), ""]
     lines += ["## Paper section", "", f"LaTeX table of the routes: `{ROUTES_TEX}`. Methods (`{METHODS_MD}`):", ""]
-    return lines + [f"> {methods_paragraph(rep)}", ""]
+    return [*lines, f"> {methods_paragraph(rep)}", ""]
 
 
 def _figures(rep: Report) -> list[str]:

@@ -93,7 +93,11 @@ class FineTuner:
             def predict_valid() -> np.ndarray:
                 return self.predict(valid_sequences, stage.seq_len)
         loss = self.make_loss()
-        fit_model.compile(loss=loss, optimizer=self.make_optimizer(lr=stage.lr, model=fit_model))
+        optimizer = self.make_optimizer(lr=stage.lr, model=fit_model)
+        fit_model.compile(loss=loss, optimizer=optimizer)
+        # The optimizer's slot variables are made here, not inside fit's tf.function: a first call that creates
+        # variables is traced twice, and one trace of full-size ProteinBERT's training step takes ~15 s on CPU.
+        optimizer.build(fit_model.trainable_variables)
         early, extra = stopping_callbacks(self.callback_cfg)
         callbacks = [
             ValidationMetrics(predict_valid, valid_labels, loss),

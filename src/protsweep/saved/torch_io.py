@@ -135,6 +135,7 @@ class SiamesePredictor:
         )
         self.loss_fn = build_loss(loss_spec(cfg))
         self.batch_size = int(cfg.trainer.eval_batch_size)
+        self.max_cells = cfg.trainer.get("max_attention_cells")
 
     def embed(self, sequences: list[str], progress: bool) -> dict[str, torch.Tensor]:
         embeddings = ensure_embeddings(sequences, OmegaConf.merge(self.embedder_cfg, {"progress": progress}))
@@ -152,7 +153,8 @@ class SiamesePredictor:
         out = np.empty(len(frame), dtype=np.float64)
         for start in range(0, len(frame), CHUNK):
             part = PairTensors(frame.iloc[start : start + CHUNK], tensors)
-            out[start : start + len(part)] = evaluate(self.model, part, self.loss_fn, self.batch_size, self.device).prob
+            scored = evaluate(self.model, part, self.loss_fn, self.batch_size, self.device, self.max_cells)
+            out[start : start + len(part)] = scored.prob
             if advance is not None:
                 advance(len(part))
         return out

@@ -112,7 +112,8 @@ def train_and_evaluate(
 
     record.stage_started("predict")
     batch = int(cfg.trainer.eval_batch_size)
-    probs = {name: evaluate(model, splits[name], loss_fn, batch, device).prob for name in SPLITS}
+    cells = cfg.trainer.max_attention_cells
+    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, cells).prob for name in SPLITS}
     write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     record.stage_finished("predict")
     finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))

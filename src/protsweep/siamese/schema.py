@@ -120,6 +120,10 @@ class SiameseTrainerConfig(TrainerConfig):
     weight_decay: float = 0.01
     grad_clip: float | None = 1.0
     bucket_by_length: bool = True  # training batches of pairs of similar lengths (less padding)
+    # A forward pass holds at most this many attention cells (rows x longest length^2; 32 x 512^2): a batch of
+    # longer proteins runs in parts with accumulated gradients, so memory stays bounded at ESM C's 2048 context.
+    # null: whole batches whatever their length.
+    max_attention_cells: int | None = 8_388_608
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     num_threads: int | None = None  # torch CPU threads; null leaves torch's default
     resume: bool = True  # an interrupted run resumes from checkpoints/last.pt when relaunched

@@ -86,9 +86,7 @@ class PairTensors:
         la, lb = self.lengths[self.seq_a[index]], self.lengths[self.seq_b[index]]
         return max(la, lb), min(la, lb), index
 
-    def shuffled(
-        self, batch_size: int, generator: torch.Generator, device: torch.device, bucket: bool = True
-    ) -> Iterator[PairBatch]:
+    def shuffled_indices(self, batch_size: int, generator: torch.Generator, bucket: bool = True) -> list[list[int]]:
         """A new random order each epoch, drawn from ``generator`` only (so a resumed run replays it).
 
         With ``bucket``, the shuffled pairs are cut into pools of ``BUCKET_POOL`` batches, each pool is
@@ -105,14 +103,32 @@ class PairTensors:
                 part = sorted(order[start : start + pool], key=self.length_key)
                 batches += [part[k : k + batch_size] for k in range(0, len(part), batch_size)]
             batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
-        for index in batches:
+        return batches
+
+    def shuffled(
+        self, batch_size: int, generator: torch.Generator, device: torch.device, bucket: bool = True
+    ) -> Iterator[PairBatch]:
+        for index in self.shuffled_indices(batch_size, generator, bucket):
             yield self.batch(index, device)
 
-    def in_order(self, batch_size: int, device: torch.device) -> Iterator[PairBatch]:
-        """For evaluation: a fixed order by length (less padding)."""
+    def split_by_cells(self, index: Sequence[int], max_cells: int | None) -> list[list[int]]:
+        """One batch cut into consecutive parts of at most ``max_cells`` attention cells (rows x longest
+        length squared), so no forward pass needs a (rows, heads, L, L) tensor past that budget: at ESM C's
+        2048 context a batch of long proteins runs as several small parts. A batch within the budget stays
+        whole (one part), so runs on short sequences are unchanged."""
+        index = list(index)
+        if not max_cells or not index:
+            return [index]
+        longest = max(self.length_key(i)[0] for i in index)
+        per_part = max(1, int(max_cells) // max(longest, 1) ** 2)
+        return [index[k : k + per_part] for k in range(0, len(index), per_part)]
+
+    def in_order(self, batch_size: int, device: torch.device, max_cells: int | None = None) -> Iterator[PairBatch]:
+        """For evaluation: a fixed order by length (less padding), batches split by :meth:`split_by_cells`."""
         order = sorted(range(len(self)), key=self.length_key)
         for start in range(0, len(order), batch_size):
-            yield self.batch(order[start : start + batch_size], device)
+            for part in self.split_by_cells(order[start : start + batch_size], max_cells):
+                yield self.batch(part, device)
 
 
 def as_tensors(vectors: Mapping[str, np.ndarray]) -> Mapping[str, torch.Tensor]:

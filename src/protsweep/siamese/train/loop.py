@@ -130,12 +130,19 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model: PairModel, data: PairTensors, loss_fn: LossFn, batch_size: int, device: torch.device) -> Evaluation:
+def evaluate(
+    model: PairModel,
+    data: PairTensors,
+    loss_fn: LossFn,
+    batch_size: int,
+    device: torch.device,
+    max_cells: int | None = None,
+) -> Evaluation:
     model.eval()
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
     total = 0.0
-    for batch in data.in_order(batch_size, device):
+    for batch in data.in_order(batch_size, device, max_cells):
         out = model(batch.xa, batch.ma, batch.xb, batch.mb)
         total += float(loss_fn(out, batch.labels)) * len(batch.index)
         raw[batch.index] = out.raw.double().cpu().numpy()
@@ -174,7 +181,7 @@ def fit(
         epoch = state.epoch + 1
         lr = float(optimizer.param_groups[0]["lr"])
         train_loss = _train_epoch(model, optimizer, loss_fn, train, trainer, device, shuffle)
-        val = evaluate(model, valid, loss_fn, int(trainer.eval_batch_size), device)
+        val = evaluate(model, valid, loss_fn, int(trainer.eval_batch_size), device, trainer.max_attention_cells)
         val_auc = val.auc(valid_labels)
         state.history.append(
             {
@@ -232,13 +239,20 @@ def _train_epoch(
     model.train()
     total, seen = 0.0, 0
     clip = trainer.grad_clip
-    for batch in train.shuffled(int(trainer.batch_size), shuffle, device, bool(trainer.bucket_by_length)):
+    for index in train.shuffled_indices(int(trainer.batch_size), shuffle, bool(trainer.bucket_by_length)):
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(batch.xa, batch.ma, batch.xb, batch.mb), batch.labels)
-        loss.backward()
+        parts = train.split_by_cells(index, trainer.max_attention_cells)
+        batch_loss = 0.0
+        for part in parts:  # one part unless the batch is past the attention budget: gradients accumulate
+            batch = train.batch(part, device)
+            loss = loss_fn(model(batch.xa, batch.ma, batch.xb, batch.mb), batch.labels)
+            if len(parts) > 1:
+                loss = loss * (len(part) / len(index))  # the mean over the whole batch, part by part
+            loss.backward()
+            batch_loss += float(loss.detach())
         if clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), float(clip))
         optimizer.step()
-        total += float(loss.detach()) * len(batch.index)
-        seen += len(batch.index)
+        total += batch_loss * len(index)
+        seen += len(index)
     return total / max(seen, 1)

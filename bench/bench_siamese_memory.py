@@ -1,0 +1,85 @@
+"""Peak memory of Siamese training at ESM C's 2048 context (issue 13): whole batches of long proteins (before:
+``trainer.max_attention_cells=null``) against batches run in parts within the attention budget (now: the
+default), in one run, each arm a fresh ``protsweep`` process timed by ``/usr/bin/time``.
+
+The pairs are generated: proteins of ``--min-len``..``--max-len`` random residues, random labels (memory and time
+only; nothing is learnt). Embeddings come from ``esmc_tiny`` (random init, as every run here), filled once into a
+shared cache before the arms, so both arms read the same cache. The process baseline is the peak of a run whose
+proteins are all short (at most 64 residues), where no batch is split.
+
+    python bench/bench_siamese_memory.py [--pairs 48] [--max-len 2048] [--batch-size 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+AMINO = list("ACDEFGHIKLMNPQRSTVWY")
+
+
+def write_pairs(path: Path, n_pairs: int, min_len: int, max_len: int, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    proteins = ["".join(rng.choice(AMINO, size=int(n))) for n in rng.integers(min_len, max_len + 1, n_pairs)]
+    order = rng.permutation(n_pairs)
+    frame = pd.DataFrame({"seq_a": proteins, "seq_b": [proteins[i] for i in order],
+                          "label": rng.integers(0, 2, n_pairs)})
+    frame = frame[frame["seq_a"] != frame["seq_b"]]
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(pairs: Path, work: Path, name: str, args: argparse.Namespace, extra: list[str]) -> tuple[float, float]:
+    """(peak RSS in MB, wall seconds) of one protsweep run."""
+    command = [
+        "/usr/bin/time", "-f", "MAXRSS %M", sys.executable, "-m", "protsweep", "model=siamese", "embedder=esmc_tiny",
+        "embedder.progress=false", "data=pairs_csv", f"data.source.path={pairs}", "trainer.epochs=1",
+        f"trainer.batch_size={args.batch_size}", f"trainer.eval_batch_size={args.batch_size}", "progress=never",
+        f"paths.cache_dir={work / 'cache'}", f"hydra.run.dir={work / name}", "save_model=false", *extra,
+    ]  # fmt: skip
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=work, env={**os.environ, "USE_TF": "0"}, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    found = re.findall(r"MAXRSS (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        sys.exit(f"{name} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return int(found[-1]) / 1024, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, default=48)
+    parser.add_argument("--min-len", type=int, default=1024)
+    parser.add_argument("--max-len", type=int, default=2048)
+    parser.add_argument("--batch-size", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="protsweep-bench-") as tmp:
+        work = Path(tmp)
+        long_pairs = write_pairs(work / "long.csv", args.pairs, args.min_len, args.max_len)
+        short_pairs = write_pairs(work / "short.csv", args.pairs, 16, 64)
+        baseline, _ = run(short_pairs, work, "baseline", args, [])
+        run(long_pairs, work, "warm-cache", args, [])  # fills the embedding cache for both arms
+        before, before_s = run(long_pairs, work, "whole", args, ["trainer.max_attention_cells=null"])
+        after, after_s = run(long_pairs, work, "parts", args, [])
+    print(f"{args.pairs} pairs of {args.min_len}-{args.max_len} residues, esmc_tiny, batch {args.batch_size}, "
+          "1 epoch + predict")
+    print("| batches | peak RSS (MB) | above the short-protein baseline (MB) | wall (s) |")
+    print("| --- | ---: | ---: | ---: |")
+    print(f"| whole (max_attention_cells=null, before) | {before:.0f} | {before - baseline:.0f} | {before_s:.1f} |")
+    print(f"| in parts (default budget, now) | {after:.0f} | {after - baseline:.0f} | {after_s:.1f} |")
+    ratio = (before - baseline) / max(after - baseline, 1)
+    print(f"\nbaseline peak {baseline:.0f} MB; memory above the baseline: {ratio:.1f}x less in parts")
+
+
+if __name__ == "__main__":
+    main()
