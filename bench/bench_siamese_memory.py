@@ -45,7 +45,8 @@ def run(pairs: Path, work: Path, name: str, args: argparse.Namespace, extra: lis
         "/usr/bin/time", "-f", "MAXRSS %M", sys.executable, "-m", "protsweep", "model=siamese", "embedder=esmc_tiny",
         "embedder.progress=false", "data=pairs_csv", f"data.source.path={pairs}", "trainer.epochs=1",
         f"trainer.batch_size={args.batch_size}", f"trainer.eval_batch_size={args.batch_size}", "progress=never",
-        f"paths.cache_dir={work / 'cache'}", f"hydra.run.dir={work / name}", "save_model=false", *extra,
+        f"paths.cache_dir={work / 'cache'}", f"hydra.run.dir={work / name}", "save_model=false", "reuse.enabled=false",
+        *extra,
     ]  # fmt: skip
     began = time.perf_counter()
     done = subprocess.run(command, cwd=work, env={**os.environ, "USE_TF": "0"}, capture_output=True, text=True)
