@@ -7,7 +7,7 @@ import pytest
 from hydra.utils import instantiate
 
 from protsweep.errors import ConfigError
-from protsweep.proteinbert.layerwise_adam import LayerwiseAdam
+from protsweep.proteinbert.layerwise_adam import FusedAdam, LayerwiseAdam
 from protsweep.proteinbert.model import set_backbone_trainable
 from protsweep.proteinbert.optimizers import adam, layerwise_adam
 from protsweep.proteinbert.tf_env import keras
@@ -63,7 +63,7 @@ def test_backbone_moves_100x_less_than_head() -> None:
 def test_plain_adam_moves_both_alike() -> None:
     model = tiny_model()
     optimizer = build_optimizer("adam", 1e-3, model)
-    assert type(optimizer) is keras.optimizers.Adam
+    assert type(optimizer) is FusedAdam
     assert float(keras.backend.get_value(optimizer.learning_rate)) == pytest.approx(1e-3)
     backbone, head = mean_steps(model, optimizer)
     assert 0.5 <= head / backbone <= 2

@@ -4,6 +4,7 @@ every batch; augmentation turns it off (and says so); best weights across stages
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from hydra.utils import instantiate
 
 from protsweep.proteinbert.backbone import load_backbone
-from protsweep.proteinbert.feature_cache import split_model
+from protsweep.proteinbert.encoding import length_groups
+from protsweep.proteinbert.feature_cache import FeatureTable, split_model, table_nbytes
 from protsweep.proteinbert.losses import keras_loss
 from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import Stage
@@ -30,7 +32,7 @@ def sequences(n: int, seed: int) -> tuple[list[str], np.ndarray]:
     return seqs, labels
 
 
-def tuner(overrides: list[str], cache: bool) -> tuple[FineTuner, Any]:
+def tuner(overrides: list[str], cache: bool, **options: Any) -> tuple[FineTuner, Any]:
     cfg = compose_config("model=proteinbert_tiny", "head.dropout=0.0", *overrides)
     keras.utils.set_random_seed(0)
     generator = load_backbone(cfg.model).generator
@@ -38,11 +40,14 @@ def tuner(overrides: list[str], cache: bool) -> tuple[FineTuner, Any]:
     return FineTuner(
         model=model, make_loss=keras_loss(cfg.loss), make_optimizer=instantiate(cfg.optimizer),
         callback_cfg=cfg.callback, n_annotations=int(generator.n_annotations), eval_batch_size=16, cache_frozen=cache,
+        **options,
     ), cfg
 
 
-def train(overrides: list[str], cache: bool, stages: list[Stage], augmenter: Any = None) -> tuple[FineTuner, list]:
-    tune, _ = tuner(overrides, cache)
+def train(
+    overrides: list[str], cache: bool, stages: list[Stage], augmenter: Any = None, **options: Any
+) -> tuple[FineTuner, list]:
+    tune, _ = tuner(overrides, cache, **options)
     train_x, train_y = sequences(80, 1)
     valid_x, valid_y = sequences(30, 2)
     rng = np.random.default_rng(0)
@@ -66,6 +71,48 @@ def test_cached_head_predicts_as_the_uncached_path(features: str) -> None:
     for row_plain, row_cached in zip(plain.history, cached.history, strict=True):
         assert row_cached["loss"] == pytest.approx(row_plain["loss"], rel=1e-4)
         assert row_cached["val_loss"] == pytest.approx(row_plain["val_loss"], rel=1e-4)
+
+
+class SpillWatcher(keras.callbacks.Callback):
+    """Lists the spilled feature files while the head trains."""
+
+    def __init__(self, parent: Path) -> None:
+        super().__init__()
+        self.parent = parent
+        self.seen: list[str] = []
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.seen = sorted(f"{p.parent.name}/{p.name}" for p in self.parent.glob(".feature-cache-*/*/*.npy"))
+
+
+def test_large_feature_cache_is_memory_mapped_and_deleted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Above the memory budget the features live in .npy files in the run folder during the stage only, and
+    the head trains to the in-memory cache's predictions."""
+    test_x, _ = sequences(40, 3)
+    overrides = ["features=attention_pool"]  # residue-level frontier: the large case
+    in_memory, _ = train(overrides, True, [FROZEN])
+    tune, _ = tuner(overrides, True, feature_memory_mb=0.0, spill_parent=tmp_path)
+    watcher = SpillWatcher(tmp_path)
+    tune.extra_callbacks.append(watcher)
+    train_x, train_y = sequences(80, 1)
+    valid_x, valid_y = sequences(30, 2)
+    with caplog.at_level(logging.INFO, logger="protsweep.proteinbert.trainer"):
+        result = tune.train_stage(FROZEN, train_x, train_y, valid_x, valid_y, np.random.default_rng(0))
+    assert result.cached_features and "memory-mapped" in caplog.text
+    frontier = len(tune.split().specs)
+    groups = {name.split("-")[0] for name in watcher.seen}  # table/padded length
+    assert len(watcher.seen) == frontier * len(groups) and {g.split("/")[0] for g in groups} == {"train", "valid"}
+    assert not list(tmp_path.glob(".feature-cache-*"))  # deleted when the stage ended
+    np.testing.assert_allclose(tune.predict(test_x, 24), in_memory.predict(test_x, 24), rtol=1e-6, atol=1e-7)
+
+
+def test_planned_feature_bytes_match_the_table() -> None:
+    """The size that decides memory vs disk (from the specs, before computing) is what the table then holds."""
+    tune, _ = tuner(["features=attention_pool"], True)
+    split = tune.split()
+    train_x, _ = sequences(50, 4)
+    table = FeatureTable(split, train_x, "bucket", 24, 16, int(tune.n_annotations))
+    assert table_nbytes(split.specs, length_groups(train_x, "bucket", 24)) == table.nbytes > 0
 
 
 def test_frontier_is_what_the_head_reads() -> None:

@@ -1,11 +1,15 @@
-"""The fused layer-wise Adam takes the same steps as the former per-op implementation (UnfusedLayerwiseAdam)."""
+"""The fused optimizers take the same steps as their per-op references: LayerwiseAdam as the former
+UnfusedLayerwiseAdam, FusedAdam (the baseline) as tf-keras' Adam."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pytest
 
-from protsweep.proteinbert.layerwise_adam import LayerwiseAdam, UnfusedLayerwiseAdam
+from protsweep.proteinbert.layerwise_adam import FusedAdam, LayerwiseAdam, UnfusedLayerwiseAdam
 from protsweep.proteinbert.tf_env import keras
 
 
@@ -21,10 +25,14 @@ def tiny_model() -> keras.Model:
     return keras.Model(tokens, outputs)
 
 
-def trained_weights(optimizer_class: type, steps: int, lr_drop: bool) -> list[np.ndarray]:
-    model = tiny_model()
+def layerwise(optimizer_class: type, model: keras.Model) -> keras.optimizers.Optimizer:
     head = [v.name for v in model.trainable_weights if v.name.startswith("head-")]
-    optimizer = optimizer_class(learning_rate=1e-2, head_variable_names=head, backbone_multiplier=0.1)
+    return optimizer_class(learning_rate=1e-2, head_variable_names=head, backbone_multiplier=0.1)
+
+
+def trained_weights(make_optimizer: Callable, steps: int, lr_drop: bool) -> list[np.ndarray]:
+    model = tiny_model()
+    optimizer = make_optimizer(model)
     model.compile(optimizer=optimizer, loss="binary_crossentropy")
     rng = np.random.default_rng(1)
     x = rng.integers(0, 12, size=(64, 6)).astype("int32")
@@ -39,8 +47,20 @@ def trained_weights(optimizer_class: type, steps: int, lr_drop: bool) -> list[np
 @pytest.mark.parametrize("lr_drop", [False, True])
 def test_fused_updates_equal_unfused(lr_drop: bool) -> None:
     initial = [w.numpy() for w in tiny_model().trainable_weights]
-    reference = trained_weights(UnfusedLayerwiseAdam, 8, lr_drop)
-    fused = trained_weights(LayerwiseAdam, 8, lr_drop)
+    reference = trained_weights(partial(layerwise, UnfusedLayerwiseAdam), 8, lr_drop)
+    fused = trained_weights(partial(layerwise, LayerwiseAdam), 8, lr_drop)
+    assert_same_steps(initial, reference, fused)
+
+
+@pytest.mark.parametrize("lr_drop", [False, True])
+def test_fused_baseline_equals_keras_adam(lr_drop: bool) -> None:
+    initial = [w.numpy() for w in tiny_model().trainable_weights]
+    reference = trained_weights(lambda model: keras.optimizers.Adam(learning_rate=1e-2), 8, lr_drop)
+    fused = trained_weights(lambda model: FusedAdam(learning_rate=1e-2), 8, lr_drop)
+    assert_same_steps(initial, reference, fused)
+
+
+def assert_same_steps(initial: list, reference: list, fused: list) -> None:
     for start, ref, got in zip(initial, reference, fused, strict=True):
         assert not np.allclose(ref, start)  # every variable moved, so the comparison means something
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,20 @@ class ValidationMetrics(keras.callbacks.Callback):
         probs = self.predict_valid()
         logs["val_loss"] = float(self.loss(self.labels[:, None], probs[:, None]))
         logs["val_auc"] = float(roc_auc_score(self.labels, probs))
+
+
+class FirstStepTimer(keras.callbacks.Callback):
+    """Seconds from ``since`` (a ``time.perf_counter()`` reading at the stage's start) to the end of the first
+    training batch: the stage's fixed cost (features, compile, graph tracing) plus one step."""
+
+    def __init__(self, since: float) -> None:
+        super().__init__()
+        self.since = since
+        self.seconds: float | None = None
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.seconds is None:
+            self.seconds = time.perf_counter() - self.since
 
 
 class HistoryRows(keras.callbacks.Callback):

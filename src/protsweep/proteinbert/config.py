@@ -80,6 +80,7 @@ class ProteinBertTrainerConfig(TrainerConfig):
     neg_downsample: float | None = None  # keep at most this many negatives per positive in train
     verbose: int = 0
     cache_frozen: bool = True  # frozen backbone + no augmentation: train the head on features computed once
+    feature_cache_memory_mb: float = 2048.0  # larger feature caches are memory-mapped files in the run folder
 
 
 @dataclass

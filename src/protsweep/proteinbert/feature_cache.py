@@ -5,14 +5,19 @@ The model is cut where the head starts: the *frontier* is every tensor a ``head-
 non-head layer (or a model input) produced - the ``features`` option's output, or e.g. the residue states and
 token ids that attention pooling reads. ``split_model`` returns a feature model (inputs -> frontier) and a
 head model (frontier -> output) that shares the full model's head layers, so training the head model trains
-the full model's head. Features are kept in memory per padded length, in float32; batches are drawn with
+the full model's head. Features are kept per padded length, in the backbone's dtypes: in memory, or, when the
+whole table would exceed a memory budget (``trainer.feature_cache_memory_mb``), in ``.npy`` files memory-mapped
+from a folder the caller owns and deletes (the run folder's ``.feature-cache-*``), so residue-level frontiers
+(attention pooling, layer mixes) on large sets do not have to fit in RAM. Batches are drawn with
 :class:`TrainingBatches`' own draw, so the batch order and composition are the uncached path's.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,7 @@ class SplitModel:
     features: Any  # keras.Model: the full model's inputs -> the frontier tensors
     head: Any  # keras.Model: frontier tensors -> the full model's output (the same head layers)
     specs: tuple[Any, ...]  # tf.TensorSpec of each frontier tensor (batch axis None)
+    compute: Any = None  # the feature model as one traced function for every padded length (see split_model)
 
 
 def _producer(tensor: Any) -> Any:
@@ -56,32 +62,60 @@ def split_model(model: Any) -> SplitModel:
     sources = [source for source, _ in frontier.values()]
     inputs = [placeholder for _, placeholder in frontier.values()]
     specs = tuple(tf.TensorSpec((None, *s.shape[1:]), s.dtype) for s in sources)
+    features = keras.Model(model.inputs, sources, name="protsweep_frozen_features")
+    # One trace with the length axis unknown, instead of running the backbone op by op (eager), which costs
+    # more than the trace on full-size ProteinBERT; the inputs' specs leave the batch and length axes open.
+    signature = [[tf.TensorSpec(i.shape, i.dtype) for i in model.inputs]]
+    compute = tf.function(lambda x: tf.nest.flatten(features(x, training=False)), input_signature=signature)
     return SplitModel(
-        features=keras.Model(model.inputs, sources, name="protsweep_frozen_features"),
-        head=keras.Model(inputs, head_output, name="protsweep_head"),
-        specs=specs,
+        features=features, head=keras.Model(inputs, head_output, name="protsweep_head"), specs=specs, compute=compute
+    )
+
+
+def _shape(spec: Any, rows: int, length: int) -> tuple[int, ...]:
+    """The array shape of ``rows`` frontier tensors of ``spec`` at one padded length (its unknown axis)."""
+    return (rows, *(length if d is None else int(d) for d in spec.shape[1:]))
+
+
+def table_nbytes(specs: tuple[Any, ...], groups: dict[int, np.ndarray]) -> int:
+    """Bytes the frontier tensors of every row take, from the specs alone (before computing anything)."""
+    return sum(
+        math.prod(_shape(spec, rows.size, length)) * spec.dtype.size
+        for length, rows in groups.items()
+        for spec in specs
     )
 
 
 class FeatureTable:
     """The frontier tensors of a set of sequences, computed once: per padded length, one array per tensor,
-    rows in the order of that length group."""
+    rows in the order of that length group. With ``spill_dir`` (a new folder, made here: a table's files must
+    never be reopened for writing while another table maps them), the arrays are ``.npy`` files memory-mapped from
+    it, written batch by batch, so the table never has to fit in memory; else in-memory arrays."""
 
     def __init__(
         self, split: SplitModel, sequences: Sequence[str], padding: str, seq_len: int, batch_size: int,
-        n_annotations: int,
+        n_annotations: int, spill_dir: Path | None = None,
     ) -> None:
         self.groups = length_groups(sequences, padding, seq_len)
         self.position = np.empty(len(sequences), dtype=int)  # row -> index within its length group
+        if spill_dir is not None:
+            spill_dir.mkdir(parents=True, exist_ok=False)
         self.arrays: dict[int, list[np.ndarray]] = {}
         for length, rows in self.groups.items():
             self.position[rows] = np.arange(rows.size)
-            chunks = []
+            arrays = [self._allocate(spec, rows.size, length, spill_dir, k) for k, spec in enumerate(split.specs)]
             for start in range(0, rows.size, batch_size):
                 x = encode([sequences[i] for i in rows[start : start + batch_size]], length, n_annotations)
-                out = split.features(x, training=False)
-                chunks.append([np.asarray(t) for t in (out if isinstance(out, list) else [out])])
-            self.arrays[length] = [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
+                for array, tensor in zip(arrays, split.compute(list(x)), strict=True):
+                    array[start : start + batch_size] = np.asarray(tensor)
+            self.arrays[length] = arrays
+
+    @staticmethod
+    def _allocate(spec: Any, rows: int, length: int, spill_dir: Path | None, k: int) -> np.ndarray:
+        shape, dtype = _shape(spec, rows, length), spec.dtype.as_numpy_dtype
+        if spill_dir is None:
+            return np.empty(shape, dtype=dtype)
+        return np.lib.format.open_memmap(spill_dir / f"len{length}-t{k}.npy", mode="w+", dtype=dtype, shape=shape)
 
     @property
     def nbytes(self) -> int:

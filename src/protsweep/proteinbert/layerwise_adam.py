@@ -1,10 +1,12 @@
-"""Adam with layer-wise learning rates (C2), applied inside Adam's update step, per variable.
+"""Adam with fused updates (the baseline) and with layer-wise learning rates (C2), applied per variable.
 
 Each variable's update is one fused kernel (``ResourceApplyAdam``, what legacy Keras Adam runs) at that
 variable's rate, instead of the dozen element-wise ops of tf-keras' Adam: the arithmetic is Adam's
 (``alpha = lr·sqrt(1-β2^t)/(1-β1^t)``, ``m += (g-m)(1-β1)``, ``v += (g²-v)(1-β2)``, ``w -= alpha·m/(sqrt(v)+ε)``),
-so updates equal :class:`UnfusedLayerwiseAdam` (the former implementation, kept as the reference) to float
-tolerance (tests/proteinbert/test_speed_layerwise.py).
+so :class:`FusedAdam` equals tf-keras' Adam and :class:`LayerwiseAdam` equals :class:`UnfusedLayerwiseAdam` (the
+former implementation, kept as the reference) to float tolerance (tests/proteinbert/test_speed_layerwise.py).
+The baseline and C2 run the same kernel, so the two arms differ in their rates only; and the training step's
+graph is smaller, so it traces faster (bench/bench_run_overhead.py, bench/bench_layerwise.py).
 
 Scaling the *gradients* instead would not work: Adam divides the first moment by the root of the second, so a
 constant gradient factor cancels out and every group would still move at the base rate.
@@ -16,6 +18,43 @@ from collections.abc import Iterable
 from typing import Any
 
 from protsweep.proteinbert.tf_env import keras, tf
+
+
+def fused_adam_update(optimizer: Any, gradient: Any, variable: Any, multiplier: float) -> None:
+    """One variable's Adam step as a single ``ResourceApplyAdam`` kernel, at ``learning_rate × multiplier``."""
+    dtype = variable.dtype
+    local_step = tf.cast(optimizer.iterations + 1, dtype)
+    index = optimizer._index_dict[optimizer._var_key(variable)]
+    if isinstance(gradient, tf.IndexedSlices):  # the token embedding: a dense update is Adam's update too
+        gradient = tf.convert_to_tensor(gradient)
+    tf.raw_ops.ResourceApplyAdam(
+        var=variable.handle,
+        m=optimizer._momentums[index].handle,
+        v=optimizer._velocities[index].handle,
+        beta1_power=tf.pow(tf.cast(optimizer.beta_1, dtype), local_step),
+        beta2_power=tf.pow(tf.cast(optimizer.beta_2, dtype), local_step),
+        lr=tf.cast(optimizer.learning_rate, dtype) * tf.cast(multiplier, dtype),
+        beta1=tf.cast(optimizer.beta_1, dtype),
+        beta2=tf.cast(optimizer.beta_2, dtype),
+        epsilon=tf.cast(optimizer.epsilon, dtype),
+        grad=gradient,
+        use_locking=False,
+    )
+
+
+@keras.utils.register_keras_serializable(package="protsweep")
+class FusedAdam(keras.optimizers.Adam):
+    """tf-keras' Adam with each variable's update as one fused kernel; amsgrad and adaptive_epsilon (which the
+    kernel does not do) keep tf-keras' element-wise update."""
+
+    def __init__(self, *args: Any, name: str = "FusedAdam", **kwargs: Any) -> None:
+        super().__init__(*args, name=name, **kwargs)
+
+    def update_step(self, gradient: Any, variable: Any) -> None:
+        if self.amsgrad or self.adaptive_epsilon:
+            super().update_step(gradient, variable)
+        else:
+            fused_adam_update(self, gradient, variable, 1.0)
 
 
 @keras.utils.register_keras_serializable(package="protsweep")
@@ -109,22 +148,5 @@ class LayerwiseAdam(UnfusedLayerwiseAdam):
     def update_step(self, gradient: Any, variable: Any) -> None:
         if self.amsgrad or self.adaptive_epsilon:
             super().update_step(gradient, variable)
-            return
-        dtype = variable.dtype
-        local_step = tf.cast(self.iterations + 1, dtype)
-        var_key = self._var_key(variable)
-        if isinstance(gradient, tf.IndexedSlices):  # the token embedding: a dense update is Adam's update too
-            gradient = tf.convert_to_tensor(gradient)
-        tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle,
-            m=self._momentums[self._index_dict[var_key]].handle,
-            v=self._velocities[self._index_dict[var_key]].handle,
-            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), local_step),
-            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), local_step),
-            lr=tf.cast(self.learning_rate, dtype) * tf.cast(self.multiplier(variable), dtype),
-            beta1=tf.cast(self.beta_1, dtype),
-            beta2=tf.cast(self.beta_2, dtype),
-            epsilon=tf.cast(self.epsilon, dtype),
-            grad=gradient,
-            use_locking=False,
-        )
+        else:
+            fused_adam_update(self, gradient, variable, self.multiplier(variable))

@@ -13,11 +13,12 @@ log = logging.getLogger(__name__)
 
 
 def adam(lr: float, model: Any) -> Any:
-    """Keras Adam at the stage's learning rate (trainer.lr_frozen / lr_full / final_lr)."""
-    from protsweep.proteinbert.tf_env import keras
+    """Adam at the stage's learning rate (trainer.lr_frozen / lr_full / final_lr): tf-keras' Adam with fused
+    per-variable updates, the kernel :func:`layerwise_adam` runs too."""
+    from protsweep.proteinbert.layerwise_adam import FusedAdam
 
     log.info("optimizer: Adam, every trainable variable at lr %g", lr)
-    return keras.optimizers.Adam(learning_rate=lr)
+    return FusedAdam(learning_rate=lr)
 
 
 def layerwise_adam(lr: float, model: Any, backbone_lr: float = 1e-5, head_lr: float = 1e-3) -> Any:

@@ -84,7 +84,9 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         padding=padding,
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
-        cache_frozen=bool(cfg.trainer.get("cache_frozen", True)),
+        cache_frozen=bool(cfg.trainer.cache_frozen),
+        feature_memory_mb=float(cfg.trainer.feature_cache_memory_mb),
+        spill_parent=run_dir,
     )
     # history.csv grows by one row per epoch (HistoryRows has appended it when this runs)
     tuner.extra_callbacks.append(
@@ -105,7 +107,8 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
         record.stage_finished(stage.name)
         stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                                      "seq_len": stage.seq_len, "truncated": result.truncated,
-                                     "cached_features": result.cached_features}
+                                     "cached_features": result.cached_features,
+                                     "first_step_seconds": result.first_step_seconds}
     best = tuner.restore_best_across_stages()
     if best is not None:
         log.info("best weights across stages: stage %s, epoch %d", best["stage"], best["epoch"])

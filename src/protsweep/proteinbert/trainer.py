@@ -7,9 +7,13 @@ backbone computed once (protsweep.proteinbert.feature_cache), unless ``cache_fro
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +21,14 @@ from omegaconf import DictConfig
 
 from protsweep.proteinbert import feature_cache as fc
 from protsweep.proteinbert.batches import Augmenter, TrainingBatches, prediction_batches
-from protsweep.proteinbert.callbacks import BestAcrossStages, HistoryRows, ValidationMetrics, stopping_callbacks
+from protsweep.proteinbert.callbacks import (
+    BestAcrossStages,
+    FirstStepTimer,
+    HistoryRows,
+    ValidationMetrics,
+    stopping_callbacks,
+)
+from protsweep.proteinbert.encoding import length_groups
 from protsweep.proteinbert.model import set_backbone_trainable
 from protsweep.proteinbert.stages import Stage
 
@@ -30,6 +41,7 @@ class StageResult:
     best_epoch: int  # 1-based, within the stage: the epoch whose weights were kept
     truncated: int  # training sequences cut to the stage's seq_len
     cached_features: bool = False  # the head trained on features the frozen backbone computed once
+    first_step_seconds: float | None = None  # stage start to the end of its first training batch
 
 
 @dataclass
@@ -43,6 +55,8 @@ class FineTuner:
     eval_batch_size: int = 64
     verbose: int = 0
     cache_frozen: bool = True
+    feature_memory_mb: float = 2048.0  # a feature cache larger than this goes to memory-mapped files
+    spill_parent: Path | None = None  # where those files go (a run's folder); None: the system's temp folder
     history: list[dict[str, Any]] = field(default_factory=list)
     extra_callbacks: list[Any] = field(default_factory=list)  # e.g. timers in benchmarks
     _split: fc.SplitModel | None = None
@@ -77,6 +91,7 @@ class FineTuner:
         augmenter: Augmenter | None = None,
         sample_weights: np.ndarray | None = None,
     ) -> StageResult:
+        first_step = FirstStepTimer(since=time.perf_counter())
         set_backbone_trainable(self.model, not stage.freeze_backbone)
         batches = TrainingBatches(
             train_sequences, train_labels, stage.seq_len, self.padding, stage.batch_size, self.n_annotations, rng,
@@ -86,41 +101,66 @@ class FineTuner:
         if stage.freeze_backbone and self.cache_frozen and augmenter is not None:
             log.info("stage %s: online augmentation changes the inputs every epoch, so the frozen backbone runs on "
                      "every batch (no feature cache)", stage.name)
-        if cached:
-            fit_model, dataset, predict_valid = self._cached_inputs(stage, batches, valid_sequences)
-        else:
-            fit_model, dataset = self.model, batches.dataset()
-            def predict_valid() -> np.ndarray:
-                return self.predict(valid_sequences, stage.seq_len)
-        loss = self.make_loss()
+        with contextlib.ExitStack() as cleanup:  # a spilled feature cache is deleted when the stage ends
+            if cached:
+                fit_model, dataset, predict_valid = self._cached_inputs(stage, batches, valid_sequences, cleanup)
+            else:
+                fit_model, dataset = self.model, batches.dataset()
+
+                def predict_valid() -> np.ndarray:
+                    return self.predict(valid_sequences, stage.seq_len)
+
+            validation = ValidationMetrics(predict_valid, valid_labels, self.make_loss())
+            fitted, early = self._fit(fit_model, dataset, stage, validation, first_step)
+        epochs_run = len(fitted.history.get("loss", []))
+        kept = early.best_epoch + 1 if early.restore_best_weights and early.best_weights is not None else epochs_run
+        return StageResult(
+            epochs_run, kept, batches.n_truncated, cached_features=cached, first_step_seconds=first_step.seconds
+        )
+
+    def _fit(
+        self, fit_model: Any, dataset: Any, stage: Stage, validation: ValidationMetrics, first_step: FirstStepTimer
+    ) -> tuple[Any, Any]:
+        """Compile ``fit_model`` with a fresh optimizer at the stage's rate and train it: (history, the stage's
+        early-stopping callback)."""
+        loss = validation.loss
         optimizer = self.make_optimizer(lr=stage.lr, model=fit_model)
         fit_model.compile(loss=loss, optimizer=optimizer)
         # The optimizer's slot variables are made here, not inside fit's tf.function: a first call that creates
-        # variables is traced twice, and one trace of full-size ProteinBERT's training step takes ~15 s on CPU.
+        # variables is traced twice, and one trace of full-size ProteinBERT's training step takes seconds.
         optimizer.build(fit_model.trainable_variables)
         early, extra = stopping_callbacks(self.callback_cfg)
         callbacks = [
-            ValidationMetrics(predict_valid, valid_labels, loss),
+            validation,
             early,
             *extra,
             HistoryRows(stage.name, self.history),
             *([self.best.for_stage(stage.name)] if self.best is not None else []),
             *self.extra_callbacks,
+            first_step,
         ]
         fitted = fit_model.fit(dataset, epochs=stage.epochs, callbacks=callbacks, verbose=self.verbose)
-        epochs_run = len(fitted.history.get("loss", []))
-        kept = early.best_epoch + 1 if early.restore_best_weights and early.best_weights is not None else epochs_run
-        return StageResult(epochs_run, kept, batches.n_truncated, cached_features=cached)
+        return fitted, early
 
     def _cached_inputs(
-        self, stage: Stage, batches: TrainingBatches, valid_sequences: Sequence[str]
+        self, stage: Stage, batches: TrainingBatches, valid_sequences: Sequence[str], cleanup: contextlib.ExitStack
     ) -> tuple[Any, Any, Callable[[], np.ndarray]]:
         split = self.split()
         args = (self.padding, stage.seq_len, self.eval_batch_size, self.n_annotations)
-        train_table = fc.FeatureTable(split, batches.sequences, *args)
-        valid_table = fc.FeatureTable(split, valid_sequences, *args)
-        log.info("stage %s: frozen backbone, fixed inputs: the head trains on cached features (%.1f MB)",
-                 stage.name, (train_table.nbytes + valid_table.nbytes) / 1e6)
+        planned = sum(fc.table_nbytes(split.specs, length_groups(seqs, self.padding, stage.seq_len))
+                      for seqs in (batches.sequences, valid_sequences))
+        spill_dir = None
+        if planned > self.feature_memory_mb * 1e6:
+            if self.spill_parent is not None:
+                self.spill_parent.mkdir(parents=True, exist_ok=True)
+            spill_dir = Path(cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix=".feature-cache-", dir=self.spill_parent)
+            ))
+        train_table = fc.FeatureTable(split, batches.sequences, *args, spill_dir=spill_dir and spill_dir / "train")
+        valid_table = fc.FeatureTable(split, valid_sequences, *args, spill_dir=spill_dir and spill_dir / "valid")
+        where = f"memory-mapped from {spill_dir}" if spill_dir else "in memory"
+        log.info("stage %s: frozen backbone, fixed inputs: the head trains on cached features (%.1f MB, %s; "
+                 "trainer.feature_cache_memory_mb=%g)", stage.name, planned / 1e6, where, self.feature_memory_mb)
 
         def predict_valid() -> np.ndarray:
             return fc.predict_cached(split.head, valid_table, len(valid_sequences), self.eval_batch_size)
