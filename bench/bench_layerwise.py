@@ -77,7 +77,8 @@ def epoch_seconds(cfg: Any, make_optimizer: Callable[..., Any], epochs: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="a CSV with columns sequence, label (e.g. hemolysis.csv)")
+    parser.add_argument("--data", required=True, help="a CSV (columns sequence, label) or a data option: hemolysis")
+    parser.add_argument("--shared-data", default="../shared/data", help="where data options find their files")
     parser.add_argument("--model", default="proteinbert", help="proteinbert | proteinbert_tiny")
     parser.add_argument("--limit", type=int, default=0, help="subsample the data (0: all)")
     parser.add_argument("--epochs", type=int, default=4)
