@@ -1,6 +1,9 @@
-"""Peak memory of Siamese training at ESM C's 2048 context (issue 13): whole batches of long proteins (before:
-``trainer.max_attention_cells=null``) against batches run in parts within the attention budget (now: the
-default), in one run, each arm a fresh ``protsweep`` process timed by ``/usr/bin/time``.
+"""Peak memory of Siamese training at ESM C's 2048 context (issue 13), in one run, each arm a fresh ``protsweep``
+process timed by ``/usr/bin/time``:
+- whole batches, attention dropout 0.1 (the first defaults: ``trainer.max_attention_cells=null``);
+- batches in parts within the attention-cell budget, attention dropout 0.1 (the defaults before the token budget);
+- now: attention dropout 0 (torch's fused attention kernel, memory linear in the length) and batches in parts
+  within ``trainer.max_batch_tokens`` as well.
 
 The pairs are generated: proteins of ``--min-len``..``--max-len`` random residues, random labels (memory and time
 only; nothing is learnt). Embeddings come from ``esmc_tiny`` (random init, as every run here), filled once into a
@@ -11,7 +14,8 @@ proteins are all short (at most 64 residues), where no batch is split.
 
 ``--guo DIR`` instead trains on all of Guo's yeast PPI (``data=guo_yeast_ppi`` read from DIR, the shared data
 folder; its cold split, default batch sizes) with the default budget, the issue's own case: peak RSS above the
-short-protein baseline, and the same with whole batches when ``--guo-before`` is given.
+short-protein baseline; with ``--guo-before`` also the former defaults (attention dropout 0.1, which keeps every
+L x L attention map for the backward pass).
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+OLD_ATTENTION = ["model.encoder.attention_dropout=0.1", "model.cross_attention.attention_dropout=0.1"]
+NOW = "attention dropout 0, token + cell budgets (now)"
+ARMS = {
+    "whole batches, attention dropout 0.1 (first)": [*OLD_ATTENTION, "trainer.max_attention_cells=null",
+                                                     "trainer.max_batch_tokens=null"],
+    "cell budget, attention dropout 0.1 (before)": [*OLD_ATTENTION, "trainer.max_batch_tokens=null"],
+    NOW: [],
+}
 AMINO = list("ACDEFGHIKLMNPQRSTVWY")
 
 
@@ -69,7 +81,7 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=2048)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--guo", type=Path, default=None, help="the shared data folder: train on all of Guo")
-    parser.add_argument("--guo-before", action="store_true", help="with --guo: also the whole-batch arm")
+    parser.add_argument("--guo-before", action="store_true", help="with --guo: also the former attention dropout")
     args = parser.parse_args()
     if args.guo is not None:
         guo(args)
@@ -80,34 +92,35 @@ def main() -> None:
         short_pairs = write_pairs(work / "short.csv", args.pairs, 16, 64)
         baseline, _ = run(short_pairs, work, "baseline", args, [])
         run(long_pairs, work, "warm-cache", args, [])  # fills the embedding cache for both arms
-        before, before_s = run(long_pairs, work, "whole", args, ["trainer.max_attention_cells=null"])
-        after, after_s = run(long_pairs, work, "parts", args, [])
+        results = {name: run(long_pairs, work, f"arm-{i}", args, extra) for i, (name, extra) in enumerate(ARMS.items())}
     print(f"{args.pairs} pairs of {args.min_len}-{args.max_len} residues, esmc_tiny, batch {args.batch_size}, "
           "1 epoch + predict")
-    print("| batches | peak RSS (MB) | above the short-protein baseline (MB) | wall (s) |")
+    print("| arm | peak RSS (MB) | above the short-protein baseline (MB) | wall (s) |")
     print("| --- | ---: | ---: | ---: |")
-    print(f"| whole (max_attention_cells=null, before) | {before:.0f} | {before - baseline:.0f} | {before_s:.1f} |")
-    print(f"| in parts (default budget, now) | {after:.0f} | {after - baseline:.0f} | {after_s:.1f} |")
-    ratio = (before - baseline) / max(after - baseline, 1)
-    print(f"\nbaseline peak {baseline:.0f} MB; memory above the baseline: {ratio:.1f}x less in parts")
+    for name, (peak, wall) in results.items():
+        print(f"| {name} | {peak:.0f} | {peak - baseline:.0f} | {wall:.1f} |")
+    now = results[NOW][0] - baseline
+    ratios = ", ".join(f"{(peak - baseline) / max(now, 1):.1f}x vs {name}" for name, (peak, _) in results.items()
+                       if name != NOW)
+    print(f"\nbaseline peak {baseline:.0f} MB; memory above the baseline now: {ratios}")
 
 
 def guo(args: argparse.Namespace) -> None:
-    """All of Guo with the default budget (and whole batches with --guo-before), above the short baseline."""
+    """All of Guo with the defaults (and the former attention dropout with --guo-before), above the short baseline."""
     data = ["data=guo_yeast_ppi", f"paths.shared_data={args.guo.resolve()}"]
     with tempfile.TemporaryDirectory(prefix="protsweep-bench-") as tmp:
         work = Path(tmp)
         baseline, _ = run(write_pairs(work / "short.csv", args.pairs, 16, 64), work, "baseline", args, [])
-        arms = {"in parts (default budget, now)": []}
+        arms: dict[str, list[str]] = {NOW: []}
         if args.guo_before:
-            arms["whole (max_attention_cells=null, before)"] = ["trainer.max_attention_cells=null"]
+            arms["attention dropout 0.1, cell budget only (before)"] = [*OLD_ATTENTION, "trainer.max_batch_tokens=null"]
         embed = [sys.executable, "-m", "protsweep.siamese.embed_cli", *data, "embedder=esmc_tiny",
                  "embedder.progress=false", f"paths.cache_dir={work / 'cache'}"]
         subprocess.run(embed, cwd=work, env={**os.environ, "USE_TF": "0"}, check=True, capture_output=True)
         results = {name: run(None, work, f"guo-{i}", args, [*data, *extra])
                    for i, (name, extra) in enumerate(arms.items())}
     print("all of Guo yeast PPI (cold split), esmc_tiny at max_len 2048, default batch sizes, 1 epoch + predict")
-    print("| batches | peak RSS (MB) | above the short-protein baseline (MB) | wall (s) |")
+    print("| arm | peak RSS (MB) | above the short-protein baseline (MB) | wall (s) |")
     print("| --- | ---: | ---: | ---: |")
     for name, (peak, wall) in results.items():
         print(f"| {name} | {peak:.0f} | {peak - baseline:.0f} | {wall:.1f} |")

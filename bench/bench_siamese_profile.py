@@ -6,8 +6,8 @@ compute inside it, the figure the issue's goal is stated against (within 2x).
 
     python bench/bench_siamese_profile.py --shared-data ../shared/data [--limit 300] [--epochs 2] [--max-len 1022]
 
-Memory: the encoder's attention is quadratic in length; at embedder.max_len=2048 a batch of long Guo proteins
-took ~11 GB RSS on CPU (batch 32), so prefer --max-len 1022 on a small machine.
+Memory: at embedder.max_len=2048 a batch of long Guo proteins once took ~11 GB RSS on CPU (batch 32); the fused
+attention kernel and the token budget (trainer.max_batch_tokens) now keep it bounded (bench/bench_siamese_memory.py).
 
 cProfile adds overhead to Python-heavy parts (collation) more than to torch kernels: the shares are upper
 bounds for Python code. Wall-clock on a shared machine.

@@ -1,7 +1,9 @@
-"""``trainer.max_attention_cells``: batches of long proteins run in parts whose gradients add up to the whole
-batch's, and evaluation in parts scores as the whole batch does."""
+"""``trainer.max_attention_cells`` and ``max_batch_tokens``: batches of long proteins run in parts whose gradients
+add up to the whole batch's, and evaluation in parts scores as the whole batch does."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pandas as pd
@@ -13,8 +15,10 @@ from protsweep.siamese.loss_heads import loss_spec
 from protsweep.siamese.net.build import build_network, split_tensors
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.schema import PairHead
-from protsweep.siamese.train.batches import PairTensors
+from protsweep.siamese.train import loop
+from protsweep.siamese.train.batches import BatchBudget, PairTensors
 from protsweep.siamese.train.loop import _train_epoch, evaluate
+from protsweep.siamese.train.memory import release_freed_memory
 
 from .conftest import TINY, compose_config
 
@@ -38,11 +42,23 @@ def test_parts_hold_the_budget_and_a_batch_within_it_stays_whole() -> None:
     data, _ = long_pairs()
     index = list(range(len(data)))
     longest = max(data.length_key(i)[0] for i in index)
-    parts = data.split_by_cells(index, 3 * longest**2)
+    parts = data.split_by_budget(index, BatchBudget(cells=3 * longest**2))
     assert [len(p) for p in parts] == [3] * 8 and [i for p in parts for i in p] == index
-    assert data.split_by_cells(index, len(index) * longest**2) == [index]
-    assert data.split_by_cells(index, None) == [index]
-    assert data.split_by_cells(index, 1) == [[i] for i in index]  # never fewer than one row per part
+    assert data.split_by_budget(index, BatchBudget(cells=len(index) * longest**2)) == [index]
+    assert data.split_by_budget(index, None) == [index]
+    assert data.split_by_budget(index, BatchBudget()) == [index]
+    assert data.split_by_budget(index, BatchBudget(cells=1)) == [[i] for i in index]  # at least one row per part
+
+
+def test_token_budget_is_linear_in_the_length_and_the_tighter_bound_wins() -> None:
+    data, _ = long_pairs()
+    index = list(range(len(data)))
+    longest = max(data.length_key(i)[0] for i in index)
+    assert [len(p) for p in data.split_by_budget(index, BatchBudget(tokens=4 * longest + 1))] == [4] * 6
+    both = BatchBudget(cells=6 * longest**2, tokens=4 * longest)  # tokens allow 4 rows, cells 6: 4 wins
+    assert [len(p) for p in data.split_by_budget(index, both)] == [4] * 6
+    assert BatchBudget(cells=2 * longest**2, tokens=4 * longest).rows(longest) == 2
+    assert BatchBudget.of(OmegaConf.create({"max_attention_cells": None})).rows(longest) is None  # an older card
 
 
 @pytest.mark.parametrize("head", [PairHead.cross_attention, PairHead.contrastive])
@@ -57,7 +73,7 @@ def test_a_step_in_parts_updates_the_weights_as_the_whole_batch(head: PairHead) 
         model = build_network(8, cfg.model, head)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         trainer = OmegaConf.create({"batch_size": 24, "bucket_by_length": False, "grad_clip": None,
-                                    "max_attention_cells": cells})
+                                    "max_attention_cells": cells, "max_batch_tokens": None})
         mean_loss = _train_epoch(model, optimizer, build_loss(loss_spec(cfg)), data, trainer, torch.device("cpu"),
                                  torch.Generator().manual_seed(3))
         updated.append((mean_loss, [p.detach().clone() for p in model.parameters()]))
@@ -76,6 +92,27 @@ def test_evaluation_in_parts_scores_as_whole_batches() -> None:
     tensors = split_tensors(cfg.model, frame, data.embeddings, train=False)
     loss_fn = build_loss(loss_spec(cfg))
     whole = evaluate(model, tensors, loss_fn, 64, torch.device("cpu"))
-    parts = evaluate(model, tensors, loss_fn, 64, torch.device("cpu"), max_cells=300**2)
+    parts = evaluate(model, tensors, loss_fn, 64, torch.device("cpu"), BatchBudget(cells=300**2, tokens=3 * 300))
     np.testing.assert_allclose(parts.prob, whole.prob, rtol=1e-5, atol=1e-6)
     assert parts.loss == pytest.approx(whole.loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("release", [True, False])
+def test_freed_memory_is_released_after_every_cpu_step(release: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``trainer.release_memory`` trims the allocator once per optimizer step on CPU, and never when off."""
+    calls: list[int] = []
+    monkeypatch.setattr(loop, "release_freed_memory", lambda: calls.append(1) or True)
+    data, _ = long_pairs()
+    cfg = compose_config(*TINY)
+    model = build_network(8, cfg.model, PairHead.cross_attention)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    trainer = OmegaConf.create({"batch_size": 5, "bucket_by_length": False, "grad_clip": None,
+                                "max_attention_cells": None, "max_batch_tokens": None, "release_memory": release})
+    _train_epoch(model, optimizer, build_loss(loss_spec(cfg)), data, trainer, torch.device("cpu"),
+                 torch.Generator().manual_seed(3))
+    assert len(calls) == (5 if release else 0)  # 24 pairs in batches of 5: 5 steps
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_release_calls_the_c_library() -> None:
+    assert release_freed_memory() is True

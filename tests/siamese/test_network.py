@@ -110,6 +110,19 @@ def test_encoder_states_ignore_padding_content() -> None:
     assert b[:, a.shape[1] :].abs().max() == 0 and b[0, 4:].abs().max() == 0
 
 
+@pytest.mark.parametrize("attention_dropout", [0.0, 0.5])
+def test_attention_dropout_is_its_own_rate(attention_dropout: float) -> None:
+    """With every other dropout at 0, training-mode outputs are random exactly when the attention dropout is on."""
+    torch.manual_seed(0)
+    encoder = CnnTransformerEncoder(
+        D_IN, d_model=16, cnn_layers=1, kernel_size=3, transformer_layers=2, n_heads=2, dropout=0.0,
+        attention_dropout=attention_dropout,
+    ).train()
+    x, mask = batch([6, 9], seed=3)
+    first, second = encoder(x, mask), encoder(x, mask)
+    assert (first - second).abs().max() > 1e-4 if attention_dropout else torch.equal(first, second)
+
+
 def test_encoder_rejects_even_kernels_and_bad_heads() -> None:
     with pytest.raises(ConfigError, match="kernel_size must be odd"):
         CnnTransformerEncoder(D_IN, kernel_size=4)

@@ -27,7 +27,7 @@ from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import EmbeddingSet, ensure_embeddings
 from protsweep.siamese.loss_heads import loss_spec, resolve_head
 from protsweep.siamese.net.losses import build_loss
-from protsweep.siamese.train.batches import PairTensors, as_tensors
+from protsweep.siamese.train.batches import BatchBudget, PairTensors, as_tensors
 from protsweep.siamese.train.loop import evaluate
 
 WEIGHTS_SAFETENSORS = "model.safetensors"
@@ -135,7 +135,7 @@ class SiamesePredictor:
         )
         self.loss_fn = build_loss(loss_spec(cfg))
         self.batch_size = int(cfg.trainer.eval_batch_size)
-        self.max_cells = cfg.trainer.get("max_attention_cells")
+        self.budget = BatchBudget.of(cfg.trainer)
 
     def embed(self, sequences: list[str], progress: bool) -> dict[str, torch.Tensor]:
         embeddings = ensure_embeddings(sequences, OmegaConf.merge(self.embedder_cfg, {"progress": progress}))
@@ -153,7 +153,7 @@ class SiamesePredictor:
         out = np.empty(len(frame), dtype=np.float64)
         for start in range(0, len(frame), CHUNK):
             part = PairTensors(frame.iloc[start : start + CHUNK], tensors)
-            scored = evaluate(self.model, part, self.loss_fn, self.batch_size, self.device, self.max_cells)
+            scored = evaluate(self.model, part, self.loss_fn, self.batch_size, self.device, self.budget)
             out[start : start + len(part)] = scored.prob
             if advance is not None:
                 advance(len(part))

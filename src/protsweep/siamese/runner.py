@@ -33,7 +33,7 @@ from protsweep.siamese.net.build import build_network, split_tensors
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.net.model import count_parameters
 from protsweep.siamese.schema import PairHead
-from protsweep.siamese.train.batches import as_tensors
+from protsweep.siamese.train.batches import BatchBudget, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
 from protsweep.siamese.train.loop import TrainState, evaluate, fit
 from protsweep.siamese.train.seeding import seed_torch
@@ -112,8 +112,8 @@ def train_and_evaluate(
 
     record.stage_started("predict")
     batch = int(cfg.trainer.eval_batch_size)
-    cells = cfg.trainer.max_attention_cells
-    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, cells).prob for name in SPLITS}
+    budget = BatchBudget.of(cfg.trainer)
+    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, budget).prob for name in SPLITS}
     write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     record.stage_finished("predict")
     finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))

@@ -76,7 +76,11 @@ class EncoderConfig:
     transformer_layers: int = 2
     n_heads: int = 4
     ff_mult: int = 2
-    dropout: float = 0.1
+    dropout: float = 0.1  # after the convolutions, the attention block and the feed-forward block
+    #: dropout of the attention probabilities. At 0 torch runs its fused attention kernel, whose memory grows
+    #: linearly with the length; above 0 every L x L attention map is kept for the backward pass (about +1 GB for
+    #: two proteins of 2048 residues, bench/bench_siamese_memory.py), and a step is about 4x slower.
+    attention_dropout: float = 0.0
     pooling: Pooling = Pooling.mean
 
 
@@ -84,7 +88,8 @@ class EncoderConfig:
 class CrossAttentionConfig:
     n_heads: int = 4
     mlp_hidden: int = 128
-    dropout: float = 0.1
+    dropout: float = 0.1  # in the MLP
+    attention_dropout: float = 0.0  # of the attention probabilities (see EncoderConfig.attention_dropout)
 
 
 @dataclass
@@ -96,7 +101,7 @@ class ComplexConfig:
     share_sides: bool = False
     cross_layers: int = 1
     n_heads: int = 4
-    dropout: float = 0.1
+    dropout: float = 0.0  # of the cross-attention probabilities (see EncoderConfig.attention_dropout)
 
 
 @dataclass
@@ -120,10 +125,15 @@ class SiameseTrainerConfig(TrainerConfig):
     weight_decay: float = 0.01
     grad_clip: float | None = 1.0
     bucket_by_length: bool = True  # training batches of pairs of similar lengths (less padding)
-    # A forward pass holds at most this many attention cells (rows x longest length^2; 32 x 512^2): a batch of
-    # longer proteins runs in parts with accumulated gradients, so memory stays bounded at ESM C's 2048 context.
-    # null: whole batches whatever their length.
+    # A forward pass holds at most this many tokens per side (rows x longest length; about 80 kB of activations
+    # each for the default encoder, so 8192 tokens ~ 0.65 GB) and this many attention cells (rows x longest
+    # length^2, 32 x 512^2: what materialised L x L attention maps cost). A batch past either runs in parts
+    # with accumulated gradients (the same step), so memory stays bounded at ESM C's 2048 context. null: no bound.
+    max_batch_tokens: int | None = 8192
     max_attention_cells: int | None = 8_388_608
+    # On CPU, give freed memory back to the OS after every step (glibc malloc_trim): batches of varying lengths
+    # otherwise fragment the allocator and resident memory keeps growing (protsweep.siamese.train.memory).
+    release_memory: bool = True
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     num_threads: int | None = None  # torch CPU threads; null leaves torch's default
     resume: bool = True  # an interrupted run resumes from checkpoints/last.pt when relaunched

@@ -58,6 +58,7 @@ class CnnTransformerEncoder(nn.Module):
         n_heads: int = 4,
         ff_mult: int = 2,
         dropout: float = 0.1,
+        attention_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if kernel_size % 2 == 0:
@@ -75,6 +76,9 @@ class CnnTransformerEncoder(nn.Module):
             batch_first=True,
             norm_first=True,
         )
+        # ``dropout`` stays on the residual and feed-forward paths; the attention probabilities get their own
+        # rate, and at 0 the fused attention kernel runs (memory linear in the length, not quadratic)
+        layer.self_attn.dropout = attention_dropout
         self.transformer = (
             nn.TransformerEncoder(layer, transformer_layers, enable_nested_tensor=False)
             if transformer_layers > 0

@@ -55,9 +55,17 @@ class ContrastiveHead(nn.Module):
 
 
 class CrossAttentionHead(nn.Module):
-    def __init__(self, d_model: int, pooling: Pooling, n_heads: int, mlp_hidden: int, dropout: float) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        pooling: Pooling,
+        n_heads: int,
+        mlp_hidden: int,
+        dropout: float,
+        attention_dropout: float = 0.0,
+    ) -> None:
         super().__init__()
-        self.attend = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.attend = nn.MultiheadAttention(d_model, n_heads, dropout=attention_dropout, batch_first=True)
         self.norm = nn.LayerNorm(d_model)
         width = pooled_width(d_model, pooling)
         self.mlp = nn.Sequential(

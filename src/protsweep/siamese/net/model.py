@@ -32,6 +32,7 @@ def make_encoder(d_in: int, enc: DictConfig) -> CnnTransformerEncoder:
         int(enc.n_heads),
         int(enc.ff_mult),
         float(enc.dropout),
+        float(enc.attention_dropout),
     )
 
 
@@ -41,7 +42,9 @@ def make_head(model_cfg: DictConfig, head: PairHead, distance: Distance, margin:
     if head is PairHead.contrastive:
         return ContrastiveHead(d_model, pooling, distance, float(margin))
     ca = model_cfg.cross_attention
-    return CrossAttentionHead(d_model, pooling, int(ca.n_heads), int(ca.mlp_hidden), float(ca.dropout))
+    return CrossAttentionHead(
+        d_model, pooling, int(ca.n_heads), int(ca.mlp_hidden), float(ca.dropout), float(ca.attention_dropout)
+    )
 
 
 class PairModel(nn.Module):

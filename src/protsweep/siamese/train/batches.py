@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,29 @@ def pad_batch(arrays: Sequence[torch.Tensor], device: torch.device) -> tuple[tor
         out[row, : array.shape[0]] = array
         mask[row, : array.shape[0]] = True
     return out.to(device), mask.to(device)
+
+
+@dataclass(frozen=True)
+class BatchBudget:
+    """How much one forward pass may hold, per side: ``tokens`` bounds rows x longest length (what every
+    activation costs, attention included when torch runs its fused kernel), ``cells`` rows x longest length²
+    (what attention costs when its L x L maps are materialised: attention dropout > 0, and evaluation).
+    None: no bound. A batch past either bound runs in parts (:meth:`PairTensors.split_by_budget`)."""
+
+    cells: int | None = None
+    tokens: int | None = None
+
+    @classmethod
+    def of(cls, trainer: Any) -> BatchBudget:
+        """From ``trainer.max_attention_cells`` and ``trainer.max_batch_tokens`` (absent in older saved cards)."""
+        return cls(trainer.get("max_attention_cells"), trainer.get("max_batch_tokens"))
+
+    def rows(self, longest: int) -> int | None:
+        """The most rows of this longest length a part may hold (at least one); None: unbounded."""
+        longest = max(longest, 1)
+        limits = [int(self.cells) // longest**2] if self.cells else []
+        limits += [int(self.tokens) // longest] if self.tokens else []
+        return max(1, min(limits)) if limits else None
 
 
 @dataclass
@@ -111,23 +135,23 @@ class PairTensors:
         for index in self.shuffled_indices(batch_size, generator, bucket):
             yield self.batch(index, device)
 
-    def split_by_cells(self, index: Sequence[int], max_cells: int | None) -> list[list[int]]:
-        """One batch cut into consecutive parts of at most ``max_cells`` attention cells (rows x longest
-        length squared), so no forward pass needs a (rows, heads, L, L) tensor past that budget: at ESM C's
-        2048 context a batch of long proteins runs as several small parts. A batch within the budget stays
-        whole (one part), so runs on short sequences are unchanged."""
+    def split_by_budget(self, index: Sequence[int], budget: BatchBudget | None) -> list[list[int]]:
+        """One batch cut into consecutive parts within ``budget`` (judged by the longer side's longest length),
+        so a batch of long proteins at ESM C's 2048 context runs as several small parts. A batch within the
+        budget stays whole (one part), so runs on short sequences are unchanged."""
         index = list(index)
-        if not max_cells or not index:
+        per_part = budget.rows(max(self.length_key(i)[0] for i in index)) if budget and index else None
+        if per_part is None:
             return [index]
-        longest = max(self.length_key(i)[0] for i in index)
-        per_part = max(1, int(max_cells) // max(longest, 1) ** 2)
         return [index[k : k + per_part] for k in range(0, len(index), per_part)]
 
-    def in_order(self, batch_size: int, device: torch.device, max_cells: int | None = None) -> Iterator[PairBatch]:
-        """For evaluation: a fixed order by length (less padding), batches split by :meth:`split_by_cells`."""
+    def in_order(
+        self, batch_size: int, device: torch.device, budget: BatchBudget | None = None
+    ) -> Iterator[PairBatch]:
+        """For evaluation: a fixed order by length (less padding), batches split by :meth:`split_by_budget`."""
         order = sorted(range(len(self)), key=self.length_key)
         for start in range(0, len(order), batch_size):
-            for part in self.split_by_cells(order[start : start + batch_size], max_cells):
+            for part in self.split_by_budget(order[start : start + batch_size], budget):
                 yield self.batch(part, device)
 
 

@@ -23,8 +23,9 @@ from sklearn.metrics import roc_auc_score
 from protsweep.schema import BETTER, Mode, Monitor
 from protsweep.siamese.net.losses import LossFn
 from protsweep.siamese.net.model import PairModel
-from protsweep.siamese.train.batches import PairTensors
+from protsweep.siamese.train.batches import BatchBudget, PairTensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
+from protsweep.siamese.train.memory import release_freed_memory
 from protsweep.siamese.train.seeding import restore_rng_state, rng_state
 
 PLATEAU_MIN_DELTA = 1e-4
@@ -136,13 +137,13 @@ def evaluate(
     loss_fn: LossFn,
     batch_size: int,
     device: torch.device,
-    max_cells: int | None = None,
+    budget: BatchBudget | None = None,
 ) -> Evaluation:
     model.eval()
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
     total = 0.0
-    for batch in data.in_order(batch_size, device, max_cells):
+    for batch in data.in_order(batch_size, device, budget):
         out = model(batch.xa, batch.ma, batch.xb, batch.mb)
         total += float(loss_fn(out, batch.labels)) * len(batch.index)
         raw[batch.index] = out.raw.double().cpu().numpy()
@@ -181,7 +182,7 @@ def fit(
         epoch = state.epoch + 1
         lr = float(optimizer.param_groups[0]["lr"])
         train_loss = _train_epoch(model, optimizer, loss_fn, train, trainer, device, shuffle)
-        val = evaluate(model, valid, loss_fn, int(trainer.eval_batch_size), device, trainer.max_attention_cells)
+        val = evaluate(model, valid, loss_fn, int(trainer.eval_batch_size), device, BatchBudget.of(trainer))
         val_auc = val.auc(valid_labels)
         state.history.append(
             {
@@ -239,11 +240,13 @@ def _train_epoch(
     model.train()
     total, seen = 0.0, 0
     clip = trainer.grad_clip
+    budget = BatchBudget.of(trainer)
+    release = bool(trainer.get("release_memory", True)) and device.type == "cpu"
     for index in train.shuffled_indices(int(trainer.batch_size), shuffle, bool(trainer.bucket_by_length)):
         optimizer.zero_grad(set_to_none=True)
-        parts = train.split_by_cells(index, trainer.max_attention_cells)
+        parts = train.split_by_budget(index, budget)
         batch_loss = 0.0
-        for part in parts:  # one part unless the batch is past the attention budget: gradients accumulate
+        for part in parts:  # one part unless the batch is past the budget: gradients accumulate
             batch = train.batch(part, device)
             loss = loss_fn(model(batch.xa, batch.ma, batch.xb, batch.mb), batch.labels)
             if len(parts) > 1:
@@ -253,6 +256,8 @@ def _train_epoch(
         if clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), float(clip))
         optimizer.step()
+        if release:
+            release_freed_memory()
         total += batch_loss * len(index)
         seen += len(index)
     return total / max(seen, 1)
