@@ -98,8 +98,8 @@ def test_evaluation_in_parts_scores_as_whole_batches() -> None:
 
 
 @pytest.mark.parametrize("release", [True, False])
-def test_freed_memory_is_released_after_every_cpu_step(release: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``trainer.release_memory`` trims the allocator once per optimizer step on CPU, and never when off."""
+def test_freed_memory_is_released_after_every_cpu_part(release: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``trainer.release_memory`` trims the allocator after every part's backward pass on CPU, never when off."""
     calls: list[int] = []
     monkeypatch.setattr(loop, "release_freed_memory", lambda: calls.append(1) or True)
     data, _ = long_pairs()
@@ -110,7 +110,7 @@ def test_freed_memory_is_released_after_every_cpu_step(release: bool, monkeypatc
                                 "max_attention_cells": None, "max_batch_tokens": None, "release_memory": release})
     _train_epoch(model, optimizer, build_loss(loss_spec(cfg)), data, trainer, torch.device("cpu"),
                  torch.Generator().manual_seed(3))
-    assert len(calls) == (5 if release else 0)  # 24 pairs in batches of 5: 5 steps
+    assert len(calls) == (5 if release else 0)  # 24 pairs in batches of 5 within the budget: 5 parts
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")

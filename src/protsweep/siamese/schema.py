@@ -126,13 +126,15 @@ class SiameseTrainerConfig(TrainerConfig):
     grad_clip: float | None = 1.0
     bucket_by_length: bool = True  # training batches of pairs of similar lengths (less padding)
     # A forward pass holds at most this many tokens per side (rows x longest length; about 80 kB of activations
-    # each for the default encoder, so 8192 tokens ~ 0.65 GB) and this many attention cells (rows x longest
-    # length^2, 32 x 512^2: what materialised L x L attention maps cost). A batch past either runs in parts
-    # with accumulated gradients (the same step), so memory stays bounded at ESM C's 2048 context. null: no bound.
-    max_batch_tokens: int | None = 8192
+    # each for the default encoder, so 4096 tokens ~ 0.35 GB; on CPU, 4096 and 8192 train equally fast) and this
+    # many attention cells (rows x longest length^2, 32 x 512^2: what materialised L x L attention maps cost).
+    # A batch past either runs in parts with accumulated gradients (the same step), so memory stays bounded at
+    # ESM C's 2048 context. null: no bound.
+    max_batch_tokens: int | None = 4096
     max_attention_cells: int | None = 8_388_608
-    # On CPU, give freed memory back to the OS after every step (glibc malloc_trim): batches of varying lengths
-    # otherwise fragment the allocator and resident memory keeps growing (protsweep.siamese.train.memory).
+    # On CPU, give freed memory back to the OS after every forward+backward pass (glibc malloc_trim): batches
+    # of varying lengths otherwise fragment the allocator and resident memory keeps growing
+    # (protsweep.siamese.train.memory).
     release_memory: bool = True
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     num_threads: int | None = None  # torch CPU threads; null leaves torch's default

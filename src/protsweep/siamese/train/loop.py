@@ -140,6 +140,7 @@ def evaluate(
     budget: BatchBudget | None = None,
 ) -> Evaluation:
     model.eval()
+    release = device.type == "cpu"  # see protsweep.siamese.train.memory: batches of many shapes fragment memory
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
     total = 0.0
@@ -148,6 +149,8 @@ def evaluate(
         total += float(loss_fn(out, batch.labels)) * len(batch.index)
         raw[batch.index] = out.raw.double().cpu().numpy()
         prob[batch.index] = out.prob.double().cpu().numpy()
+        if release:
+            release_freed_memory()
     return Evaluation(total / max(len(data), 1), prob, raw)
 
 
@@ -253,11 +256,12 @@ def _train_epoch(
                 loss = loss * (len(part) / len(index))  # the mean over the whole batch, part by part
             loss.backward()
             batch_loss += float(loss.detach())
+            del batch, loss  # this part's activations are free now: hand them back before the next part
+            if release:
+                release_freed_memory()
         if clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), float(clip))
         optimizer.step()
-        if release:
-            release_freed_memory()
         total += batch_loss * len(index)
         seen += len(index)
     return total / max(seen, 1)

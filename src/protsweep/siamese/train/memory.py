@@ -3,8 +3,9 @@
 Siamese batches change shape every step (lengths vary), and glibc's allocator keeps the freed activation
 buffers of earlier shapes in fragmented arenas: on CPU the resident memory of a run on all of Guo kept growing
 to several GB although one step needs a few hundred MB (bench/bench_siamese_memory.py). ``malloc_trim(0)``
-after each step releases those pages; the next step faults fresh ones in, which costs a few per cent of a
-CPU step. Elsewhere than glibc (macOS, musl) there is nothing to call and this does nothing.
+after each forward+backward pass (each part of a batch split by the budget) releases those pages; the next
+pass faults fresh ones in, which costs a few per cent of a CPU step. Elsewhere than glibc (macOS, musl)
+there is nothing to call and this does nothing.
 """
 
 from __future__ import annotations
