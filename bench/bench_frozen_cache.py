@@ -102,12 +102,18 @@ def run_stages(
     return frozen, time.perf_counter() - start, stage_seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def data_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments every ProteinBERT training bench takes: data, shared data folder, model, limit."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="a CSV (columns sequence, label) or a data option: hemolysis")
     parser.add_argument("--shared-data", default="../shared/data", help="where data options find their files")
     parser.add_argument("--model", default="proteinbert", help="proteinbert | proteinbert_tiny")
     parser.add_argument("--limit", type=int, default=0, help="subsample the data (0: all)")
+    return parser
+
+
+def main() -> None:
+    parser = data_arguments(__doc__)
     parser.add_argument("--stage-epochs", type=int, default=4, help="cap on each stage's epochs")
     parser.add_argument("--whole-run", action="store_true", help="also time the baseline's stages (frozen + full)")
     args = parser.parse_args()

@@ -14,14 +14,13 @@ The epoch includes the per-epoch validation pass, as in a run. Wall-clock: on a 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_frozen_cache import EpochTimer, config
+from bench_frozen_cache import EpochTimer, config, data_arguments
 from hydra.utils import instantiate
 
 from protsweep.data.dataset import load_split_data
@@ -76,11 +75,7 @@ def epoch_seconds(cfg: Any, make_optimizer: Callable[..., Any], epochs: int) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="a CSV (columns sequence, label) or a data option: hemolysis")
-    parser.add_argument("--shared-data", default="../shared/data", help="where data options find their files")
-    parser.add_argument("--model", default="proteinbert", help="proteinbert | proteinbert_tiny")
-    parser.add_argument("--limit", type=int, default=0, help="subsample the data (0: all)")
+    parser = data_arguments(__doc__)
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
     args.stage_epochs = args.epochs

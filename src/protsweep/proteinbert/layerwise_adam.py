@@ -42,19 +42,26 @@ def fused_adam_update(optimizer: Any, gradient: Any, variable: Any, multiplier: 
     )
 
 
-@keras.utils.register_keras_serializable(package="protsweep")
-class FusedAdam(keras.optimizers.Adam):
-    """tf-keras' Adam with each variable's update as one fused kernel; amsgrad and adaptive_epsilon (which the
-    kernel does not do) keep tf-keras' element-wise update."""
-
-    def __init__(self, *args: Any, name: str = "FusedAdam", **kwargs: Any) -> None:
-        super().__init__(*args, name=name, **kwargs)
+class FusedUpdates:
+    """Mixin before a tf-keras Adam: each variable's update is one fused kernel at ``multiplier(variable)`` times
+    the rate; amsgrad and adaptive_epsilon (which the kernel does not do) keep the element-wise update."""
 
     def update_step(self, gradient: Any, variable: Any) -> None:
         if self.amsgrad or self.adaptive_epsilon:
             super().update_step(gradient, variable)
         else:
-            fused_adam_update(self, gradient, variable, 1.0)
+            fused_adam_update(self, gradient, variable, self.multiplier(variable))
+
+
+@keras.utils.register_keras_serializable(package="protsweep")
+class FusedAdam(FusedUpdates, keras.optimizers.Adam):
+    """tf-keras' Adam with each variable's update as one fused kernel (the baseline's optimizer)."""
+
+    def __init__(self, *args: Any, name: str = "FusedAdam", **kwargs: Any) -> None:
+        super().__init__(*args, name=name, **kwargs)
+
+    def multiplier(self, variable: Any) -> float:
+        return 1.0
 
 
 @keras.utils.register_keras_serializable(package="protsweep")
@@ -138,15 +145,8 @@ class UnfusedLayerwiseAdam(keras.optimizers.Adam):
 
 
 @keras.utils.register_keras_serializable(package="protsweep")
-class LayerwiseAdam(UnfusedLayerwiseAdam):
-    """:class:`UnfusedLayerwiseAdam` with each variable's update as one fused ``ResourceApplyAdam`` kernel.
-    amsgrad and adaptive_epsilon (which the fused kernel does not do) fall back to the element-wise update."""
+class LayerwiseAdam(FusedUpdates, UnfusedLayerwiseAdam):
+    """:class:`UnfusedLayerwiseAdam` with each variable's update as one fused ``ResourceApplyAdam`` kernel."""
 
     def __init__(self, *args: Any, name: str = "LayerwiseAdam", **kwargs: Any) -> None:
         super().__init__(*args, name=name, **kwargs)
-
-    def update_step(self, gradient: Any, variable: Any) -> None:
-        if self.amsgrad or self.adaptive_epsilon:
-            super().update_step(gradient, variable)
-        else:
-            fused_adam_update(self, gradient, variable, self.multiplier(variable))
