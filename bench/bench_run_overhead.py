@@ -55,7 +55,7 @@ def one_run(overrides: list[str], before: tuple[str, ...], training: tuple[str, 
     launch = time.time()
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "protsweep", *overrides, f"hydra.run.dir={run_dir}"],
+        [sys.executable, "-m", "protsweep", *overrides, "reuse.enabled=false", f"hydra.run.dir={run_dir}"],
         cwd=REPO, capture_output=True, text=True, check=False,
     )
     total = time.perf_counter() - start
