@@ -26,6 +26,11 @@ def test_output_only_keys_are_left_out_and_the_seed_counts() -> None:
         compose_config("model=proteinbert_tiny", "overwrite=true", "progress=never", "paths.cache_dir=/elsewhere")
     )
     assert quiet["sha256"] == base["sha256"]
+    on_disk = fingerprint_record(compose_config("model=proteinbert_tiny", "trainer.feature_cache_memory_mb=0"))
+    assert on_disk["sha256"] == base["sha256"]  # the features' place, not their values
+    siamese = fingerprint_record(compose_config("model=siamese"))
+    untrimmed = fingerprint_record(compose_config("model=siamese", "trainer.release_memory=false"))
+    assert untrimmed["sha256"] == siamese["sha256"]
     assert not any(k.startswith(("hydra", "overwrite", "resources", "logger")) for k in base["config"])
     other_seed = fingerprint_record(compose_config("model=proteinbert_tiny", "seed=1"))
     assert other_seed["sha256"] != base["sha256"]

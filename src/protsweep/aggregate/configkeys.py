@@ -23,6 +23,8 @@ OUTPUT_ONLY_KEYS: tuple[str, ...] = (
     "resources",
     "save_model",
     "reuse",
+    "trainer.feature_cache_memory_mb",
+    "trainer.release_memory",
 )
 
 

@@ -33,6 +33,8 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "trainer.resume",
     "embedder.progress",
     "embedder.cache_dir",
+    "trainer.feature_cache_memory_mb",  # where cached features live (memory or disk), not their values
+    "trainer.release_memory",  # when freed memory goes back to the OS
 )
 
 
