@@ -33,7 +33,7 @@ class SplitModel:
     features: Any  # keras.Model: the full model's inputs -> the frontier tensors
     head: Any  # keras.Model: frontier tensors -> the full model's output (the same head layers)
     specs: tuple[Any, ...]  # tf.TensorSpec of each frontier tensor (batch axis None)
-    compute: Any = None  # the feature model as one traced function for every padded length (see split_model)
+    compute: Any  # the feature model as one traced function for every padded length (see split_model)
 
 
 def _producer(tensor: Any) -> Any:
@@ -94,9 +94,10 @@ class FeatureTable:
 
     def __init__(
         self, split: SplitModel, sequences: Sequence[str], padding: str, seq_len: int, batch_size: int,
-        n_annotations: int, spill_dir: Path | None = None,
+        n_annotations: int, spill_dir: Path | None = None, groups: dict[int, np.ndarray] | None = None,
     ) -> None:
-        self.groups = length_groups(sequences, padding, seq_len)
+        """``groups``: ``length_groups(sequences, padding, seq_len)`` when the caller has them already."""
+        self.groups = length_groups(sequences, padding, seq_len) if groups is None else groups
         self.position = np.empty(len(sequences), dtype=int)  # row -> index within its length group
         if spill_dir is not None:
             spill_dir.mkdir(parents=True, exist_ok=False)

@@ -147,8 +147,9 @@ class FineTuner:
     ) -> tuple[Any, Any, Callable[[], np.ndarray]]:
         split = self.split()
         args = (self.padding, stage.seq_len, self.eval_batch_size, self.n_annotations)
-        planned = sum(fc.table_nbytes(split.specs, length_groups(seqs, self.padding, stage.seq_len))
-                      for seqs in (batches.sequences, valid_sequences))
+        sequences = {"train": batches.sequences, "valid": valid_sequences}
+        groups = {name: length_groups(seqs, self.padding, stage.seq_len) for name, seqs in sequences.items()}
+        planned = sum(fc.table_nbytes(split.specs, g) for g in groups.values())
         spill_dir = None
         if planned > self.feature_memory_mb * 1e6:
             if self.spill_parent is not None:
@@ -156,8 +157,10 @@ class FineTuner:
             spill_dir = Path(cleanup.enter_context(
                 tempfile.TemporaryDirectory(prefix=".feature-cache-", dir=self.spill_parent)
             ))
-        train_table = fc.FeatureTable(split, batches.sequences, *args, spill_dir=spill_dir and spill_dir / "train")
-        valid_table = fc.FeatureTable(split, valid_sequences, *args, spill_dir=spill_dir and spill_dir / "valid")
+        train_table, valid_table = (
+            fc.FeatureTable(split, seqs, *args, spill_dir=spill_dir and spill_dir / name, groups=groups[name])
+            for name, seqs in sequences.items()
+        )
         where = f"memory-mapped from {spill_dir}" if spill_dir else "in memory"
         log.info("stage %s: frozen backbone, fixed inputs: the head trains on cached features (%.1f MB, %s; "
                  "trainer.feature_cache_memory_mb=%g)", stage.name, planned / 1e6, where, self.feature_memory_mb)

@@ -30,18 +30,26 @@ def pad_batch(arrays: Sequence[torch.Tensor], device: torch.device) -> tuple[tor
 
 @dataclass(frozen=True)
 class BatchBudget:
-    """How much one forward pass may hold, per side: ``tokens`` bounds rows x longest length (what every
+    """The memory policy of one forward pass, per side: ``tokens`` bounds rows x longest length (what every
     activation costs, attention included when torch runs its fused kernel), ``cells`` rows x longest length²
     (what attention costs when its L x L maps are materialised: attention dropout > 0, and evaluation).
-    None: no bound. A batch past either bound runs in parts (:meth:`PairTensors.split_by_budget`)."""
+    None: no bound. A batch past either bound runs in parts (:meth:`PairTensors.split_by_budget`). ``release``:
+    hand freed memory back to the OS after each pass on CPU (protsweep.siamese.train.memory)."""
 
     cells: int | None = None
     tokens: int | None = None
+    release: bool = False
 
     @classmethod
     def of(cls, trainer: Any) -> BatchBudget:
-        """From ``trainer.max_attention_cells`` and ``trainer.max_batch_tokens`` (absent in older saved cards)."""
-        return cls(trainer.get("max_attention_cells"), trainer.get("max_batch_tokens"))
+        """From ``trainer.max_attention_cells``, ``max_batch_tokens`` and ``release_memory`` (the last two
+        absent in older saved cards)."""
+        release = bool(trainer.get("release_memory", True))
+        return cls(trainer.get("max_attention_cells"), trainer.get("max_batch_tokens"), release)
+
+    def releases_on(self, device: torch.device) -> bool:
+        """Whether passes on ``device`` hand freed memory back (host memory: CPU only)."""
+        return self.release and device.type == "cpu"
 
     def rows(self, longest: int) -> int | None:
         """The most rows of this longest length a part may hold (at least one); None: unbounded."""

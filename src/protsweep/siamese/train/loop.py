@@ -140,7 +140,7 @@ def evaluate(
     budget: BatchBudget | None = None,
 ) -> Evaluation:
     model.eval()
-    release = device.type == "cpu"  # see protsweep.siamese.train.memory: batches of many shapes fragment memory
+    release = budget is not None and budget.releases_on(device)
     prob = np.zeros(len(data), dtype=np.float64)
     raw = np.zeros(len(data), dtype=np.float64)
     total = 0.0
@@ -244,7 +244,7 @@ def _train_epoch(
     total, seen = 0.0, 0
     clip = trainer.grad_clip
     budget = BatchBudget.of(trainer)
-    release = bool(trainer.get("release_memory", True)) and device.type == "cpu"
+    release = budget.releases_on(device)
     for index in train.shuffled_indices(int(trainer.batch_size), shuffle, bool(trainer.bucket_by_length)):
         optimizer.zero_grad(set_to_none=True)
         parts = train.split_by_budget(index, budget)
