@@ -26,8 +26,8 @@ from typing import Any
 import torch
 from hydra import compose, initialize_config_dir
 
+from protsweep.config_store import register_schemas
 from protsweep.data.pairs.dataset import load_pair_data
-from protsweep.schema import register_schemas
 from protsweep.siamese.embed.cache import EmbeddingCache
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.train.batches import PairTensors, as_tensors

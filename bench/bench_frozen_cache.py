@@ -23,6 +23,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
+from protsweep.config_store import register_schemas
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.encoding import resolve_seq_len
@@ -31,7 +32,6 @@ from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
-from protsweep.schema import register_schemas
 
 REPO = Path(__file__).resolve().parents[1]
 

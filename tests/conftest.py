@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from protsweep.app import config_dir
-from protsweep.schema import register_schemas
+from protsweep.config_store import register_schemas
 
 #: The smallest real ProteinBERT run: tiny random-init model, one frozen-stage epoch.
 TINY_RUN = ("model=proteinbert_tiny", "trainer.epochs_frozen=1", "trainer.epochs_full=0", "trainer.batch_size=16")

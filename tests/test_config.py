@@ -20,7 +20,7 @@ from hydra.utils import get_object, instantiate
 from omegaconf import OmegaConf
 
 from protsweep import app
-from protsweep.schema import all_schemas
+from protsweep.config_store import all_schemas
 
 from .conftest import compose_config
 

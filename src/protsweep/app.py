@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from protsweep import job
-from protsweep.errors import ConfigError
-from protsweep.integrity.checks import check_sweep_name
+from protsweep.config_store import register_schemas
 from protsweep.launch.monitor import last_outcome
-from protsweep.schema import config_dir, register_schemas
-
-
-def job_dirname(overrides: str, max_length: int = 200) -> str:
-    """A job's directory name from its overrides: '/' in values (paths) is escaped as %2F, and a name
-    too long for the file system keeps its head plus a hash of the whole."""
-    name = overrides.replace("%", "%25").replace("/", "%2F") or "default"
-    if len(name) > max_length:
-        digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-        name = f"{name[: max_length - 11]}~{digest}"
-    return name
-
-
-def sweep_name(name: str) -> str:
-    """``${sweep_name:${ablation.name}}`` in the sweep dir: the name, refused if it would leave outputs/sweeps/.
-
-    Hydra resolves the sweep dir (and creates it) before any job runs, and reports a resolver's exception
-    with a traceback; so a bad name ends the command here, as one line, before anything is created."""
-    try:
-        check_sweep_name(str(name))
-    except ConfigError as err:
-        print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
-        raise SystemExit(1) from None
-    return str(name)
-
-
-def _register_resolvers() -> None:
-    # The process id joins the microsecond timestamp in sweep directories, so two sweeps started at
-    # the same instant by two processes still get two directories.
-    OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
-    OmegaConf.register_new_resolver("job_dirname", job_dirname, replace=True)
-    OmegaConf.register_new_resolver("sweep_name", sweep_name, replace=True)
+from protsweep.resolvers import register_resolvers
+from protsweep.schema import config_dir
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
@@ -56,7 +24,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
-    _register_resolvers()
+    register_resolvers()
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
     if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten

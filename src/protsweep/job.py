@@ -29,6 +29,8 @@ from omegaconf import DictConfig, OmegaConf
 import protsweep
 from protsweep.atomic import write_text_atomic
 from protsweep.errors import ConfigError, ProtsweepError
+from protsweep.family import families
+from protsweep.family import family as family_of
 from protsweep.integrity.checks import check_job_config
 from protsweep.integrity.fingerprint import RUN_JSON_KEY, check_relaunch, fingerprint_record
 from protsweep.integrity.locks import JOB_LOCK, held
@@ -41,12 +43,6 @@ from protsweep.launch.reuse import copy_run, find_reusable
 from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
 
 log = logging.getLogger(__name__)
-
-FAMILY_PACKAGES: dict[str, tuple[str, ...]] = {
-    "proteinbert": ("tensorflow", "tf-keras", "protein-bert"),
-    "siamese": ("torch", "esm"),
-}
-
 
 def seed_python_and_numpy(seed: int) -> None:
     """Seed the generators every family uses. Seed 0 is a seed like any other."""
@@ -169,7 +165,7 @@ def execute(cfg: DictConfig) -> None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     record = RunRecord(run_dir, listeners=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
     family = str(cfg.model.family)
-    packages = FAMILY_PACKAGES.get(family, ())
+    packages = family_record.packages if (family_record := families().get(family)) else ()
     record.start(
         **run_identity(cfg),
         model_family=family,
@@ -188,7 +184,7 @@ def execute(cfg: DictConfig) -> None:
         load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
         tracker = build_logger(cfg)
         record.update(resources=apply_resources(resources, packages))
-        runner = get_method(str(cfg.model.runner))
+        runner = get_method(family_of(family).runner)
         runner(cfg, run_dir, record)
         record.complete()
     except ProtsweepError as err:

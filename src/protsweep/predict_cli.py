@@ -30,8 +30,9 @@ from protsweep.aggregate.metrics import auc_auprc
 from protsweep.atomic import write_csv_atomic
 from protsweep.calibration.calibrators import Calibrator
 from protsweep.errors import ProtsweepError
+from protsweep.family import family as family_of
 from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
-from protsweep.saved import PREDICTORS, read_card
+from protsweep.saved import read_card
 from protsweep.saved.inputs import InputColumns, read_inputs
 from protsweep.saved.runs import select_runs
 
@@ -89,7 +90,7 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
     inputs = read_inputs(args.input, kind, alphabet, InputColumns(
         sequence=args.sequence_col, seq_a=args.seq_a_col, seq_b=args.seq_b_col, label=args.label_col,
     ))
-    predictor_class = get_class(PREDICTORS[family])
+    predictor_class = get_class(family_of(family).predictor)
     auto = sys.stderr.isatty() and len(inputs) >= PROGRESS_MIN
     show = args.progress == "always" or (args.progress == "auto" and auto)
     raw: dict[int, np.ndarray] = {}

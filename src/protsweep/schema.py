@@ -1,4 +1,5 @@
-"""The root config and the groups both families share; every schema is registered here.
+"""The root config and the groups every family shares (registered with the others by
+:mod:`protsweep.config_store`).
 
 Each family has its own root (``ProteinBertConfig(Config)``, ``SiameseConfig(Config)``), selected through
 ``model=<option>`` -> ``conf/family/<family>.yaml``; the family file also lists the groups only that family
@@ -15,20 +16,20 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from protsweep.calibration.config import CalibrationConfig
 from protsweep.data.config import DataConfig, ReferenceConfig
 
 
 # ---------------------------------------------------------------- family-neutral bases
 @dataclass
 class ModelConfig:
-    """``model``: the family switch. ``runner`` is the dotted path of the family's job function."""
+    """``model``: the family switch. ``family`` names the family's record in :mod:`protsweep.family` (its
+    runner, checks, predictor)."""
 
     name: str = MISSING
     family: str = MISSING
-    runner: str = MISSING
 
 
 @dataclass
@@ -46,12 +47,6 @@ class TargetConfig:
     """Base of the groups whose options become objects: the option file names the class in ``_target_``."""
 
     _target_: str = MISSING
-
-
-@dataclass
-class CalibrationConfig(TargetConfig):
-    """``calibration``: a monotone map fitted on valid (never reverses a ranking); both families
-    (schemas in :mod:`protsweep.calibration.config`)."""
 
 
 # ---------------------------------------------------------------- loss: a framework-neutral spec
@@ -210,25 +205,3 @@ def config_dir() -> Path:
     if packed.is_dir():
         return packed
     return Path(__file__).resolve().parents[2] / "conf"
-
-
-def all_schemas(conf_dir: Path) -> dict[tuple[str | None, str], Any]:
-    """Every schema of both families, including those derived from the option files' ``_target_``s."""
-    from protsweep.calibration.config import SCHEMAS as CALIBRATION_SCHEMAS
-    from protsweep.data.config import SCHEMAS as DATA_SCHEMAS
-    from protsweep.launch.schema import SCHEMAS as LAUNCH_SCHEMAS
-    from protsweep.proteinbert.config import SCHEMAS as PROTEINBERT_SCHEMAS
-    from protsweep.proteinbert.config import TARGET_GROUPS
-    from protsweep.siamese.schema import SCHEMAS as SIAMESE_SCHEMAS
-    from protsweep.targets import option_schemas
-
-    schemas = {**SCHEMAS, **DATA_SCHEMAS, **PROTEINBERT_SCHEMAS, **SIAMESE_SCHEMAS}
-    schemas |= {**CALIBRATION_SCHEMAS, **LAUNCH_SCHEMAS}
-    return {**schemas, **option_schemas(conf_dir, TARGET_GROUPS)}
-
-
-def register_schemas(conf_dir: Path | None = None) -> None:
-    store = ConfigStore.instance()
-    for (group, name), node in all_schemas(conf_dir or config_dir()).items():
-        store.store(group=group, name=name, node=node)
-

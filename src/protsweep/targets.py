@@ -23,6 +23,9 @@ from typing import Any
 import yaml
 from hydra.utils import get_object
 
+from protsweep.family import families
+from protsweep.schema import config_dir
+
 SCHEMA_SUFFIX = "_schema"
 _SIMPLE = (bool, int, float, str)
 
@@ -76,9 +79,7 @@ def __getattr__(name: str) -> Any:
     """A schema class by name, building every option schema first (an unpickling process has not yet)."""
     if not name.endswith("Config"):
         raise AttributeError(name)
-    from protsweep.schema import all_schemas, config_dir
-
-    all_schemas(config_dir())
+    family_option_schemas(config_dir())
     if name in globals():
         return globals()[name]
     raise AttributeError(name)
@@ -94,4 +95,13 @@ def option_schemas(conf_dir: Path, bases: dict[str, type]) -> dict[tuple[str, st
             if target is None:
                 continue
             schemas[(group, path.stem + SCHEMA_SUFFIX)] = builds(str(target), base, bool(node.get("_partial_")), group)
+    return schemas
+
+
+def family_option_schemas(conf_dir: Path) -> dict[tuple[str, str], type]:
+    """The option schemas of every registered family's ``_target_`` groups (``Family.target_groups``), read
+    from the family's own option folder when it has one, else from ``conf_dir``."""
+    schemas: dict[tuple[str, str], type] = {}
+    for record in families().values():
+        schemas |= option_schemas(Path(record.conf_dir or conf_dir), dict(record.target_groups))
     return schemas

@@ -10,9 +10,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from protsweep import app
+from protsweep.config_store import register_schemas
 from protsweep.launch.gpus import gpu_slot, local_gpus
 from protsweep.launch.resources import job_resources
-from protsweep.schema import register_schemas
+from protsweep.resolvers import register_resolvers
 
 from .overrides import group
 
@@ -20,7 +21,7 @@ from .overrides import group
 @pytest.fixture(scope="module")
 def compose_with_hydra():
     register_schemas()
-    app._register_resolvers()
+    register_resolvers()
 
     def make(*overrides: str):
         with initialize_config_dir(str(app.config_dir()), version_base="1.3"):

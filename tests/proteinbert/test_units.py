@@ -11,7 +11,6 @@ import pytest
 from omegaconf import OmegaConf
 from sklearn.utils.class_weight import compute_sample_weight
 
-from protsweep.app import job_dirname
 from protsweep.atomic import write_json_atomic
 from protsweep.calibration.calibrators import Isotonic, Platt
 from protsweep.calibration.metrics import calibration_metrics, expected_calibration_error
@@ -20,6 +19,7 @@ from protsweep.proteinbert.config import ClassWeight
 from protsweep.proteinbert.runner import downsample_negatives, training_weights
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.record import RunRecord
+from protsweep.resolvers import job_dirname
 
 TRAINER = {"freeze": "two_stage", "batch_size": 32, "epochs_frozen": 40, "epochs_full": 40, "lr_frozen": 1e-2,
            "lr_full": 1e-4, "final_epochs": 0, "final_seq_len": 1024, "final_lr": 1e-5}

@@ -6,9 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from protsweep.schema import CalibrationConfig
+from omegaconf import MISSING
 
 _MODULE = "protsweep.calibration.calibrators"
+
+
+@dataclass
+class CalibrationConfig:
+    """``calibration``: a monotone map fitted on valid (never reverses a ranking); every family. Like the other
+    object groups, the option names its class in ``_target_``."""
+
+    _target_: str = MISSING
 
 
 @dataclass

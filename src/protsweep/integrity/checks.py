@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
-from protsweep.integrity.pickles import load_dump
-from protsweep.proteinbert.config import Pretrained
-from protsweep.proteinbert.losses import keras_loss
-from protsweep.siamese.loss_heads import check_config as check_siamese
+from protsweep.family import families
 
 #: Nodes whose keys are free-form by design (documented in the README): not checked for unknown keys.
 FREE_FORM: tuple[str, ...] = ("data.source", "ablation.baseline")
@@ -70,29 +66,11 @@ def check_sweep_name(name: str) -> None:
         )
 
 
-def _check_proteinbert(cfg: DictConfig) -> None:
-    """The loss applies to ProteinBERT, and a dump that will be loaded is a well-formed one (read once,
-    cached for the runner)."""
-    keras_loss(cfg.loss)
-    path = Path(str(cfg.model.weights_path)).expanduser()
-    if Pretrained(cfg.model.pretrained) is not Pretrained.random and path.is_file():
-        load_dump(path, cfg.model.get("weights_sha256"))
-
-
-def _check_siamese(cfg: DictConfig) -> None:
-    check_siamese(cfg)
-
-
-#: model.family -> its combination checks (framework-free modules only).
-FAMILY_CHECKS: dict[str, Callable[[DictConfig], None]] = {
-    "proteinbert": _check_proteinbert,
-    "siamese": _check_siamese,
-}
-
-
 def check_job_config(cfg: DictConfig) -> None:
     """Everything checkable from the config alone, before data is read or a framework imported."""
     check_known_keys(cfg)
     check_seed(cfg)
     check_sweep_name(str(cfg.ablation.name))
-    FAMILY_CHECKS.get(str(cfg.model.family), lambda _: None)(cfg)
+    record = families().get(str(cfg.model.family))
+    if record is not None:
+        record.check(cfg)  # the family's own combination checks (its record's ``check``)

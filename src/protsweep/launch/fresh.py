@@ -2,7 +2,7 @@
 from one job to the next when a launcher reuses its worker processes (joblib's loky workers do).
 
 The worker pickles the job's Hydra config and task config into the job directory and runs
-``python -m protsweep.launch.fresh <payload>``, which restores them and calls :func:`protsweep.job.execute`.
+``python -m protsweep.launch.child <payload>``, which restores them and calls :func:`protsweep.job.execute`.
 The child inherits the worker's stdout/stderr and gets the job's thread and GPU environment before any
 native library starts. A child that dies without finishing its record (killed, out of memory, a crash in
 native code) gets a ``failed`` record here, so the sweep's outcome on disk is still right.
@@ -25,6 +25,8 @@ from omegaconf import DictConfig, OmegaConf
 from protsweep.record import RUN_JSON, RunRecord, read_status
 
 PAYLOAD = ".protsweep-job.pkl"
+#: the child's entry point (named, not imported: it imports :mod:`protsweep.job`, which imports this module)
+CHILD_MODULE = "protsweep.launch.child"
 FINISHED = ("completed", "failed")
 
 
@@ -36,7 +38,7 @@ def run_in_fresh_process(cfg: DictConfig, run_dir: Path, env: Mapping[str, str])
     payload.write_bytes(pickle.dumps({"hydra": hydra_node, "task": cfg}))
     try:
         code = subprocess.run(
-            [sys.executable, "-m", "protsweep.launch.fresh", str(payload)],
+            [sys.executable, "-m", CHILD_MODULE, str(payload)],
             env={**os.environ, **env},
             check=False,
         ).returncode
@@ -66,27 +68,3 @@ def record_crash(run_dir: Path, code: int) -> None:
     message = describe_exit(code)
     record.fail(message)
     print(f"protsweep: error [{run_dir.name}]: {message}", file=sys.stderr, flush=True)
-
-
-def main(argv: list[str]) -> int:
-    from hydra.conf import HydraConf
-    from hydra.core.utils import configure_log, setup_globals
-
-    from protsweep import job
-    from protsweep.app import _register_resolvers
-
-    payload = pickle.loads(Path(argv[0]).read_bytes())
-    setup_globals()
-    _register_resolvers()
-    hydra_node = OmegaConf.structured(HydraConf)
-    OmegaConf.set_struct(hydra_node, False)  # Hydra adds keys of its own at run time (e.g. ``env``)
-    hydra_node.merge_with(payload["hydra"])
-    HydraConfig.instance().set_config(OmegaConf.create({"hydra": hydra_node}))
-    hydra_cfg = HydraConfig.get()
-    configure_log(hydra_cfg.job_logging, hydra_cfg.verbose)
-    job.execute(payload["task"])
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

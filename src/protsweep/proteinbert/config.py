@@ -45,7 +45,6 @@ class ClassWeight(Enum):
 
 @dataclass
 class ProteinBertModelConfig(ModelConfig):
-    runner: str = "protsweep.proteinbert.runner.train_and_evaluate"
     family: str = "proteinbert"
     pretrained: Pretrained = Pretrained.auto
     weights_path: str = "~/proteinbert_models/default.pkl"

@@ -18,11 +18,11 @@ from protsweep.proteinbert.config import ClassWeight, Padding
 from protsweep.proteinbert.encoding import length_groups, resolve_seq_len
 from protsweep.proteinbert.losses import keras_loss
 from protsweep.proteinbert.model import build_model
+from protsweep.proteinbert.model_io import KerasModelIO, proteinbert_settings, warm_start
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
 from protsweep.record import SPLITS, RunRecord, write_outputs
-from protsweep.saved.keras_io import KerasModelIO, proteinbert_settings, warm_start
 from protsweep.saved.store import finish_run
 
 log = logging.getLogger(__name__)

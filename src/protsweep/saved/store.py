@@ -2,7 +2,7 @@
 ``save_model=false``) the saved model with its card; and the warm start (``trainer.init_from``).
 
 Framework-neutral: a family hands over a :class:`ModelIO` (its weights writer and summary) and the
-settings its predictor needs; the family modules (:mod:`.keras_io`, :mod:`.torch_io`) hold the framework code.
+settings its predictor needs; each family's ``model_io`` module holds the framework code.
 """
 
 from __future__ import annotations

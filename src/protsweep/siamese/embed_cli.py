@@ -27,7 +27,9 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
+from protsweep.config_store import register_schemas
 from protsweep.errors import ProtsweepError
+from protsweep.schema import config_dir
 
 USAGE = __doc__ or ""
 EXPORT_FORMATS = ("h5",)
@@ -61,9 +63,6 @@ def _sequences(cfg: DictConfig) -> tuple[list[str], str]:
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
-    from protsweep.app import config_dir
-    from protsweep.schema import register_schemas
-
     register_schemas()
     if not any(item.split("=", 1)[0].lstrip("+~") == "model" for item in overrides):
         overrides = ["model=siamese", *overrides]

@@ -25,11 +25,11 @@ from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
-from protsweep.saved.torch_io import TorchModelIO, siamese_settings, warm_start
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
-from protsweep.siamese.net.build import build_network, split_tensors
+from protsweep.siamese.model_io import TorchModelIO, build_model, siamese_settings, warm_start
+from protsweep.siamese.net.build import split_tensors
 from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.net.model import count_parameters
 from protsweep.siamese.schema import PairHead
@@ -70,7 +70,7 @@ def train_and_evaluate(
 
     device = resolve_device(str(cfg.trainer.device))
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
-    model = _build_model(cfg, embeddings.dim, head).to(device)
+    model = build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
     warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from (issue 10)
     optimizer = torch.optim.AdamW(
@@ -142,14 +142,6 @@ def _check_trainer(trainer: DictConfig) -> None:
         raise ConfigError(f"trainer.epochs must be at least 1, not {trainer.epochs}")
     if int(trainer.batch_size) < 1 or int(trainer.eval_batch_size) < 1:
         raise ConfigError("trainer.batch_size and trainer.eval_batch_size must be at least 1")
-
-
-def _build_model(cfg: DictConfig, d_in: int, head: PairHead) -> torch.nn.Module:
-    """The network of ``model.arch`` (see :mod:`protsweep.siamese.net.build`)."""
-    spec = loss_spec(cfg)
-    if head is PairHead.contrastive:
-        return build_network(d_in, cfg.model, head, spec.distance, spec.margin)
-    return build_network(d_in, cfg.model, head)
 
 
 def _describe_network(

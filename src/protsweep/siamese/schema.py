@@ -107,7 +107,6 @@ class ComplexConfig:
 @dataclass
 class SiameseModelConfig(ModelConfig):
     family: str = "siamese"
-    runner: str = "protsweep.siamese.runner.train_and_evaluate"
     arch: Arch = Arch.siamese
     pair_head: PairHead = PairHead.auto
     encoder: EncoderConfig = field(default_factory=EncoderConfig)

@@ -26,7 +26,9 @@ from protsweep.schema import SCHEMAS
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import EmbeddingSet, ensure_embeddings
 from protsweep.siamese.loss_heads import loss_spec, resolve_head
+from protsweep.siamese.net.build import build_network
 from protsweep.siamese.net.losses import build_loss
+from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train.batches import BatchBudget, PairTensors, as_tensors
 from protsweep.siamese.train.loop import evaluate
 
@@ -103,6 +105,15 @@ def siamese_settings(embeddings: EmbeddingSet, embedder_cfg: DictConfig) -> dict
     }
 
 
+def build_model(cfg: DictConfig, d_in: int, head: PairHead) -> nn.Module:
+    """The network of ``model.arch`` (see :mod:`protsweep.siamese.net.build`): the runner's builder, so a saved
+    model is rebuilt exactly as trained."""
+    spec = loss_spec(cfg)
+    if head is PairHead.contrastive:
+        return build_network(d_in, cfg.model, head, spec.distance, spec.margin)
+    return build_network(d_in, cfg.model, head)
+
+
 def typed_loss(cfg: DictConfig) -> None:
     """The card's plain ``loss`` node as its schema dataclass (the family's loss registry is keyed by type)."""
     schemas = {node.name: node for (group, _), node in SCHEMAS.items() if group == "loss"}
@@ -115,10 +126,6 @@ class SiamesePredictor:
     input_kind = "pairs"
 
     def __init__(self, run_dir: Path, card: dict[str, Any], cache_dir: str | None = None) -> None:
-        # the runner's own builder, so a saved model is rebuilt exactly as trained; imported here because the
-        # runner imports this module for its save and warm-start hooks
-        from protsweep.siamese.runner import _build_model
-
         cfg = OmegaConf.create(card["config"])
         typed_loss(cfg)
         settings = card["family_settings"]
@@ -127,7 +134,7 @@ class SiamesePredictor:
             cfg.embedder, {"cache_dir": cache_dir or settings["embedder_cache_dir"], "progress": False}
         )
         self.device = resolve_device(str(cfg.trainer.device))
-        self.model = _build_model(cfg, int(settings["d_in"]), resolve_head(cfg)).to(self.device)
+        self.model = build_model(cfg, int(settings["d_in"]), resolve_head(cfg)).to(self.device)
         weights = verified_weights(run_dir, card)
         load_state(
             self.model, weights,

@@ -1,0 +1,35 @@
+"""The ProteinBERT family's record (:class:`protsweep.family.Family`): its schemas, loss registry, checks,
+runner, predictor and packages. Framework-free: TensorFlow is imported by the runner and the predictor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from protsweep.family import Family
+from protsweep.integrity.pickles import load_dump
+from protsweep.proteinbert.config import SCHEMAS, TARGET_GROUPS, Pretrained
+from protsweep.proteinbert.losses import KERAS_LOSSES, keras_loss
+
+
+def check_config(cfg: DictConfig) -> None:
+    """The loss applies to ProteinBERT, and a dump that will be loaded is a well-formed one (read once,
+    cached for the runner)."""
+    keras_loss(cfg.loss)
+    path = Path(str(cfg.model.weights_path)).expanduser()
+    if Pretrained(cfg.model.pretrained) is not Pretrained.random and path.is_file():
+        load_dump(path, cfg.model.get("weights_sha256"))
+
+
+FAMILY = Family(
+    name="proteinbert",
+    runner="protsweep.proteinbert.runner.train_and_evaluate",
+    predictor="protsweep.proteinbert.model_io.ProteinBertPredictor",
+    example_model="proteinbert_tiny",
+    packages=("tensorflow", "tf-keras", "protein-bert"),
+    schemas=SCHEMAS,
+    target_groups=TARGET_GROUPS,
+    losses=tuple(KERAS_LOSSES),
+    check=check_config,
+)

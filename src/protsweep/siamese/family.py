@@ -1,0 +1,26 @@
+"""The Siamese family's record (:class:`protsweep.family.Family`): its schemas, loss registry, checks,
+runner, predictor and packages. Torch-free: torch is imported by the runner and the predictor."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig
+
+from protsweep.family import Family
+from protsweep.siamese.loss_heads import LOSS_HEADS, check_config
+from protsweep.siamese.schema import SCHEMAS
+
+
+def _check(cfg: DictConfig) -> None:
+    check_config(cfg)  # its pair head is not needed here
+
+
+FAMILY = Family(
+    name="siamese",
+    runner="protsweep.siamese.runner.train_and_evaluate",
+    predictor="protsweep.siamese.model_io.SiamesePredictor",
+    example_model="siamese",
+    packages=("torch", "esm"),
+    schemas=SCHEMAS,
+    losses=tuple(LOSS_HEADS),
+    check=_check,
+)
