@@ -21,14 +21,15 @@ from omegaconf import OmegaConf
 
 from protsweep import app
 from protsweep.config_store import all_schemas
+from protsweep.family import families
 
 from .conftest import compose_config
 
 CONF = Path(app.config_dir())
 SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml"))
 OUTPUT_ONLY = {"seed", "overwrite", "ablation", "reference", "paths", "hydra"}
-#: a model option of each family (its family file lists the groups only that family has)
-FAMILIES = {"proteinbert": "proteinbert_tiny", "siamese": "siamese"}
+#: a model option of each family (its family file lists the groups only that family has), from the registry
+FAMILIES = {name: record.example_model for name, record in families().items()}
 FAMILY_OF_MODEL = {model: family for family, model in FAMILIES.items()}
 
 
@@ -138,14 +139,21 @@ def option_cases() -> list[tuple[str, str, str]]:
     return cases
 
 
+def family_losses(name: str) -> set[str]:
+    """The loss options whose spec type the family's loss registry holds."""
+    schemas = {n.removesuffix("_schema"): s for (g, n), s in all_schemas(CONF).items() if g == "loss"}
+    return {p.stem for p in (CONF / "loss").glob("*.yaml")
+            if schemas[yaml.safe_load(p.read_text())["defaults"][0].removesuffix("_schema")] in families()[name].losses}
+
+
 def needs_pairs(group: str, option: str) -> bool:
     return group == "data" and "pair" in yaml.safe_load((CONF / group / f"{option}.yaml").read_text())["defaults"][0]
 
 
 @pytest.mark.parametrize(("model", "group", "option"), option_cases())
 def test_every_option_composes_and_builds(model: str, group: str, option: str) -> None:
-    if group == "loss" and model == "proteinbert_tiny" and option == "contrastive":
-        pytest.skip("contrastive is a Siamese loss: refused when the run starts (tests/proteinbert)")
+    if group == "loss" and option not in family_losses(FAMILY_OF_MODEL[model]):
+        pytest.skip(f"{option} is not a {FAMILY_OF_MODEL[model]} loss: refused at the family's check (tests/family)")
     if group == "data" and needs_pairs(group, option) != (model == "siamese"):
         pytest.skip("pair data belongs to the Siamese family, single sequences to ProteinBERT")
     if group == "trainer" and option != FAMILY_OF_MODEL[model]:
@@ -198,7 +206,7 @@ def closed_cases() -> list[tuple[str, str]]:
     cases = []
     extra = {"proteinbert_tiny": ["augment=truncate", "data=amp_modlamp"], "siamese": ["data=pairs_csv"]}
     for model in FAMILIES.values():
-        overrides = [f"model={model}", *extra[model]]
+        overrides = [f"model={model}", *extra.get(model, [])]
         cases += [(" ".join(overrides), key) for key, _ in closed_fields(compose_config(*overrides))]
     return cases
 
