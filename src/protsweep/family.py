@@ -50,8 +50,11 @@ class Family:
     schemas: Mapping[tuple[str | None, str], Any] = field(default_factory=dict)
     #: groups whose option files carry a ``_target_``: ``group -> base`` (schemas derived from the targets)
     target_groups: Mapping[str, type] = field(default_factory=dict)
-    #: the ``loss`` spec types the family has a loss for (its loss registry's keys)
+    #: the ``loss`` spec types the family has a loss for (checked before a job starts)
     losses: tuple[type, ...] = ()
+    #: the dotted path of the family's framework loss registry (spec type -> builder); its keys must be
+    #: ``losses`` (a test checks it, importing the framework)
+    loss_registry: str = ""
     #: combination checks made before data is read or a framework imported (one ``ConfigError`` line)
     check: Callable[[Any], None] = _no_checks
     #: a folder of option files (``model/``, ``family/``, ``trainer/``, ...) added to Hydra's search path; None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hydra.utils import get_object
 from omegaconf import OmegaConf
 
 import protsweep
@@ -51,6 +52,12 @@ def test_every_loss_option_has_a_loss_in_each_family_or_is_refused_at_the_check(
     else:
         assert spec in record.losses, f"loss={loss} has no {name} loss: add it to the family's loss registry"
         record.check(cfg)
+
+
+@pytest.mark.parametrize("name", ["proteinbert", "siamese"])
+def test_the_framework_loss_registry_builds_every_loss_the_family_accepts(name: str) -> None:
+    record = family(name)
+    assert record.losses and set(get_object(record.loss_registry)) == set(record.losses)
 
 
 def _env(root: Path) -> dict[str, str]:

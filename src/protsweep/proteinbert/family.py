@@ -31,5 +31,6 @@ FAMILY = Family(
     schemas=SCHEMAS,
     target_groups=TARGET_GROUPS,
     losses=tuple(KERAS_LOSSES),
+    loss_registry="protsweep.proteinbert.losses.KERAS_LOSSES",
     check=check_config,
 )

@@ -22,5 +22,6 @@ FAMILY = Family(
     packages=("torch", "esm"),
     schemas=SCHEMAS,
     losses=tuple(LOSS_HEADS),
+    loss_registry="protsweep.siamese.net.losses.TORCH_LOSSES",
     check=_check,
 )
