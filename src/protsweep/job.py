@@ -165,7 +165,8 @@ def execute(cfg: DictConfig) -> None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     record = RunRecord(run_dir, listeners=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
     family = str(cfg.model.family)
-    packages = family_record.packages if (family_record := families().get(family)) else ()
+    registered = families().get(family)
+    packages = registered.packages if registered is not None else ()
     record.start(
         **run_identity(cfg),
         model_family=family,
