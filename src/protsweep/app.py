@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
@@ -57,6 +58,8 @@ def main() -> None:
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
     _register_resolvers()
+    # conf/hydra/launcher/submitit_local.yaml is meant to be checked against the plugin's schema of that name
+    warnings.filterwarnings("ignore", message="(?s).*validated against ConfigStore schema with the same name")
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
     if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten
