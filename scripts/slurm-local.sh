@@ -3,7 +3,8 @@
 #
 #   scripts/slurm-local.sh up   [DIR]   start munged, slurmctld and slurmd; wait until the node is idle;
 #                                       print the `export SLURM_CONF=...` line for the client commands
-#   scripts/slurm-local.sh down [DIR]   stop exactly the daemons `up` started (by their pids), remove DIR
+#   scripts/slurm-local.sh down [DIR]   cancel the cluster's jobs, stop exactly the daemons `up` started (by
+#                                       their pids), remove DIR
 #   scripts/slurm-local.sh check        say whether `up` can run here (exit 0) or what is missing (exit 1)
 #
 # DIR (default $SLURM_LOCAL_DIR, else ${TMPDIR:-/tmp}/protsweep-slurm) holds everything the cluster writes:
@@ -63,7 +64,8 @@ up() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         refuse "port $port is in use (another slurmctld?): set SLURM_LOCAL_PORT"
     fi
-    local started=$SECONDS
+    local started
+    started=$(date +%s.%N)
     mkdir -p "$dir"/{state,spool,log}
     chmod 700 "$dir"
     local host node
@@ -76,7 +78,8 @@ SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 SlurmUser=root
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge.socket
+# cred_expire: also how long a requeued job waits before it may start again (default 120 s)
+AuthInfo=socket=$dir/munge.socket,cred_expire=10
 CredType=cred/munge
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
@@ -118,12 +121,27 @@ CONF
         stop_pids
         refuse "the node did not become idle in ${wait_s}s (state: ${state:-none}; logs in $dir)"
     fi
-    echo "slurm-local: up in $((SECONDS - started))s: $(sinfo -h -o '%P %D node(s) %c CPUs %m MB %T')" >&2
+    echo "slurm-local: up in $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $started}")s: $(sinfo -h -o '%P %D node(s) %c CPUs %m MB %T')" >&2
     echo "export SLURM_CONF=$dir/slurm.conf"
+}
+
+cancel_jobs() {  # the scheduler stops its jobs' processes (they are not children of the daemons)
+    [[ -f $dir/pids ]] || return 0
+    export SLURM_CONF=$dir/slurm.conf
+    local ids
+    ids=$(squeue -h -o %A 2>/dev/null || true)
+    [[ -n $ids ]] || return 0
+    # shellcheck disable=SC2086
+    scancel $ids 2>/dev/null || true
+    for _ in $(seq 100); do
+        [[ -z $(squeue -h -t PD,R,CG,S -o %A 2>/dev/null || true) ]] && break
+        sleep 0.2
+    done
 }
 
 down() {
     [[ -d $dir ]] || { echo "slurm-local: nothing is up in $dir" >&2; return 0; }
+    cancel_jobs
     stop_pids
     rm -rf "$dir"
     echo "slurm-local: down ($dir removed)" >&2
