@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 #: Lines of a job's stderr that the launching process repeats.
 RELAYED_PREFIX = "protsweep: error"
 SQUEUE_FIELDS = "JobID|State|NodeList"
+#: squeue states of jobs that have not ended but that submitit would take for ended, as states it knows.
+STILL_IN_QUEUE = {
+    "CONFIGURING": "PENDING", "REQUEUE_HOLD": "PENDING", "REQUEUE_FED": "PENDING", "RESV_DEL_HOLD": "PENDING",
+    "SUSPENDED": "RUNNING", "STOPPED": "RUNNING", "SIGNALING": "RUNNING", "RESIZING": "RUNNING",
+    "STAGE_OUT": "COMPLETING",
+}  # fmt: skip
 
 
 @functools.cache
@@ -66,6 +72,8 @@ class SqueueWatcher(SlurmInfoWatcher):
     def read_info(self, string: bytes | str) -> dict[str, dict[str, str]]:
         text = string.decode() if isinstance(string, bytes) else string
         info = super().read_info(f"{SQUEUE_FIELDS}\n{text}")
+        for fields in info.values():
+            fields["State"] = STILL_IN_QUEUE.get(fields["State"], fields["State"])
         for job_id in self._registered - self._finished - set(info):
             info[job_id] = {"JobID": job_id, "State": "GONE", "NodeList": ""}
         return info
