@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import hydra
 from omegaconf import DictConfig
@@ -25,6 +26,8 @@ def main() -> None:
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
     register_resolvers()
+    # conf/hydra/launcher/submitit_local.yaml is meant to be checked against the plugin's schema of that name
+    warnings.filterwarnings("ignore", message="(?s).*validated against ConfigStore schema with the same name")
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
     if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten

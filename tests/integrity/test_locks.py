@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from protsweep.integrity.locks import held, is_stale, read_holder, try_lock
+from protsweep.integrity import locks
+from protsweep.integrity.locks import held, is_stale, read_holder, slurm_job_state, try_lock
 from protsweep.siamese.embed.cache import EmbeddingCache
 
 
@@ -92,3 +94,62 @@ def test_a_dead_claimers_entries_are_handed_back(tmp_path: Path) -> None:
     plant(cache.claim_path("AAA"), dead_pid())
     assert cache.wait_for(["AAA"], {}, poll_s=0.01) == ["AAA"]
     assert cache.claim(["AAA"]) == (["AAA"], [])
+
+
+def plant_info(path: Path, **info) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": 1, "host": "node7.invalid", "since": time.time(), **info}))
+
+
+def test_a_requeued_slurm_jobs_earlier_lock_is_taken_over(tmp_path: Path, monkeypatch) -> None:
+    lock = tmp_path / "l"
+    plant_info(lock, slurm_job="41", slurm_restart=0)  # another node, alive as far as pids and age tell
+    monkeypatch.setattr(locks, "slurm_job_state", lambda job_id: "RUNNING")  # the requeued job runs again
+    monkeypatch.setenv("SLURM_JOB_ID", "41")
+    monkeypatch.setenv("SLURM_RESTART_COUNT", "0")
+    assert try_lock(lock) is not None  # the same run of the job (another task): respected
+    monkeypatch.setenv("SLURM_RESTART_COUNT", "1")  # SLURM requeued job 41: its earlier run is over
+    assert try_lock(lock) is None
+    mine = read_holder(lock)
+    assert (mine.pid, mine.slurm_job, mine.slurm_restart) == (os.getpid(), "41", 1)
+
+
+def test_a_lock_of_a_slurm_job_that_no_longer_runs_is_stale(tmp_path: Path, monkeypatch) -> None:
+    lock = tmp_path / "l"
+    plant_info(lock, slurm_job="42")
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    states = {"42": "RUNNING"}
+    monkeypatch.setattr(locks, "slurm_job_state", lambda job_id: states[job_id])
+    assert try_lock(lock) is not None
+    for state in ("NODE_FAIL", "CANCELLED", "GONE"):
+        states["42"] = state
+        assert is_stale(read_holder(lock))
+    states["42"] = None  # no squeue here: the lock's age decides (fresh: respected)
+    assert not is_stale(read_holder(lock))
+
+
+def test_a_lease_not_renewed_is_stale_and_held_renews_its_own(tmp_path: Path) -> None:
+    lock = tmp_path / "l"
+    plant_info(lock, lease_s=60.0)
+    assert not is_stale(read_holder(lock))
+    os.utime(lock, (time.time() - 120, time.time() - 120))  # its host stopped touching it two minutes ago
+    assert is_stale(read_holder(lock))
+    assert try_lock(lock) is None
+    lock.unlink()
+    with held(lock, lease_s=0.2) as other:
+        assert other is None and read_holder(lock).lease_s == 0.2
+        os.utime(lock, (1.0, 1.0))
+        deadline = time.monotonic() + 10
+        while read_holder(lock).touched == 1.0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert read_holder(lock).touched > 1.0  # the holder's thread touched it again
+    assert not lock.exists()
+
+
+def test_slurm_job_state_reads_squeue(tmp_path: Path, monkeypatch) -> None:
+    fake = tmp_path / "squeue"
+    fake.write_text('#!/bin/sh\ncase "$*" in *" 7 "*) echo RUNNING;; *" 8 "*) ;; *) echo "slurm_load_jobs error: '
+                    'Invalid job id specified" >&2; exit 1;; esac\n')  # fmt: skip
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert (slurm_job_state("7"), slurm_job_state("8"), slurm_job_state("9")) == ("RUNNING", "GONE", "GONE")

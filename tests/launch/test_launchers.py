@@ -114,5 +114,8 @@ def test_failing_jobs_make_the_sweep_exit_nonzero(launcher, cli, tiny_run, tmp_p
     runs = [read_json(j / "run.json") for j in jobs_of(tmp_path / "sw")]
     assert [r["status"] for r in runs] == ["failed", "failed"]
     assert all("split has only one class" in r["error"] for r in runs)
+    for job in jobs_of(tmp_path / "sw"):  # each job's own line reaches the terminal (relayed under submitit)
+        assert f"protsweep: error [{job.name}]: " in out.stderr
+    assert not (tmp_path / "sw" / ".submitit" / "%j").exists()
     if "hydra/launcher=local_parallel" in launcher:  # one worker, yet a fresh process for each job
         assert runs[0]["resources"]["pid"] != runs[1]["resources"]["pid"]

@@ -46,11 +46,20 @@ def test_slurm_preset_is_overridable_and_threads_follow_cpus_per_task(compose_wi
         "hydra.launcher.array_parallelism=3",
     )
     launcher = OmegaConf.to_container(cfg.hydra.launcher)
-    assert launcher["_target_"].endswith("SlurmLauncher")
+    assert launcher["_target_"] == "hydra_plugins.protsweep_launchers.submitit_launchers.SlurmLauncher"
     assert (launcher["partition"], launcher["gpus_per_node"], launcher["array_parallelism"]) == ("gpu", 1, 3)
     assert launcher["submitit_folder"] == "${hydra.sweep.dir}/.submitit/%j"  # output layout unchanged
     res = job_resources(cfg, cfg.hydra.launcher)
     assert (res.threads, res.fresh_process, res.local_parallel, res.gpus) == (6, False, False, ())
+
+
+def test_submitit_local_preset_is_protsweeps_launcher_with_threads_from_cpus_per_task(compose_with_hydra):
+    cfg = compose_with_hydra("hydra/launcher=submitit_local", "hydra.launcher.cpus_per_task=3")
+    launcher = OmegaConf.to_container(cfg.hydra.launcher)
+    assert launcher["_target_"] == "hydra_plugins.protsweep_launchers.submitit_launchers.LocalLauncher"
+    assert launcher["submitit_folder"] == "${hydra.sweep.dir}/.submitit/%j"
+    res = job_resources(cfg, cfg.hydra.launcher)
+    assert (res.threads, res.fresh_process, res.local_parallel) == (3, False, True)
 
 
 def test_resources_node_overrides_the_automatic_choices(compose_with_hydra):

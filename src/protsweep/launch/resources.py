@@ -31,7 +31,10 @@ AUTO = "auto"
 REUSES_WORKERS = frozenset({"hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"})
 
 #: Launchers that run several jobs at once on this machine (each gets its own GPU when there are GPUs).
-LOCAL_PARALLEL = REUSES_WORKERS | {"hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher"}
+LOCAL_PARALLEL = REUSES_WORKERS | {
+    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+    "hydra_plugins.protsweep_launchers.submitit_launchers.LocalLauncher",  # the submitit_local preset
+}
 
 #: The variables native thread pools read when they start (BLAS, OpenMP, TensorFlow's defaults).
 THREAD_ENV_VARS = (
