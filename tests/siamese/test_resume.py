@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig
 
+from protsweep.callbacks import TrainerCallback
 from protsweep.job import seed_python_and_numpy
 from protsweep.record import RunRecord
 from protsweep.siamese.runner import train_and_evaluate
@@ -19,22 +20,25 @@ class SimulatedKillError(Exception):
     """Stands for a killed process: raised right after an epoch's checkpoint is written."""
 
 
-def run(cfg: DictConfig, run_dir: Path, on_epoch_end: tuple = ()) -> dict:
+def run(cfg: DictConfig, run_dir: Path, callbacks: tuple[TrainerCallback, ...] = ()) -> dict:
     """What job.py does around a runner, minus Hydra."""
     record = RunRecord(run_dir)
     record.start(seed=int(cfg.seed), model_family="siamese")
     seed_python_and_numpy(int(cfg.seed))
-    train_and_evaluate(cfg, run_dir, record, on_epoch_end)
+    train_and_evaluate(cfg, run_dir, record, callbacks)
     record.complete()
     return json.loads((run_dir / "run.json").read_text())
 
 
-def interrupt_after(epoch: int) -> Callable[[int], None]:
-    def hook(done: int) -> None:
-        if done == epoch:
-            raise SimulatedKillError(f"after epoch {done}")
+class interrupt_after(TrainerCallback):  # noqa: N801 -- reads as the action it is
+    """Kills the run right after ``epoch``'s checkpoint is on disk."""
 
-    return hook
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_checkpoint(self, epoch: int) -> None:
+        if epoch == self.epoch:
+            raise SimulatedKillError(f"after epoch {epoch}")
 
 
 def outputs(run_dir: Path) -> dict[str, str]:
