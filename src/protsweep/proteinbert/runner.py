@@ -21,9 +21,9 @@ from protsweep.proteinbert.config import ClassWeight, Padding
 from protsweep.proteinbert.encoding import length_groups, resolve_seq_len
 from protsweep.proteinbert.losses import keras_loss
 from protsweep.proteinbert.model import build_model
-from protsweep.proteinbert.stages import plan_stages
+from protsweep.proteinbert.stages import Stage, plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
-from protsweep.proteinbert.trainer import FineTuner
+from protsweep.proteinbert.trainer import FineTuner, StageResult
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.saved.keras_io import KerasModelIO, proteinbert_settings, warm_start
 from protsweep.saved.store import finish_run
@@ -94,10 +94,7 @@ def train_and_evaluate(
             stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,
             augmenter=augmenter, sample_weights=weights,
         )
-        stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                                     "seq_len": stage.seq_len, "truncated": result.truncated,
-                                     "cached_features": result.cached_features,
-                                     "first_step_seconds": result.first_step_seconds}
+        stage_results[stage.name] = _stage_report(stage, result)
     best = tuner.restore_best_across_stages()
     if best is not None:
         log.info("best weights across stages: stage %s, epoch %d", best["stage"], best["epoch"])
@@ -129,6 +126,12 @@ def _build_tuner(
         spill_parent=run_dir,
         callbacks=events,
     )
+
+
+def _stage_report(stage: Stage, result: StageResult) -> dict[str, Any]:
+    return {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "seq_len": stage.seq_len,
+            "truncated": result.truncated, "cached_features": result.cached_features,
+            "first_step_seconds": result.first_step_seconds}
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:
