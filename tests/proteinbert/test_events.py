@@ -9,11 +9,13 @@ import numpy as np
 
 from protsweep.callbacks import CallbackHandler
 from protsweep.proteinbert.callbacks import BestAcrossStages, KerasEvents, stopping_callbacks
+from protsweep.proteinbert.stages import Stage
 from protsweep.proteinbert.tf_env import keras
 from protsweep.schema import CallbackConfig, Mode, Monitor
 from tests.test_callbacks import Log
 
 from .test_model import ScriptedMetrics
+from .test_speed_cache import sequences, tuner
 
 
 def fit_with_events(aucs: list[float], epochs: int, *more: Any) -> tuple[Any, list[tuple[Any, ...]], list[dict]]:
@@ -62,3 +64,20 @@ def test_best_across_stages_keeps_the_best_weights_any_stage_announced() -> None
     model.set_weights([np.zeros((1, 1)), np.zeros(1)])
     assert best.restore() == {"stage": "frozen", "epoch": 2, "val_auc": 0.9}  # a tie is no improvement
     assert model.get_weights()[0][0, 0] == 62.0 and model.get_weights()[1][0] == np.float32(0.9)
+
+
+def test_the_tuner_announces_each_stage_around_its_epochs() -> None:
+    heard: list[tuple[Any, ...]] = []
+    tune, _ = tuner(["callback.reduce_lr=null"], True)
+    tune.callbacks.add(Log("test", heard))
+    stages = [Stage("frozen", 2, 1e-2, True, 24, 16), Stage("full", 1, 1e-3, False, 24, 16)]
+    train_x, train_y = sequences(40, 1)
+    valid_x, valid_y = sequences(20, 2)
+    for stage in stages:
+        tune.train_stage(stage, train_x, train_y, valid_x, valid_y, np.random.default_rng(0))
+    kinds = [(event[1], event[2]) if event[1].startswith("stage") else event[1] for event in heard]
+    assert kinds == [("stage_begin", "frozen"), "epoch_end", "row", "epoch_end", "row", ("stage_end", "frozen"),
+                     ("stage_begin", "full"), "epoch_end", "row", ("stage_end", "full")]
+    rows = [event[2] for event in heard if event[1] == "row"]
+    assert rows == tune.history  # the rows heard are the tuner's history, in order
+    assert [(row["stage"], row["epoch"]) for row in rows] == [("frozen", 1), ("frozen", 2), ("full", 1)]

@@ -87,11 +87,10 @@ def train_and_evaluate(
     resume = _resume_payload(cfg, store, fingerprint, record)
     trainer = _build_trainer(cfg, model, device, store, fingerprint, events)
 
-    with events.stage("train"):
-        if resume is not None:
-            record.write_history(resume["state"]["history"])  # the epochs done before the interruption
-        state = trainer.fit(splits["train"], splits["valid"], resume)
-        record.write_history(state.history)
+    if resume is not None:
+        record.write_history(resume["state"]["history"])  # the epochs done before the interruption
+    state = trainer.fit(splits["train"], splits["valid"], resume)  # the "train" stage: announced by the trainer
+    record.write_history(state.history)
 
     with events.stage("predict"):
         probs = {name: trainer.evaluate(splits[name]).prob for name in SPLITS}

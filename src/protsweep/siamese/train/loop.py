@@ -89,15 +89,17 @@ class Trainer:
     callbacks: CallbackHandler = field(default_factory=CallbackHandler)
 
     def fit(self, train: PairTensors, valid: PairTensors, resume: dict[str, Any] | None = None) -> TrainState:
-        """Ends with the best epoch's weights loaded when ``stopping.restore_best``."""
-        state = self._start(resume)
-        valid_labels = valid.labels.numpy()
-        while not state.finished:
-            self._epoch(state, train, valid, valid_labels)
-        if bool(self.stopping.restore_best):
-            best = self.store.load_best()
-            if best is not None:
-                self.model.load_state_dict(best["model"])
+        """One stage, ``train``, announced to ``callbacks``; ends with the best epoch's weights loaded when
+        ``stopping.restore_best``."""
+        with self.callbacks.stage(STAGE):
+            state = self._start(resume)
+            valid_labels = valid.labels.numpy()
+            while not state.finished:
+                self._epoch(state, train, valid, valid_labels)
+            if bool(self.stopping.restore_best):
+                best = self.store.load_best()
+                if best is not None:
+                    self.model.load_state_dict(best["model"])
         return state
 
     def evaluate(self, data: PairTensors) -> Evaluation:
