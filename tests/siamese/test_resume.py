@@ -30,7 +30,7 @@ def run(cfg: DictConfig, run_dir: Path, callbacks: tuple[TrainerCallback, ...] =
     return json.loads((run_dir / "run.json").read_text())
 
 
-class interrupt_after(TrainerCallback):  # noqa: N801 -- reads as the action it is
+class InterruptAfter(TrainerCallback):
     """Kills the run right after ``epoch``'s checkpoint is on disk."""
 
     def __init__(self, epoch: int) -> None:
@@ -55,7 +55,7 @@ def test_resumed_run_equals_uninterrupted_run(
 
     part_dir = tmp_path / "part"
     with pytest.raises(SimulatedKillError):
-        run(cfg, part_dir, (interrupt_after(2),))
+        run(cfg, part_dir, (InterruptAfter(2),))
     assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
     saved = CheckpointStore(part_dir).load_last()
     assert saved["state"]["epoch"] == 2 and {"model", "optimizer", "rng"} <= saved.keys()
@@ -71,7 +71,7 @@ def test_checkpoint_of_another_config_is_not_resumed(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (InterruptAfter(1),))
     info = run(tiny_cfg("trainer.epochs=2", "trainer.lr=0.001"), tmp_path / "r")["resume"]
     assert info["resumed"] is False and "another config" in info["note"]
 
@@ -80,7 +80,7 @@ def test_overwrite_starts_afresh(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (InterruptAfter(1),))
     info = run(tiny_cfg("trainer.epochs=2", "overwrite=true"), tmp_path / "r")["resume"]
     assert info == {"resumed": False, "from_epoch": None, "note": "overwrite=true: started afresh"}
 
