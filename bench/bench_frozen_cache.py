@@ -23,6 +23,8 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
+from protsweep.callbacks import CallbackHandler, TrainerCallback
+from protsweep.config_objects import as_object
 from protsweep.config_store import register_schemas
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert.backbone import load_backbone
@@ -32,20 +34,20 @@ from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
+from protsweep.schema import CallbackConfig
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-class EpochTimer(keras.callbacks.Callback):
+class EpochTimer(TrainerCallback):
     def __init__(self) -> None:
-        super().__init__()
         self.seconds: list[float] = []
         self._start = time.perf_counter()
 
-    def on_train_begin(self, logs: Any = None) -> None:
-        self._start = time.perf_counter()  # the cached arm's features are computed before fit: see run_stages
+    def on_stage_begin(self, stage: str) -> None:
+        self._start = time.perf_counter()  # the cached arm's features are computed in the first epoch: see run_stages
 
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+    def on_epoch_end(self, stage: str, epoch: int, logs: Any) -> None:
         now = time.perf_counter()
         self.seconds.append(now - self._start)
         self._start = now
@@ -81,7 +83,8 @@ def run_stages(
     timer = EpochTimer()
     tuner = FineTuner(
         model=build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head)),
-        make_loss=keras_loss(cfg.loss), make_optimizer=instantiate(cfg.optimizer), callback_cfg=cfg.callback,
+        make_loss=keras_loss(cfg.loss), make_optimizer=instantiate(cfg.optimizer),
+        stopping=as_object(CallbackConfig, cfg.callback),
         n_annotations=int(backbone.generator.n_annotations), eval_batch_size=int(cfg.trainer.eval_batch_size),
         cache_frozen=cache, feature_memory_mb=feature_memory_mb,
     )
@@ -91,7 +94,7 @@ def run_stages(
     stage_seconds = []
     for stage in stages:
         stage_start = time.perf_counter()
-        tuner.extra_callbacks = [timer] if stage.freeze_backbone else []
+        tuner.callbacks = CallbackHandler([timer] if stage.freeze_backbone else [])
         tuner.train_stage(stage, train["sequence"].tolist(), train["label"].to_numpy(),
                           data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng)
         if stage.freeze_backbone:

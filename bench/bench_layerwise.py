@@ -23,6 +23,8 @@ import numpy as np
 from bench_frozen_cache import EpochTimer, config, data_arguments
 from hydra.utils import instantiate
 
+from protsweep.callbacks import CallbackHandler
+from protsweep.config_objects import as_object
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.encoding import resolve_seq_len
@@ -34,6 +36,7 @@ from protsweep.proteinbert.optimizers import head_variable_names
 from protsweep.proteinbert.stages import Stage
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
+from protsweep.schema import CallbackConfig
 
 BACKBONE_LR, HEAD_LR = 1e-5, 1e-3
 
@@ -64,9 +67,10 @@ def epoch_seconds(cfg: Any, make_optimizer: Callable[..., Any], epochs: int) -> 
     timer = EpochTimer()
     tuner = FineTuner(
         model=build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head)),
-        make_loss=keras_loss(cfg.loss), make_optimizer=make_optimizer, callback_cfg=cfg.callback,
+        make_loss=keras_loss(cfg.loss), make_optimizer=make_optimizer,
+        stopping=as_object(CallbackConfig, cfg.callback),
         n_annotations=int(backbone.generator.n_annotations), eval_batch_size=int(cfg.trainer.eval_batch_size),
-        extra_callbacks=[timer],
+        callbacks=CallbackHandler([timer]),
     )
     stage = Stage("full", epochs, 1e-4, False, seq_len, int(cfg.trainer.batch_size))
     tuner.train_stage(stage, sequences, data.train["label"].to_numpy(), data.valid["sequence"].tolist(),

@@ -163,7 +163,7 @@ def execute(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    record = RunRecord(run_dir, listeners=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
+    record = RunRecord(run_dir, callbacks=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
     family = str(cfg.model.family)
     registered = families().get(family)
     packages = registered.packages if registered is not None else ()

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 
+from protsweep.callbacks import TrainerCallback
+from protsweep.config_objects import as_object
 from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.encoding import length_groups
 from protsweep.proteinbert.feature_cache import FeatureTable, split_model, table_nbytes
@@ -19,6 +21,7 @@ from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import Stage
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
+from protsweep.schema import CallbackConfig
 
 from ..conftest import compose_config
 
@@ -39,7 +42,8 @@ def tuner(overrides: list[str], cache: bool, **options: Any) -> tuple[FineTuner,
     model = build_model(generator, instantiate(cfg.features), instantiate(cfg.head))
     return FineTuner(
         model=model, make_loss=keras_loss(cfg.loss), make_optimizer=instantiate(cfg.optimizer),
-        callback_cfg=cfg.callback, n_annotations=int(generator.n_annotations), eval_batch_size=16, cache_frozen=cache,
+        stopping=as_object(CallbackConfig, cfg.callback), n_annotations=int(generator.n_annotations),
+        eval_batch_size=16, cache_frozen=cache,
         **options,
     ), cfg
 
@@ -73,15 +77,14 @@ def test_cached_head_predicts_as_the_uncached_path(features: str) -> None:
         assert row_cached["val_loss"] == pytest.approx(row_plain["val_loss"], rel=1e-4)
 
 
-class SpillWatcher(keras.callbacks.Callback):
+class SpillWatcher(TrainerCallback):
     """Lists the spilled feature files while the head trains."""
 
     def __init__(self, parent: Path) -> None:
-        super().__init__()
         self.parent = parent
         self.seen: list[str] = []
 
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+    def on_epoch_end(self, stage: str, epoch: int, logs: Any) -> None:
         self.seen = sorted(f"{p.parent.name}/{p.name}" for p in self.parent.glob(".feature-cache-*/*/*.npy"))
 
 
@@ -93,7 +96,7 @@ def test_large_feature_cache_is_memory_mapped_and_deleted(tmp_path: Path, caplog
     in_memory, _ = train(overrides, True, [FROZEN])
     tune, _ = tuner(overrides, True, feature_memory_mb=0.0, spill_parent=tmp_path)
     watcher = SpillWatcher(tmp_path)
-    tune.extra_callbacks.append(watcher)
+    tune.callbacks.add(watcher)
     train_x, train_y = sequences(80, 1)
     valid_x, valid_y = sequences(30, 2)
     with caplog.at_level(logging.INFO, logger="protsweep.proteinbert.trainer"):

@@ -4,6 +4,7 @@ computations (sklearn, numpy) and the files really written."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from protsweep.calibration.calibrators import Identity, Isotonic, Platt
+from protsweep.callbacks import TrainerCallback
 from protsweep.record import (
     HISTORY_COLUMNS,
     HISTORY_CSV,
@@ -34,25 +36,46 @@ def row(epoch: int, **extra: Any) -> dict[str, Any]:
             **extra}
 
 
-def test_log_epoch_rewrites_history_after_each_epoch_and_calls_listeners_in_order(tmp_path: Path) -> None:
+class Heard(TrainerCallback):
+    """Notes each row it hears, with the number of rows history.csv held at that moment."""
+
+    def __init__(self, name: str, seen: list[tuple[str, dict[str, Any], int]], run_dir: Path) -> None:
+        self.name, self.seen, self.run_dir = name, seen, run_dir
+
+    def on_row(self, row: Mapping[str, Any]) -> None:
+        self.seen.append((self.name, dict(row), len(pd.read_csv(self.run_dir / HISTORY_CSV))))
+
+
+def test_each_row_rewrites_history_then_reaches_the_callbacks_in_order(tmp_path: Path) -> None:
     seen: list[tuple[str, dict[str, Any], int]] = []
-
-    def listener(name: str):
-        # the file already holds the row when a listener runs
-        return lambda r: seen.append((name, r, len(pd.read_csv(tmp_path / HISTORY_CSV))))
-
-    record = RunRecord(tmp_path, listeners=[listener("progress"), listener("tracker")])
+    record = RunRecord(tmp_path, callbacks=[Heard("progress", seen, tmp_path)])
+    events = record.events(Heard("tracker", seen, tmp_path))
     for epoch in (1, 2, 3):
-        record.log_epoch(row(epoch, extra_key="dropped"))
+        events.on_row(row(epoch, extra_key="dropped"))
         on_disk = pd.read_csv(tmp_path / HISTORY_CSV)
         assert list(on_disk.columns) == HISTORY_COLUMNS and on_disk["epoch"].tolist() == list(range(1, epoch + 1))
+    # the file already holds the row when a later callback hears it
     assert [(name, r["epoch"], n) for name, r, n in seen] == [
         ("progress", 1, 1), ("tracker", 1, 1), ("progress", 2, 2), ("tracker", 2, 2), ("progress", 3, 3),
         ("tracker", 3, 3)]
-    assert seen[0][1] == {c: row(1)[c] for c in HISTORY_COLUMNS}
+    assert seen[0][1] == row(1, extra_key="dropped")  # as announced; the record keeps HISTORY_COLUMNS only
+    assert record.history[0] == {c: row(1)[c] for c in HISTORY_COLUMNS}
     assert [p.name for p in tmp_path.iterdir()] == [HISTORY_CSV]  # no temporary file left behind
     with pytest.raises(ValueError, match="val_auc"):
-        record.log_epoch({k: v for k, v in row(4).items() if k != "val_auc"})
+        events.on_row({k: v for k, v in row(4).items() if k != "val_auc"})
+    assert len(seen) == 6  # a row the record refuses reaches no later callback
+
+
+def test_stages_are_timed_through_the_events_and_not_finished_when_they_raise(tmp_path: Path) -> None:
+    record = RunRecord(tmp_path)
+    record.start()
+    events = record.events()
+    with events.stage("data"):
+        pass
+    with pytest.raises(RuntimeError), events.stage("train"):
+        raise RuntimeError("boom")
+    walls = json.loads((tmp_path / RUN_JSON).read_text())["wall_seconds"]
+    assert "data" in walls and walls["data"] >= 0 and "train" not in walls
 
 
 def test_write_history_replaces_and_log_epoch_continues(tmp_path: Path) -> None:

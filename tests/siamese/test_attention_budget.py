@@ -17,7 +17,7 @@ from protsweep.siamese.net.losses import build_loss
 from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train import loop
 from protsweep.siamese.train.batches import BatchBudget, PairTensors
-from protsweep.siamese.train.loop import _train_epoch, evaluate
+from protsweep.siamese.train.loop import TrainSettings, _train_epoch, evaluate
 from protsweep.siamese.train.memory import release_freed_memory
 
 from .conftest import TINY, compose_config
@@ -72,8 +72,8 @@ def test_a_step_in_parts_updates_the_weights_as_the_whole_batch(head: PairHead) 
         torch.manual_seed(0)
         model = build_network(8, cfg.model, head)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        trainer = OmegaConf.create({"batch_size": 24, "bucket_by_length": False, "grad_clip": None,
-                                    "max_attention_cells": cells, "max_batch_tokens": None})
+        trainer = TrainSettings(batch_size=24, bucket_by_length=False, grad_clip=None,
+                                budget=BatchBudget(cells=cells, tokens=None, release=True))
         mean_loss = _train_epoch(model, optimizer, build_loss(loss_spec(cfg)), data, trainer, torch.device("cpu"),
                                  torch.Generator().manual_seed(3))
         updated.append((mean_loss, [p.detach().clone() for p in model.parameters()]))
@@ -106,8 +106,8 @@ def test_freed_memory_is_released_after_every_cpu_part(release: bool, monkeypatc
     cfg = compose_config(*TINY)
     model = build_network(8, cfg.model, PairHead.cross_attention)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    trainer = OmegaConf.create({"batch_size": 5, "bucket_by_length": False, "grad_clip": None,
-                                "max_attention_cells": None, "max_batch_tokens": None, "release_memory": release})
+    trainer = TrainSettings(batch_size=5, bucket_by_length=False, grad_clip=None,
+                            budget=BatchBudget(cells=None, tokens=None, release=release))
     _train_epoch(model, optimizer, build_loss(loss_spec(cfg)), data, trainer, torch.device("cpu"),
                  torch.Generator().manual_seed(3))
     assert len(calls) == (5 if release else 0)  # 24 pairs in batches of 5 within the budget: 5 parts

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from protsweep.errors import ConfigError
 from protsweep.schema import BceLossConfig, ContrastiveLossConfig, Distance, FocalLossConfig
 from protsweep.siamese.loss_heads import check_config
+from protsweep.siamese.net.build import build_network
 from protsweep.siamese.net.encoder import CnnTransformerEncoder
 from protsweep.siamese.net.heads import PairOutput, distance_score
 from protsweep.siamese.net.losses import build_loss
@@ -35,7 +36,9 @@ def model_cfg(**options: object) -> DictConfig:
 def build(head: PairHead, arch: str = "siamese", distance: Distance = Distance.euclidean, **enc: object) -> PairModel:
     torch.manual_seed(0)
     cfg = model_cfg(arch=arch, encoder=enc) if enc else model_cfg(arch=arch)
-    return PairModel(D_IN, cfg, head, distance, margin=1.0).eval()
+    model = build_network(D_IN, cfg, head, distance, margin=1.0).eval()
+    assert isinstance(model, PairModel)
+    return model
 
 
 def batch(lengths: list[int], seed: int, extra: int = 0, pad_value: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:

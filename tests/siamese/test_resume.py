@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig
 
+from protsweep.callbacks import TrainerCallback
 from protsweep.job import seed_python_and_numpy
 from protsweep.record import RunRecord
 from protsweep.siamese.runner import train_and_evaluate
@@ -19,22 +20,25 @@ class SimulatedKillError(Exception):
     """Stands for a killed process: raised right after an epoch's checkpoint is written."""
 
 
-def run(cfg: DictConfig, run_dir: Path, on_epoch_end: tuple = ()) -> dict:
+def run(cfg: DictConfig, run_dir: Path, callbacks: tuple[TrainerCallback, ...] = ()) -> dict:
     """What job.py does around a runner, minus Hydra."""
     record = RunRecord(run_dir)
     record.start(seed=int(cfg.seed), model_family="siamese")
     seed_python_and_numpy(int(cfg.seed))
-    train_and_evaluate(cfg, run_dir, record, on_epoch_end)
+    train_and_evaluate(cfg, run_dir, record, callbacks)
     record.complete()
     return json.loads((run_dir / "run.json").read_text())
 
 
-def interrupt_after(epoch: int) -> Callable[[int], None]:
-    def hook(done: int) -> None:
-        if done == epoch:
-            raise SimulatedKillError(f"after epoch {done}")
+class InterruptAfter(TrainerCallback):
+    """Kills the run right after ``epoch``'s checkpoint is on disk."""
 
-    return hook
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_checkpoint(self, epoch: int) -> None:
+        if epoch == self.epoch:
+            raise SimulatedKillError(f"after epoch {epoch}")
 
 
 def outputs(run_dir: Path) -> dict[str, str]:
@@ -51,7 +55,7 @@ def test_resumed_run_equals_uninterrupted_run(
 
     part_dir = tmp_path / "part"
     with pytest.raises(SimulatedKillError):
-        run(cfg, part_dir, (interrupt_after(2),))
+        run(cfg, part_dir, (InterruptAfter(2),))
     assert json.loads((part_dir / "run.json").read_text())["status"] == "running"  # as a killed job leaves it
     saved = CheckpointStore(part_dir).load_last()
     assert saved["state"]["epoch"] == 2 and {"model", "optimizer", "rng"} <= saved.keys()
@@ -67,7 +71,7 @@ def test_checkpoint_of_another_config_is_not_resumed(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (InterruptAfter(1),))
     info = run(tiny_cfg("trainer.epochs=2", "trainer.lr=0.001"), tmp_path / "r")["resume"]
     assert info["resumed"] is False and "another config" in info["note"]
 
@@ -76,7 +80,7 @@ def test_overwrite_starts_afresh(
     tiny_cfg: Callable[..., DictConfig], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(SimulatedKillError):
-        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (interrupt_after(1),))
+        run(tiny_cfg("trainer.epochs=2"), tmp_path / "r", (InterruptAfter(1),))
     info = run(tiny_cfg("trainer.epochs=2", "overwrite=true"), tmp_path / "r")["resume"]
     assert info == {"resumed": False, "from_epoch": None, "note": "overwrite=true: started afresh"}
 

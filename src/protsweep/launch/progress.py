@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from protsweep.callbacks import TrainerCallback
 from protsweep.errors import ConfigError
 
 MODES = {"auto": "auto", "true": "auto", "always": "always", "never": "never", "false": "never"}
@@ -62,8 +63,9 @@ def format_epoch_line(row: Mapping[str, Any], total: int | None, seconds: float 
     return "  ".join(parts)
 
 
-class EpochProgress:
-    """A per-epoch listener ``(row) -> None`` for ``RunRecord.log_epoch``: prints one line per history row.
+class EpochProgress(TrainerCallback):
+    """A training callback (:mod:`protsweep.callbacks`): prints one line per history row (``on_row``, or a
+    call with the row).
 
     ``totals`` maps a stage to its planned epochs (shown as k/N). The seconds per epoch are measured between
     calls of the same stage, the first one from construction or the previous stage's last row.
@@ -92,6 +94,9 @@ class EpochProgress:
         line = format_epoch_line(row, self.totals.get(str(row.get("stage"))), seconds)
         prefix = f"[{self.label}] " if self.label else ""
         print(f"{prefix}{line}", file=self.stream, flush=True)
+
+    def on_row(self, row: Mapping[str, Any]) -> None:
+        self(row)
 
 
 def eta_seconds(elapsed: float, finished: int, remaining: int) -> float | None:

@@ -1,17 +1,19 @@
-"""Per-epoch validation metrics and history, and the early-stopping/LR callbacks built from config."""
+"""The family's Keras callbacks (validation metrics, first-step timer, early stopping and LR reduction) and
+:class:`KerasEvents`, the adapter that hands Keras's epochs to the protocol of :mod:`protsweep.callbacks`:
+outside this family nothing sees a Keras callback."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig
 from sklearn.metrics import roc_auc_score
 
+from protsweep.callbacks import TrainerCallback
 from protsweep.proteinbert.tf_env import keras
-from protsweep.schema import BETTER, Mode, Monitor
+from protsweep.schema import BETTER, CallbackConfig, Mode, Monitor
 
 
 class ValidationMetrics(keras.callbacks.Callback):
@@ -49,41 +51,46 @@ class FirstStepTimer(keras.callbacks.Callback):
             self.seconds = time.perf_counter() - self.since
 
 
-class HistoryRows(keras.callbacks.Callback):
-    """Appends one row per epoch (stage, epoch, loss, val_loss, val_auc, lr) to a shared list."""
+class KerasEvents(keras.callbacks.Callback):
+    """The adapter: each Keras epoch appends its history row (stage, epoch, loss, val_loss, val_auc, lr) to
+    ``rows``, then ``events`` hears ``on_epoch_end`` and ``on_row``; an early stop by ``early`` is announced
+    when training ends. It comes after the callbacks that write the epoch's logs."""
 
-    def __init__(self, stage: str, rows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, stage: str, rows: list[dict[str, Any]], events: TrainerCallback, early: keras.callbacks.EarlyStopping
+    ) -> None:
         super().__init__()
         self.stage = stage
         self.rows = rows
+        self.events = events
+        self.early = early
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._lr = float(keras.backend.get_value(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
-        self.rows.append(
-            {
-                "stage": self.stage,
-                "epoch": epoch + 1,
-                "loss": logs.get("loss"),
-                "val_loss": logs.get("val_loss"),
-                "val_auc": logs.get("val_auc"),
-                "lr": self._lr,
-            }
-        )
+        values = {key: logs.get(key) for key in ("loss", "val_loss", "val_auc")}
+        self.rows.append({"stage": self.stage, "epoch": epoch + 1, **values, "lr": self._lr})
+        self.events.on_epoch_end(self.stage, epoch + 1, {**logs, "lr": self._lr})
+        self.events.on_row(self.rows[-1])
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.early.stopped_epoch > 0:
+            reason = f"early stop: no better {self.early.monitor} for {self.early.patience} epochs"
+            self.events.on_early_stop(self.stage, self.early.stopped_epoch + 1, reason)
 
 
-def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyStopping, list[Any]]:
+def stopping_callbacks(stopping: CallbackConfig) -> tuple[keras.callbacks.EarlyStopping, list[Any]]:
     """EarlyStopping (tf-keras restores the best weights at the end of training, stopped early or not)
     plus ReduceLROnPlateau when configured."""
     early = keras.callbacks.EarlyStopping(
-        monitor=Monitor(callback_cfg.monitor).value, mode=Mode(callback_cfg.mode).value,
-        patience=int(callback_cfg.patience),
-        restore_best_weights=bool(callback_cfg.restore_best),
+        monitor=Monitor(stopping.monitor).value, mode=Mode(stopping.mode).value,
+        patience=int(stopping.patience),
+        restore_best_weights=bool(stopping.restore_best),
     )
     extra: list[Any] = []
-    reduce = callback_cfg.get("reduce_lr")
+    reduce = stopping.reduce_lr
     if reduce is not None:
         extra.append(
             keras.callbacks.ReduceLROnPlateau(
@@ -94,28 +101,25 @@ def stopping_callbacks(callback_cfg: DictConfig) -> tuple[keras.callbacks.EarlyS
     return early, extra
 
 
-class BestAcrossStages:
+class BestAcrossStages(TrainerCallback):
     """Issue 14: the best weights of the whole run by the monitored metric, whichever stage reached them.
-    Each stage gets a callback (:meth:`for_stage`) that snapshots the full model's weights whenever the
-    monitored value beats every earlier epoch of every stage; :meth:`restore` loads the snapshot."""
+    As a training callback it snapshots the full model's weights whenever the monitored value beats every
+    earlier epoch of every stage; :meth:`restore` loads the snapshot."""
 
-    def __init__(self, model: Any, callback_cfg: DictConfig) -> None:
+    def __init__(self, model: Any, stopping: CallbackConfig) -> None:
         self.model = model  # the full model (a stage may fit only its head; the weights are shared)
-        self.monitor = Monitor(callback_cfg.monitor).value
-        self.better = np.less if Mode(callback_cfg.mode) is Mode.min else np.greater
+        self.monitor = Monitor(stopping.monitor).value
+        self.better = np.less if Mode(stopping.mode) is Mode.min else np.greater
         self.value: float | None = None
         self.stage: str | None = None
         self.epoch: int | None = None
         self.weights: list[np.ndarray] | None = None
 
-    def for_stage(self, stage: str) -> keras.callbacks.Callback:
-        def on_epoch_end(epoch: int, logs: dict[str, Any] | None = None) -> None:
-            value = (logs or {}).get(self.monitor)
-            if value is not None and (self.value is None or self.better(value, self.value)):
-                self.value, self.stage, self.epoch = float(value), stage, epoch + 1
-                self.weights = self.model.get_weights()
-
-        return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
+    def on_epoch_end(self, stage: str, epoch: int, logs: Mapping[str, Any]) -> None:
+        value = logs.get(self.monitor)
+        if value is not None and (self.value is None or self.better(value, self.value)):
+            self.value, self.stage, self.epoch = float(value), stage, epoch
+            self.weights = self.model.get_weights()
 
     def restore(self) -> dict[str, Any] | None:
         if self.weights is None:

@@ -115,7 +115,7 @@ class ProteinBertPredictor:
         )
         self.seq_len = int(settings["seq_len"])
         self.tuner = FineTuner(
-            model=model, make_loss=lambda: None, make_optimizer=lambda **_: None, callback_cfg=cfg.callback,
+            model=model, make_loss=lambda: None, make_optimizer=lambda **_: None,
             n_annotations=int(settings["n_annotations"]), padding=str(settings["padding"]),
             eval_batch_size=int(settings["eval_batch_size"]),
         )

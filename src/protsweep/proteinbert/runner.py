@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from protsweep.callbacks import CallbackHandler, TrainerCallback
+from protsweep.config_objects import as_object
 from protsweep.data.dataset import SplitData, load_split_data
 from protsweep.errors import ConfigError
 from protsweep.proteinbert.backbone import load_backbone
@@ -19,11 +22,12 @@ from protsweep.proteinbert.encoding import length_groups, resolve_seq_len
 from protsweep.proteinbert.losses import keras_loss
 from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.model_io import KerasModelIO, proteinbert_settings, warm_start
-from protsweep.proteinbert.stages import plan_stages
+from protsweep.proteinbert.stages import Stage, plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
-from protsweep.proteinbert.trainer import FineTuner
+from protsweep.proteinbert.trainer import FineTuner, StageResult
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
+from protsweep.schema import CallbackConfig
 
 log = logging.getLogger(__name__)
 
@@ -54,72 +58,80 @@ def downsample_negatives(train: pd.DataFrame, ratio: float | None, rng: np.rando
     return train.iloc[kept].reset_index(drop=True)
 
 
-def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> None:
+def train_and_evaluate(
+    cfg: DictConfig, run_dir: Path, record: RunRecord, callbacks: Sequence[TrainerCallback] = ()
+) -> None:
+    """``callbacks`` hear the training events (:mod:`protsweep.callbacks`) after the record and its own."""
     if cfg.data.get("kind") in ("pairs", "complexes"):
         raise ConfigError(
             f"data={cfg.data.name} holds pairs; ProteinBERT classifies single sequences (use model=siamese)"
         )
-    record.stage_started("setup")  # data and model: the fixed cost before the first training step
-    make_loss = keras_loss(cfg.loss)
-    seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
-    rng = np.random.default_rng(int(cfg.seed))
-    data = load_split_data(cfg.data)
-    train = downsample_negatives(data.train, cfg.trainer.neg_downsample, rng)
-    train_sequences = train["sequence"].tolist()
-    seq_len = resolve_seq_len(cfg.trainer.seq_len, train_sequences)
-    stages = plan_stages(cfg.trainer, seq_len)
-    padding = Padding(cfg.trainer.padding).value
-    record.update(data={**data.report, **_length_report(data, train, seq_len, padding)})
+    events = record.events(*callbacks)
+    with events.stage("setup"):  # data and model: the fixed cost before the first training step
+        make_loss = keras_loss(cfg.loss)
+        seed_tensorflow(int(cfg.seed), bool(cfg.deterministic))
+        rng = np.random.default_rng(int(cfg.seed))
+        data = load_split_data(cfg.data)
+        train = downsample_negatives(data.train, cfg.trainer.neg_downsample, rng)
+        train_sequences = train["sequence"].tolist()
+        seq_len = resolve_seq_len(cfg.trainer.seq_len, train_sequences)
+        stages = plan_stages(cfg.trainer, seq_len)
+        padding = Padding(cfg.trainer.padding).value
+        record.update(data={**data.report, **_length_report(data, train, seq_len, padding)})
 
-    backbone = load_backbone(cfg.model)
-    record.update(pretrained=backbone.pretrained)
-    model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
-    warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights (issue 10)
-    tuner = FineTuner(
+        backbone = load_backbone(cfg.model)
+        record.update(pretrained=backbone.pretrained)
+        model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
+        warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights (issue 10)
+        tuner = _build_tuner(cfg, model, make_loss, int(backbone.generator.n_annotations), padding, run_dir, events)
+        augmenter = instantiate(cfg.augment)
+        labels = train["label"].to_numpy()
+        weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
+    stage_results: dict[str, Any] = {}
+    for stage in stages:  # each stage is announced by the tuner (wall_seconds, history.csv, progress)
+        log.info("stage %s: up to %d epochs, seq_len %d", stage.name, stage.epochs, stage.seq_len)
+        result = tuner.train_stage(
+            stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,
+            augmenter=augmenter, sample_weights=weights,
+        )
+        stage_results[stage.name] = _stage_report(stage, result)
+    best = tuner.restore_best_across_stages()
+    if best is not None:
+        log.info("best weights across stages: stage %s, epoch %d", best["stage"], best["epoch"])
+
+    final_len = stages[-1].seq_len
+    with events.stage("predict"):
+        predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
+    _write_outputs(cfg, record, data, predictions, stage_results, best)
+    settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
+    finish_run(cfg, run_dir, record, KerasModelIO(model), settings)  # summary, curves.png, saved model
+
+
+def _build_tuner(
+    cfg: DictConfig, model: Any, make_loss: Callable[[], Any], n_annotations: int, padding: str, run_dir: Path,
+    events: CallbackHandler,
+) -> FineTuner:
+    """The tuner of ``cfg.trainer``, ``cfg.optimizer`` and ``cfg.callback``, announcing to ``events``."""
+    return FineTuner(
         model=model,
         make_loss=make_loss,
         make_optimizer=instantiate(cfg.optimizer),
-        callback_cfg=cfg.callback,
-        n_annotations=int(backbone.generator.n_annotations),
+        n_annotations=n_annotations,
+        stopping=as_object(CallbackConfig, cfg.callback),
         padding=padding,
         eval_batch_size=int(cfg.trainer.eval_batch_size),
         verbose=int(cfg.trainer.verbose),
         cache_frozen=bool(cfg.trainer.cache_frozen),
         feature_memory_mb=float(cfg.trainer.feature_cache_memory_mb),
         spill_parent=run_dir,
+        callbacks=events,
     )
-    # history.csv grows by one row per epoch (HistoryRows has appended it when this runs)
-    tuner.extra_callbacks.append(
-        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: record.log_epoch(tuner.history[-1]))
-    )
-    augmenter = instantiate(cfg.augment)
-    labels = train["label"].to_numpy()
-    weights = training_weights(labels, ClassWeight(cfg.trainer.class_weight))
-    stage_results: dict[str, Any] = {}
-    record.stage_finished("setup")
-    for stage in stages:
-        log.info("stage %s: up to %d epochs, seq_len %d", stage.name, stage.epochs, stage.seq_len)
-        record.stage_started(stage.name)
-        result = tuner.train_stage(
-            stage, train_sequences, labels, data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), rng,
-            augmenter=augmenter, sample_weights=weights,
-        )
-        record.stage_finished(stage.name)
-        stage_results[stage.name] = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                                     "seq_len": stage.seq_len, "truncated": result.truncated,
-                                     "cached_features": result.cached_features,
-                                     "first_step_seconds": result.first_step_seconds}
-    best = tuner.restore_best_across_stages()
-    if best is not None:
-        log.info("best weights across stages: stage %s, epoch %d", best["stage"], best["epoch"])
 
-    record.stage_started("predict")
-    final_len = stages[-1].seq_len
-    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
-    record.stage_finished("predict")
-    _write_outputs(cfg, record, data, predictions, stage_results, best)
-    settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
-    finish_run(cfg, run_dir, record, KerasModelIO(model), settings)  # summary, curves.png, saved model
+
+def _stage_report(stage: Stage, result: StageResult) -> dict[str, Any]:
+    return {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "seq_len": stage.seq_len,
+            "truncated": result.truncated, "cached_features": result.cached_features,
+            "first_step_seconds": result.first_step_seconds}
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:

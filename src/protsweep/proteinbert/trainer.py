@@ -3,7 +3,11 @@ optimizer and trains; weights carry over from stage to stage (upstream recreates
 and copies them, to the same effect).
 
 A frozen-backbone stage with fixed training inputs (no augmentation) trains the head on features the
-backbone computed once (protsweep.proteinbert.feature_cache), unless ``cache_frozen`` is off."""
+backbone computed once (protsweep.proteinbert.feature_cache), unless ``cache_frozen`` is off.
+
+The tuner reads no config: the runner hands it built objects and plain values (``stopping`` is the
+``callback`` group as its schema's dataclass). It announces each stage and epoch to ``callbacks``
+(:mod:`protsweep.callbacks`); its Keras callbacks stay inside (:class:`~.callbacks.KerasEvents`)."""
 
 from __future__ import annotations
 
@@ -17,20 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig
 
+from protsweep.callbacks import CallbackHandler
 from protsweep.proteinbert import feature_cache as fc
 from protsweep.proteinbert.batches import Augmenter, TrainingBatches, prediction_batches
 from protsweep.proteinbert.callbacks import (
     BestAcrossStages,
     FirstStepTimer,
-    HistoryRows,
+    KerasEvents,
     ValidationMetrics,
     stopping_callbacks,
 )
 from protsweep.proteinbert.encoding import length_groups
 from protsweep.proteinbert.model import set_backbone_trainable
 from protsweep.proteinbert.stages import Stage
+from protsweep.schema import CallbackConfig
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +54,8 @@ class FineTuner:
     model: Any  # from protsweep.proteinbert.model.build_model(..., seq_len=None)
     make_loss: Callable[[], Any]
     make_optimizer: Callable[..., Any]  # the optimizer group's partial: (lr=, model=) -> optimizer
-    callback_cfg: DictConfig
     n_annotations: int
+    stopping: CallbackConfig = field(default_factory=CallbackConfig)  # early stopping, LR reduction, best weights
     padding: str = "bucket"
     eval_batch_size: int = 64
     verbose: int = 0
@@ -58,13 +63,13 @@ class FineTuner:
     feature_memory_mb: float = 2048.0  # a feature cache larger than this goes to memory-mapped files
     spill_parent: Path | None = None  # where those files go (a run's folder); None: the system's temp folder
     history: list[dict[str, Any]] = field(default_factory=list)
-    extra_callbacks: list[Any] = field(default_factory=list)  # e.g. timers in benchmarks
+    callbacks: CallbackHandler = field(default_factory=CallbackHandler)  # hear every stage and epoch
     _split: fc.SplitModel | None = None
     best: BestAcrossStages | None = None  # set when callback.best_across_stages is on
 
     def __post_init__(self) -> None:
-        if self.callback_cfg.get("best_across_stages", False):
-            self.best = BestAcrossStages(self.model, self.callback_cfg)
+        if self.stopping.best_across_stages:
+            self.best = BestAcrossStages(self.model, self.stopping)
 
     def predict(self, sequences: Sequence[str], seq_len: int) -> np.ndarray:
         """Probabilities for every sequence, none truncated: each is padded as in training."""
@@ -91,17 +96,19 @@ class FineTuner:
         augmenter: Augmenter | None = None,
         sample_weights: np.ndarray | None = None,
     ) -> StageResult:
-        first_step = FirstStepTimer(since=time.perf_counter())
-        set_backbone_trainable(self.model, not stage.freeze_backbone)
-        batches = TrainingBatches(
-            train_sequences, train_labels, stage.seq_len, self.padding, stage.batch_size, self.n_annotations, rng,
-            augmenter=augmenter, sample_weights=sample_weights,
-        )
-        cached = stage.freeze_backbone and self.cache_frozen and augmenter is None
-        if stage.freeze_backbone and self.cache_frozen and augmenter is not None:
-            log.info("stage %s: online augmentation changes the inputs every epoch, so the frozen backbone runs on "
-                     "every batch (no feature cache)", stage.name)
+        """Train one stage, announced to ``callbacks`` (``on_stage_begin``, its epochs, ``on_stage_end``)."""
         with contextlib.ExitStack() as cleanup:  # a spilled feature cache is deleted when the stage ends
+            cleanup.enter_context(self.callbacks.stage(stage.name))
+            first_step = FirstStepTimer(since=time.perf_counter())
+            set_backbone_trainable(self.model, not stage.freeze_backbone)
+            batches = TrainingBatches(
+                train_sequences, train_labels, stage.seq_len, self.padding, stage.batch_size, self.n_annotations, rng,
+                augmenter=augmenter, sample_weights=sample_weights,
+            )
+            cached = stage.freeze_backbone and self.cache_frozen and augmenter is None
+            if stage.freeze_backbone and self.cache_frozen and augmenter is not None:
+                log.info("stage %s: online augmentation changes the inputs every epoch, so the frozen backbone runs "
+                         "on every batch (no feature cache)", stage.name)
             if cached:
                 fit_model, dataset, predict_valid = self._cached_inputs(stage, batches, valid_sequences, cleanup)
             else:
@@ -129,16 +136,9 @@ class FineTuner:
         # The optimizer's slot variables are made here, not inside fit's tf.function: a first call that creates
         # variables is traced twice, and one trace of full-size ProteinBERT's training step takes seconds.
         optimizer.build(fit_model.trainable_variables)
-        early, extra = stopping_callbacks(self.callback_cfg)
-        callbacks = [
-            validation,
-            early,
-            *extra,
-            HistoryRows(stage.name, self.history),
-            *([self.best.for_stage(stage.name)] if self.best is not None else []),
-            *self.extra_callbacks,
-            first_step,
-        ]
+        early, extra = stopping_callbacks(self.stopping)
+        events = CallbackHandler([*([self.best] if self.best is not None else []), self.callbacks])
+        callbacks = [validation, early, *extra, KerasEvents(stage.name, self.history, events, early), first_step]
         fitted = fit_model.fit(dataset, epochs=stage.epochs, callbacks=callbacks, verbose=self.verbose)
         return fitted, early
 

@@ -21,7 +21,6 @@ _LAZY = {
     "git_sha": "provenance",
     "now_iso": "provenance",
     "package_versions": "provenance",
-    "EpochListener": "writer",
     "RunRecord": "writer",
 }
 

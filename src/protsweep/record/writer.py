@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from protsweep.atomic import write_csv_atomic, write_json_atomic
+from protsweep.callbacks import CallbackHandler, TrainerCallback
 from protsweep.record.contract import (
     HISTORY_COLUMNS,
     HISTORY_CSV,
@@ -26,21 +27,19 @@ from protsweep.record.contract import (
 )
 from protsweep.record.provenance import now_iso
 
-#: Called with each history row (a dict keyed by HISTORY_COLUMNS) once history.csv holds it.
-EpochListener = Callable[[dict[str, Any]], None]
-
 
 @dataclass
-class RunRecord:
+class RunRecord(TrainerCallback):
     """Writes one job's record files, each atomically. ``run.json`` is rewritten at every state change,
     ``history.csv`` after every epoch (:meth:`log_epoch`), so a running job can be watched.
 
-    ``listeners`` are called, in order, with every row :meth:`log_epoch` receives (progress lines,
-    trackers); an exception in one propagates and fails the job, like any other bug.
+    As a training callback (:mod:`protsweep.callbacks`) it times the stages (``wall_seconds``) and writes
+    the history rows. ``callbacks`` (progress lines, trackers) hear the job's training events after the
+    record: :meth:`events` is the handler a runner announces them to.
     """
 
     run_dir: Path
-    listeners: Sequence[EpochListener] = ()
+    callbacks: Sequence[TrainerCallback] = ()
     info: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     _stage_started: dict[str, float] = field(default_factory=dict)
@@ -78,6 +77,19 @@ class RunRecord:
         self.info.update(info)
         self._write()
 
+    def events(self, *more: TrainerCallback) -> CallbackHandler:
+        """The handler of this job's training events: the record, its ``callbacks``, then ``more``."""
+        return CallbackHandler([self, *self.callbacks, *more])
+
+    def on_stage_begin(self, stage: str) -> None:
+        self.stage_started(stage)
+
+    def on_stage_end(self, stage: str) -> None:
+        self.stage_finished(stage)
+
+    def on_row(self, row: Mapping[str, Any]) -> None:
+        self.log_epoch(row)
+
     def stage_started(self, name: str) -> None:
         self._stage_started[name] = time.perf_counter()
 
@@ -98,18 +110,16 @@ class RunRecord:
         write_json_atomic(self.run_dir / METRICS_JSON, dict(metrics))
 
     def log_epoch(self, row: Mapping[str, Any]) -> None:
-        """Append one epoch's row, rewrite history.csv, then call the listeners with the row."""
+        """Append one epoch's row (its ``HISTORY_COLUMNS``) and rewrite history.csv."""
         missing = [c for c in HISTORY_COLUMNS if c not in row]
         if missing:
             raise ValueError(f"history row lacks {missing}")
         kept = {c: row[c] for c in HISTORY_COLUMNS}
         self.history.append(kept)
         self._write_history()
-        for listener in self.listeners:
-            listener(dict(kept))
 
     def write_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Replace the whole history (e.g. the epochs a resumed run already had); no listener is called."""
+        """Replace the whole history (e.g. the epochs a resumed run already had); no callback hears it."""
         self.history = [{c: row.get(c) for c in HISTORY_COLUMNS} for row in rows]
         self._write_history()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,15 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from protsweep.callbacks import CallbackHandler, TrainerCallback
+from protsweep.config_objects import as_object
 from protsweep.data.config import DataKind, TrainTarget
 from protsweep.data.load import load_data
 from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
+from protsweep.schema import CallbackConfig
 from protsweep.siamese.embed.esmc import resolve_device
 from protsweep.siamese.embed.service import ensure_embeddings
 from protsweep.siamese.loss_heads import check_config, loss_spec
@@ -35,8 +38,9 @@ from protsweep.siamese.net.model import count_parameters
 from protsweep.siamese.schema import PairHead
 from protsweep.siamese.train.batches import BatchBudget, as_tensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
-from protsweep.siamese.train.loop import TrainState, evaluate, fit
+from protsweep.siamese.train.loop import Trainer, TrainSettings
 from protsweep.siamese.train.seeding import seed_torch
+from protsweep.siamese.train.state import TrainState
 
 log = logging.getLogger(__name__)
 
@@ -50,73 +54,74 @@ _NOT_FINGERPRINTED_IN = {
 
 
 def train_and_evaluate(
-    cfg: DictConfig, run_dir: Path, record: RunRecord, on_epoch_end: Sequence[Callable[[int], None]] = ()
+    cfg: DictConfig, run_dir: Path, record: RunRecord, callbacks: Sequence[TrainerCallback] = ()
 ) -> None:
-    """``on_epoch_end``: called with the epoch number after each epoch's checkpoint is written."""
+    """``callbacks`` hear the training events (:mod:`protsweep.callbacks`) after the record and its own."""
     head = check_config(cfg)
     _check_trainer(cfg.trainer)
+    events = record.events(*callbacks)
 
-    record.stage_started("data")
-    data = load_data(cfg.data)  # pairs, or pairs of complexes (model.arch checked against data.kind)
-    assert isinstance(data, PairData)
-    record.update(data=data.report)
-    _log_data(data)
-    record.stage_finished("data")
+    with events.stage("data"):
+        data = load_data(cfg.data)  # pairs, or pairs of complexes (model.arch checked against data.kind)
+        assert isinstance(data, PairData)
+        record.update(data=data.report)
+        _log_data(data)
 
-    record.stage_started("embed")
-    embeddings = ensure_embeddings(data.unique_sequences(), cfg.embedder)
-    record.update(pretrained=embeddings.report["pretrained"], embedder=embeddings.report)
-    record.stage_finished("embed")
+    with events.stage("embed"):
+        embeddings = ensure_embeddings(data.unique_sequences(), cfg.embedder)
+        record.update(pretrained=embeddings.report["pretrained"], embedder=embeddings.report)
 
     device = resolve_device(str(cfg.trainer.device))
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
     model = build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
     warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from (issue 10)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=float(cfg.trainer.lr), weight_decay=float(cfg.trainer.weight_decay)
-    )
-    shuffle = torch.Generator().manual_seed(int(cfg.seed))
-    loss_fn = build_loss(loss_spec(cfg))
     tensors = as_tensors(embeddings.vectors)
     embeddings.vectors.clear()  # the fp16 tensors hold the same numbers; keep one copy in memory
     splits = {
         name: split_tensors(cfg.model, data.split(name), tensors, train=name == "train")
         for name in ("train", "valid", "test")
     }
-
     store = CheckpointStore(run_dir)
     fingerprint = run_fingerprint(cfg, data, embeddings.identity.key())
     resume = _resume_payload(cfg, store, fingerprint, record)
+    trainer = _build_trainer(cfg, model, device, store, fingerprint, events)
 
-    record.stage_started("train")
     if resume is not None:
         record.write_history(resume["state"]["history"])  # the epochs done before the interruption
-    state = fit(
-        model,
-        optimizer,
-        loss_fn,
-        splits["train"],
-        splits["valid"],
-        cfg,
-        device,
-        store,
-        fingerprint,
-        shuffle,
-        resume,
-        on_epoch_end,
-        (record.log_epoch,),
-    )
+    state = trainer.fit(splits["train"], splits["valid"], resume)  # the "train" stage: announced by the trainer
     record.write_history(state.history)
-    record.stage_finished("train")
 
-    record.stage_started("predict")
-    batch = int(cfg.trainer.eval_batch_size)
-    budget = BatchBudget.of(cfg.trainer)
-    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, budget).prob for name in SPLITS}
-    write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
-    record.stage_finished("predict")
+    with events.stage("predict"):
+        probs = {name: trainer.evaluate(splits[name]).prob for name in SPLITS}
+        write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))
+
+
+def _build_trainer(
+    cfg: DictConfig,
+    model: torch.nn.Module,
+    device: torch.device,
+    store: CheckpointStore,
+    fingerprint: str,
+    events: CallbackHandler,
+) -> Trainer:
+    """The trainer of ``cfg.trainer`` and ``cfg.callback``: AdamW, the loss, the shuffling generator."""
+    trainer = cfg.trainer
+    optimizer = torch.optim.AdamW(model.parameters(), lr=float(trainer.lr), weight_decay=float(trainer.weight_decay))
+    settings = TrainSettings(
+        epochs=int(trainer.epochs),
+        batch_size=int(trainer.batch_size),
+        eval_batch_size=int(trainer.eval_batch_size),
+        grad_clip=None if trainer.grad_clip is None else float(trainer.grad_clip),
+        bucket_by_length=bool(trainer.bucket_by_length),
+        budget=BatchBudget.of(trainer),
+    )
+    shuffle = torch.Generator().manual_seed(int(cfg.seed))
+    stopping = as_object(CallbackConfig, cfg.callback)
+    return Trainer(
+        model, optimizer, build_loss(loss_spec(cfg)), settings, stopping, device, store, fingerprint, shuffle, events
+    )
 
 
 def _log_data(data: PairData) -> None:

@@ -15,16 +15,14 @@ to the batch's longest ligand, then the receptor block; ids 1 = ligand residue, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
-from omegaconf import DictConfig
 from torch import nn
 
 from protsweep.errors import ConfigError
-from protsweep.schema import Distance
-from protsweep.siamese.net.encoder import CnnTransformerEncoder
 from protsweep.siamese.net.heads import PairOutput
-from protsweep.siamese.net.model import make_encoder, make_head
-from protsweep.siamese.schema import Arch, PairHead, choice
+from protsweep.siamese.schema import Arch
 
 PAD, LIGAND, RECEPTOR = 0, 1, 2
 
@@ -60,23 +58,24 @@ class CrossBlock(nn.Module):
 
 
 class ComplexEncoder(nn.Module):
-    """A packed complex -> its residue states (B, Ll + Lr, d_model) and mask (True = residue)."""
+    """A packed complex -> its residue states (B, Ll + Lr, d_model) and mask (True = residue). ``sides``: one
+    residue encoder shared by ligand and receptor, or one each."""
 
-    def __init__(self, d_in: int, model_cfg: DictConfig) -> None:
+    def __init__(
+        self, sides: Sequence[nn.Module], d_model: int, cross_layers: int, n_heads: int, dropout: float
+    ) -> None:
         super().__init__()
-        cx, d_model = model_cfg.complex, int(model_cfg.encoder.d_model)
-        if int(cx.cross_layers) < 0 or d_model % int(cx.n_heads):
+        if cross_layers < 0 or d_model % n_heads:
             raise ConfigError(
-                f"model.complex: cross_layers must be >= 0 and d_model ({d_model}) a multiple of n_heads ({cx.n_heads})"
+                f"model.complex: cross_layers must be >= 0 and d_model ({d_model}) a multiple of n_heads ({n_heads})"
             )
-        n_sides = 1 if bool(cx.share_sides) else 2
-        self.sides: nn.ModuleList = nn.ModuleList(make_encoder(d_in, model_cfg.encoder) for _ in range(n_sides))
-        layers = range(int(cx.cross_layers))
-        self.ligand_to_receptor = nn.ModuleList(CrossBlock(d_model, int(cx.n_heads), float(cx.dropout)) for _ in layers)
-        self.receptor_to_ligand = nn.ModuleList(CrossBlock(d_model, int(cx.n_heads), float(cx.dropout)) for _ in layers)
+        self.sides: nn.ModuleList = nn.ModuleList(sides)
+        layers = range(cross_layers)
+        self.ligand_to_receptor = nn.ModuleList(CrossBlock(d_model, n_heads, dropout) for _ in layers)
+        self.receptor_to_ligand = nn.ModuleList(CrossBlock(d_model, n_heads, dropout) for _ in layers)
         self.role = nn.Embedding(RECEPTOR + 1, d_model, padding_idx=PAD)
 
-    def side(self, index: int) -> CnnTransformerEncoder:
+    def side(self, index: int) -> nn.Module:
         return self.sides[min(index, len(self.sides) - 1)]
 
     def forward(self, x: torch.Tensor, segments: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,19 +88,13 @@ class ComplexEncoder(nn.Module):
 
 
 class ComplexSiameseModel(nn.Module):
-    def __init__(
-        self,
-        d_in: int,
-        model_cfg: DictConfig,
-        head: PairHead,
-        distance: Distance = Distance.euclidean,
-        margin: float = 1.0,
-    ) -> None:
+    """``encoders``: one :class:`ComplexEncoder`, shared by both complexes; ``head``: a pair head."""
+
+    def __init__(self, arch: Arch, encoders: Sequence[nn.Module], head: nn.Module) -> None:
         super().__init__()
-        self.arch = choice(Arch, model_cfg.arch)
-        self.encoders = nn.ModuleList([ComplexEncoder(d_in, model_cfg)])
-        self.head = make_head(model_cfg, head, distance, margin)
-        self.head_kind = head
+        self.arch = arch
+        self.encoders = nn.ModuleList(encoders)
+        self.head = head
 
     def forward(self, xa: torch.Tensor, sa: torch.Tensor, xb: torch.Tensor, sb: torch.Tensor) -> PairOutput:
         """Two packed complexes (segment ids ``sa``, ``sb``) -> the pair output."""

@@ -11,57 +11,24 @@ are its parts (counted separately in run.json).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
-from omegaconf import DictConfig
 from torch import nn
 
-from protsweep.schema import Distance
-from protsweep.siamese.net.encoder import CnnTransformerEncoder
-from protsweep.siamese.net.heads import ContrastiveHead, CrossAttentionHead, PairOutput
-from protsweep.siamese.schema import Arch, PairHead, Pooling, choice
-
-
-def make_encoder(d_in: int, enc: DictConfig) -> CnnTransformerEncoder:
-    """A residue encoder as ``model.encoder`` describes it."""
-    return CnnTransformerEncoder(
-        d_in,
-        int(enc.d_model),
-        int(enc.cnn_layers),
-        int(enc.kernel_size),
-        int(enc.transformer_layers),
-        int(enc.n_heads),
-        int(enc.ff_mult),
-        float(enc.dropout),
-        float(enc.attention_dropout),
-    )
-
-
-def make_head(model_cfg: DictConfig, head: PairHead, distance: Distance, margin: float) -> nn.Module:
-    """The pair head over two encoded (B, L, d_model) inputs."""
-    d_model, pooling = int(model_cfg.encoder.d_model), choice(Pooling, model_cfg.encoder.pooling)
-    if head is PairHead.contrastive:
-        return ContrastiveHead(d_model, pooling, distance, float(margin))
-    ca = model_cfg.cross_attention
-    return CrossAttentionHead(
-        d_model, pooling, int(ca.n_heads), int(ca.mlp_hidden), float(ca.dropout), float(ca.attention_dropout)
-    )
+from protsweep.siamese.net.heads import PairOutput
+from protsweep.siamese.schema import Arch
 
 
 class PairModel(nn.Module):
-    def __init__(
-        self,
-        d_in: int,
-        model_cfg: DictConfig,
-        head: PairHead,
-        distance: Distance = Distance.euclidean,
-        margin: float = 1.0,
-    ) -> None:
+    """``encoders``: one (shared by both sides) or two (A, B); ``head``: the pair head over their states.
+    Built by :func:`protsweep.siamese.net.build.build_network`."""
+
+    def __init__(self, arch: Arch, encoders: Sequence[nn.Module], head: nn.Module) -> None:
         super().__init__()
-        self.arch = choice(Arch, model_cfg.arch)
-        n_encoders = 2 if self.arch is Arch.pseudo_siamese else 1
-        self.encoders = nn.ModuleList(make_encoder(d_in, model_cfg.encoder) for _ in range(n_encoders))
-        self.head = make_head(model_cfg, head, distance, margin)
-        self.head_kind = head
+        self.arch = arch
+        self.encoders = nn.ModuleList(encoders)
+        self.head = head
 
     def encode(self, side: int, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.encoders[min(side, len(self.encoders) - 1)](x, mask)
