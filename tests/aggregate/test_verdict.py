@@ -13,7 +13,7 @@ from scipy import stats
 
 from protsweep.aggregate import aggregate, build_report, report_markdown
 from protsweep.aggregate.conclusion import ceiling_holds, verdict_lines
-from protsweep.aggregate.delong import delong_paired
+from protsweep.aggregate.delong import delong_paired, structural_components
 from protsweep.aggregate.report import Report
 from protsweep.aggregate.uncertainty import delta_interval, seed_delta_auc
 from protsweep.aggregate.verdict import (
@@ -31,14 +31,19 @@ from protsweep.aggregate.verdict import (
 from .runrecords import make_head_sweep
 
 
-def _simulate(rng: np.random.Generator, y: np.ndarray, k: int, beta: tuple[float, float], sd_beta: float):
+def _simulate(
+    rng: np.random.Generator, y: np.ndarray, k: int, beta: tuple[float, float], sd_beta: float, recipe_sd: float = 0.0
+):
     """Scores of K seeds per arm: beta_seed * label + a per-example difficulty shared by every model (the
-    test-set sampling both arms share) + each model's own noise. The seed draws beta ~ N(beta, sd_beta²)."""
+    test-set sampling both arms share) + each model's own noise. The seed draws beta ~ N(beta, sd_beta²).
+    ``recipe_sd``: a recipe-specific example effect, drawn once per arm and shared by all its seeds (each
+    recipe ranks some examples differently, every seed alike: more seeds cannot remove it)."""
     x = rng.standard_normal(y.size)
     arms = []
     for b in beta:
         slopes = b + sd_beta * rng.standard_normal(k)
-        arms.append(slopes[:, None] * y + x + rng.standard_normal((k, y.size)))
+        recipe = recipe_sd * rng.standard_normal(y.size)
+        arms.append(slopes[:, None] * y + x + recipe + rng.standard_normal((k, y.size)))
     return arms
 
 
@@ -56,6 +61,50 @@ def test_primary_interval_covers_the_true_delta_95_percent() -> None:
         covered += iv.lo <= true <= iv.hi
     coverage = covered / reps
     assert 0.93 <= coverage <= 0.97, coverage
+
+
+def test_recipe_specific_example_effect_the_combined_interval_covers_where_the_paired_t_does_not() -> None:
+    """Issue 19 point 3: each recipe ranks some examples differently in every seed (a per-arm example effect,
+    sd 1.0) and seeds barely differ (slope sd 0.05). The paired t over seeds treats that shared effect as
+    fixed and under-covers; the combined interval carries it as test-set variance. Population AUC with
+    slope B: Φ(B / sqrt(2 (2 + r²) + s²))."""
+    k, n_pos, n_neg, beta, sd_beta, recipe_sd, reps = 4, 50, 150, (1.2, 1.0), 0.05, 1.0, 1000
+    scale = math.sqrt(2 * (2 + recipe_sd**2) + sd_beta**2)
+    true = stats.norm.cdf(beta[0] / scale) - stats.norm.cdf(beta[1] / scale)
+    y = np.r_[np.ones(n_pos, int), np.zeros(n_neg, int)]
+    rng = np.random.default_rng(20261206)
+    combined = paired = 0
+    for _ in range(reps):
+        variant, base = _simulate(rng, y, k, beta, sd_beta, recipe_sd)
+        iv = seed_delta_auc(y, variant, base)
+        combined += iv.lo <= true <= iv.hi
+        d = structural_components(y, variant)[0] - structural_components(y, base)[0]
+        lo, hi = stats.t.interval(0.95, k - 1, loc=d.mean(), scale=stats.sem(d))
+        paired += lo <= true <= hi
+    assert 0.93 <= combined / reps <= 0.97, combined / reps
+    assert paired / reps < 0.88, paired / reps
+
+
+def test_df_never_below_k_minus_1_and_a_small_s2_cannot_raise_it() -> None:
+    """Issue 19 defect 8 and point 3. Var = τ̂_c² + s²/K (τ̂_c² clipped at 0, so Var ≥ s²/K); the df is
+    Satterthwaite's with the per-seed variance taken at max(s², τ̂_w²): (K − 1)(1 + K τ̂_c² / max(s², τ̂_w²))²."""
+    # τ̂_w² = (V₁ − V̄) K/(K − 1) = 0.006 exceeds K·V̄: the old formula gave df < K − 1 here
+    d = np.array([0.05, -0.04, 0.01])
+    iv = delta_interval(d, 0.0005, 0.0045)
+    s2 = float(d.var(ddof=1))
+    assert iv.df == pytest.approx(2.0) and iv.se == pytest.approx(math.sqrt(s2 / 3))
+    # τ̂_c² = V̄ − τ̂_w²/K; a chance-low s² (below τ̂_w²) leaves the df at its floor's value
+    tau_w = (2e-4 - 1e-4) * 3 / 2
+    tau_c = 1e-4 - tau_w / 3
+    for spread in (1e-3, 1e-4, 1e-6):
+        dd = np.array([-spread, 0.0, spread])
+        iv = delta_interval(dd, 1e-4, 2e-4)
+        per_seed = max(float(dd.var(ddof=1)), tau_w)
+        assert iv.df == pytest.approx(2 * (1 + tau_c / (per_seed / 3)) ** 2)
+        assert iv.se == pytest.approx(math.sqrt(tau_c + float(dd.var(ddof=1)) / 3))
+    assert delta_interval(np.array([-1e-6, 0.0, 1e-6]), 1e-4, 2e-4).df == pytest.approx(
+        delta_interval(np.array([-1e-4, 0.0, 1e-4]), 1e-4, 2e-4).df
+    )
 
 
 def test_without_seed_variation_the_interval_is_delongs() -> None:

@@ -87,12 +87,15 @@ def delta_interval(
         return DeltaInterval(k, mean, nan, nan, nan, nan, nan, nan, var_avg, nan, nan, False)
     tau_w = max(0.0, var_single - var_avg) * k / (k - 1)
     s2 = float(d.var(ddof=1))
-    seed_part = max(0.0, s2 - tau_w) / k
-    var = var_avg + seed_part
-    # Welch–Satterthwaite for var_avg + s²/K − τ_w²/K: only s² is estimated from few (K − 1) df.
-    df = math.inf if s2 <= 0.0 else var**2 / ((s2 / k) ** 2 / (k - 1))
+    # τ̂_c² (what more seeds cannot remove) rests on hundreds of examples and is taken as known; what one
+    # seed adds, σ² + τ_w², is estimated by s² alone, unbiased, with K − 1 df (no clipping: a small s² is
+    # then a chance low, which the t quantile at K − 1 df already allows for). Var = τ̂_c² + s²/K, and its
+    # Satterthwaite df lies in [K − 1, ∞): K − 1 when the seeds carry all of it, as the paired t-test.
     tau_common = max(0.0, var_avg - tau_w / k)
     per_seed = max(s2, tau_w)
+    var = tau_common + s2 / k
+    seed_part = max(0.0, s2 - tau_w) / k
+    df = math.inf if per_seed <= 0.0 else (k - 1) * (1.0 + tau_common / (per_seed / k)) ** 2
     se = math.sqrt(var)
     if se <= 1e-300:
         return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0, per_seed, False)
@@ -111,3 +114,33 @@ def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: Arra
     aucs_b, v10_b, v01_b = structural_components(labels, probs_base)
     var_avg, var_single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
     return delta_interval(aucs_v - aucs_b, var_avg, var_single)
+
+
+def fold_delta_auc(
+    labels: ArrayLike, folds: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike
+) -> DeltaInterval:
+    """The primary ΔAUC interval from out-of-fold predictions (K x N each, same seed order; ``folds``: the
+    test fold of each of the N examples, the same for every seed and both arms).
+
+    Each seed's AUC is the fold-stratified AUC: the Mann–Whitney statistic over the positive–negative pairs
+    *within* a fold, i.e. the fold AUCs weighted by their pair counts. A fold's model only ranks its own
+    fold's examples, so differing score scales between fold models cannot bias it. The folds' test examples
+    are disjoint, so the DeLong variances add over folds with the squared weights (docs/statistics.md)."""
+    y = np.asarray(labels)
+    f = np.asarray(folds)
+    pv = np.atleast_2d(np.asarray(probs_variant, dtype=np.float64))
+    pb = np.atleast_2d(np.asarray(probs_base, dtype=np.float64))
+    ids = np.unique(f)
+    pairs = np.array([float((y[f == i] == 1).sum() * (y[f == i] == 0).sum()) for i in ids])
+    weights = pairs / pairs.sum()
+    deltas = np.zeros(pv.shape[0])
+    var_avg = var_single = 0.0
+    for w, i in zip(weights, ids, strict=True):
+        sel = f == i
+        aucs_v, v10_v, v01_v = structural_components(y[sel], pv[:, sel])
+        aucs_b, v10_b, v01_b = structural_components(y[sel], pb[:, sel])
+        avg, single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
+        deltas += w * (aucs_v - aucs_b)
+        var_avg += w**2 * avg
+        var_single += w**2 * single
+    return delta_interval(deltas, var_avg, var_single)
