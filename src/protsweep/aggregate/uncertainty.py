@@ -89,23 +89,38 @@ def delta_interval(
     s2 = float(d.var(ddof=1))
     # τ̂_c² (what more seeds cannot remove) rests on hundreds of examples and is taken as known; what one
     # seed adds, σ² + τ_w², is estimated by s² alone, unbiased, with K − 1 df (no clipping: a small s² is
-    # then a chance low, which the t quantile at K − 1 df already allows for). Var = τ̂_c² + s²/K, and its
-    # Satterthwaite df lies in [K − 1, ∞): K − 1 when the seeds carry all of it, as the paired t-test.
+    # then a chance low, which the t quantile at K − 1 df already allows for). Var = τ̂_c² + s²/K. Its
+    # Satterthwaite df takes the per-seed variance at its floor max(s², τ̂_w²), so a chance-low s² cannot
+    # raise the df; the df lies in [K − 1, ∞): K − 1 when the seeds carry all of it, as the paired t-test.
     tau_common = max(0.0, var_avg - tau_w / k)
     per_seed = max(s2, tau_w)
-    var = tau_common + s2 / k
-    seed_part = max(0.0, s2 - tau_w) / k
     df = math.inf if per_seed <= 0.0 else (k - 1) * (1.0 + tau_common / (per_seed / k)) ** 2
+    parts = _Parts(tau_common, s2 / k, max(0.0, s2 - tau_w) / k, per_seed, df)
+    return _interval(k, mean, var_avg, parts, confidence)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    tau_common: float  # τ̂_c²
+    seed_var: float  # the seeds' estimated share of Var(d̄)
+    seed_beyond_test: float  # of which beyond test noise (reported as var_seed)
+    per_seed: float  # σ² + τ_w² at its floor: what one seed adds before dividing by K
+    df: float
+
+
+def _interval(k: int, mean: float, var_avg: float, parts: _Parts, confidence: float) -> DeltaInterval:
+    var = parts.tau_common + parts.seed_var
+    df = parts.df
     se = math.sqrt(var)
     if se <= 1e-300:
-        return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0, per_seed, False)
+        return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0,
+                             parts.per_seed, False)
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
     lo, hi = mean - half, mean + half
     clipped = lo < -1.0 or hi > 1.0
     p = float(2.0 * stats.t.sf(abs(mean) / se, df))
-    return DeltaInterval(
-        k, mean, se, df, max(lo, -1.0), min(hi, 1.0), p, seed_part, var_avg, tau_common, per_seed, clipped
-    )
+    return DeltaInterval(k, mean, se, df, max(lo, -1.0), min(hi, 1.0), p, parts.seed_beyond_test, var_avg,
+                         parts.tau_common, parts.per_seed, clipped)
 
 
 def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike) -> DeltaInterval:
@@ -117,30 +132,49 @@ def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: Arra
 
 
 def fold_delta_auc(
-    labels: ArrayLike, folds: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike
+    labels: ArrayLike, folds: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike, confidence: float = CONFIDENCE
 ) -> DeltaInterval:
     """The primary ΔAUC interval from out-of-fold predictions (K x N each, same seed order; ``folds``: the
     test fold of each of the N examples, the same for every seed and both arms).
 
     Each seed's AUC is the fold-stratified AUC: the Mann–Whitney statistic over the positive–negative pairs
-    *within* a fold, i.e. the fold AUCs weighted by their pair counts. A fold's model only ranks its own
+    *within* a fold, i.e. the fold AUCs weighted by their pair counts w_f. A fold's model only ranks its own
     fold's examples, so differing score scales between fold models cannot bias it. The folds' test examples
-    are disjoint, so the DeLong variances add over folds with the squared weights (docs/statistics.md)."""
+    are disjoint and every (seed, fold) model is trained on its own, so the decomposition of ``delta_interval``
+    holds fold by fold and the parts add with the weights w_f²: the seed variance then rests on F·(K − 1) df
+    (K seeds in each of F folds), not K − 1 (docs/statistics.md)."""
     y = np.asarray(labels)
     f = np.asarray(folds)
     pv = np.atleast_2d(np.asarray(probs_variant, dtype=np.float64))
     pb = np.atleast_2d(np.asarray(probs_base, dtype=np.float64))
+    k = pv.shape[0]
     ids = np.unique(f)
     pairs = np.array([float((y[f == i] == 1).sum() * (y[f == i] == 0).sum()) for i in ids])
     weights = pairs / pairs.sum()
-    deltas = np.zeros(pv.shape[0])
-    var_avg = var_single = 0.0
+    deltas = np.zeros(k)
+    var_avg = tau_c = seed_var = beyond = per_seed = 0.0
+    floor_sq = 0.0
     for w, i in zip(weights, ids, strict=True):
         sel = f == i
         aucs_v, v10_v, v01_v = structural_components(y[sel], pv[:, sel])
         aucs_b, v10_b, v01_b = structural_components(y[sel], pb[:, sel])
         avg, single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
-        deltas += w * (aucs_v - aucs_b)
+        d = aucs_v - aucs_b
+        deltas += w * d
         var_avg += w**2 * avg
-        var_single += w**2 * single
-    return delta_interval(deltas, var_avg, var_single)
+        if k < 2:
+            continue
+        tau_w = max(0.0, single - avg) * k / (k - 1)
+        s2 = float(d.var(ddof=1))
+        tau_c += w**2 * (avg - tau_w / k)
+        seed_var += w**2 * s2 / k
+        beyond += w**2 * max(0.0, s2 - tau_w) / k
+        per_seed += w**2 * max(s2, tau_w)
+        floor_sq += (w**2 * max(s2, tau_w) / k) ** 2
+    mean = float(deltas.mean())
+    if k < 2:
+        nan = math.nan
+        return DeltaInterval(k, mean, nan, nan, nan, nan, nan, nan, var_avg, nan, nan, False)
+    tau_c = max(0.0, tau_c)
+    df = math.inf if floor_sq <= 0.0 else (tau_c + per_seed / k) ** 2 / (floor_sq / (k - 1))
+    return _interval(k, mean, var_avg, _Parts(tau_c, seed_var, beyond, per_seed, df), confidence)
