@@ -33,7 +33,7 @@ from scipy import stats
 from protsweep.aggregate.delong import structural_components
 from protsweep.aggregate.stat_tests import holm
 from protsweep.aggregate.uncertainty import DeltaInterval, _two_part_variances, delta_interval, fold_delta_auc
-from protsweep.aggregate.verdict import ALPHA, DEFAULT_MARGIN_AUC, ceiling_p, tost_p, verdict, VerdictInputs
+from protsweep.aggregate.verdict import ALPHA, DEFAULT_MARGIN_AUC, VerdictInputs, ceiling_p, tost_p, verdict
 
 N, PREVALENCE, TEST_FRACTION, FOLDS = 5850, 0.22, 0.2, 5
 BASE_AUC, TRUE_GAIN, SLOPE_SD, N_NULL = 0.83, 0.02, 0.08, 11

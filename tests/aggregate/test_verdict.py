@@ -4,6 +4,7 @@ arithmetic, the ceiling sentence."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from protsweep.aggregate.verdict import (
     VerdictInputs,
     min_detectable_delta,
     seeds_needed,
+    seeds_needed_range,
     tost_p,
     verdict,
 )
@@ -169,16 +171,23 @@ def test_power_arithmetic() -> None:
 
 
 def test_two_seed_sweep_is_undecided_and_says_what_it_takes(tmp_path: Path) -> None:
-    sweep = make_head_sweep(tmp_path, effects={"default": 1.6, "wide": 1.6}, seeds=[0, 1])
+    # Δ ≈ +0.009: a gain of the margin is not ruled out (one-sided p ≥ α), so it blocks the ceiling
+    sweep = make_head_sweep(tmp_path, effects={"default": 1.6, "wide": 1.7}, seeds=[0, 1])
     rep = build_report([sweep], n_boot=200)
     row = rep.routes.iloc[0]
-    assert row["verdict"] == UNDECIDED and row["k"] == 2
+    assert row["verdict"] == UNDECIDED and row["k"] == 2 and row["p_ceiling_auc"] >= 0.05
     md = report_markdown(rep)
     assert f"with 2 seeds the smallest ΔAUC detectable at 80% power is ±{row['mdd_auc']:.3f}" in md
     assert "no ceiling can be claimed" in md and "looks like the ceiling" not in md
     need = row["seeds_needed_auc"]
-    expected = f"about {int(need)} seeds per arm would detect ±0.01" if math.isfinite(need) else "no number of seeds"
-    assert expected in md
+    assert math.isfinite(need)
+    lo, hi = row["seeds_needed_auc_lo"], row["seeds_needed_auc_hi"]
+    assert lo <= need <= hi
+    hi_text = "> 1000" if math.isinf(hi) else str(int(hi))
+    assert f"about {int(need)} (80% range {int(lo)}–{hi_text}) seeds per arm would detect ±0.01" in md
+    # the command that decides it: the sweep's own overrides, more seeds, the same sweep folder
+    assert f"to decide it: `protsweep -m sweep=head head=default,wide 'seed=range({int(need)})' hydra.sweep.dir=" in md
+    assert str(sweep.name) + "`" in md
 
 
 def test_margin_is_configurable(tmp_path: Path) -> None:
@@ -189,8 +198,11 @@ def test_margin_is_configurable(tmp_path: Path) -> None:
     assert loose["p_tost_auc"] < 0.05 < tight["p_tost_auc"]
 
 
-def _routes(verdicts: list[str]) -> pd.DataFrame:
+def _routes(
+    verdicts: list[str], p_ceiling: list[float] | None = None, n_degenerate: list[int] | None = None
+) -> pd.DataFrame:
     n = len(verdicts)
+    p_ceiling = p_ceiling if p_ceiling is not None else [0.01] * n
     return pd.DataFrame(
         {
             "route": [f"r{i}" for i in range(n)],
@@ -200,28 +212,86 @@ def _routes(verdicts: list[str]) -> pd.DataFrame:
             "delta_auc_lo": [-0.005] * n,
             "delta_auc_hi": [0.005] * n,
             "p_delta_auc_holm": [0.9] * n,
+            "p_tost_auc_holm": [0.01] * n,
+            "p_ceiling_auc": p_ceiling,
+            "negligible": [v == BETTER and p < 0.05 for v, p in zip(verdicts, p_ceiling, strict=True)],
+            "n_degenerate": n_degenerate if n_degenerate is not None else [0] * n,
+            "collapsed": [False] * n,
             "mdd_auc": [0.02] * n,
             "seeds_needed_auc": [12.0] * n,
+            "seeds_needed_auc_lo": [8.0] * n,
+            "seeds_needed_auc_hi": [30.0] * n,
+            "var_shared_auc": [1e-6] * n,
         }
     )
 
 
 @pytest.mark.parametrize(
-    ("verdicts", "ceiling"),
+    ("verdicts", "p_ceiling", "ceiling"),
     [
-        ([EQUIVALENT, WORSE, EQUIVALENT], True),
-        ([EQUIVALENT, UNDECIDED], False),
-        ([BETTER, EQUIVALENT], False),
-        ([], False),
+        ([EQUIVALENT, WORSE, EQUIVALENT], [0.01, 0.0, 0.02], True),
+        ([EQUIVALENT, UNDECIDED], [0.01, 0.3], False),
+        # undecided, but a gain of the margin is ruled out (one-sided): it does not block the ceiling
+        ([EQUIVALENT, UNDECIDED], [0.01, 0.02], True),
+        # defect 4: better by a negligible amount does not block the ceiling; a real gain does
+        ([BETTER, EQUIVALENT], [0.01, 0.01], True),
+        ([BETTER, EQUIVALENT], [0.6, 0.01], False),
+        ([], [], False),
     ],
 )
-def test_ceiling_sentence_only_when_every_route_is_equivalent_or_worse(verdicts: list[str], ceiling: bool) -> None:
-    rep = Report(_routes(verdicts), [], [], None, 0.05, None, 0.01)
+def test_ceiling_is_the_one_sided_intersection_union_test(verdicts: list[str], p_ceiling: list[float], ceiling: bool):
+    rep = Report(_routes(verdicts, p_ceiling), [], [], None, 0.05, None, 0.01)
     text = "\n".join(verdict_lines(rep))
     assert ceiling_holds(rep.routes) is ceiling
     assert ("looks like the ceiling" in text) is ceiling
     if UNDECIDED in verdicts:
-        assert "about 12 seeds per arm would detect ±0.01" in text
+        assert "about 12 (80% range 8–30) seeds per arm would detect ±0.01" in text
+    if BETTER in verdicts:
+        negligible = p_ceiling[verdicts.index(BETTER)] < 0.05
+        assert ("Better by a negligible amount" in text) is negligible
+        assert ("No ceiling: at least one route beats its baseline" in text) is not negligible
+
+
+def test_degenerate_routes_are_named_and_never_count_towards_the_ceiling() -> None:
+    """Defect 3: a collapsed route is "worse", but a route that never trained is evidence of nothing."""
+    only_collapsed = Report(_routes([WORSE], [0.0], [3]), [], [], None, 0.05, None, 0.01)
+    assert not ceiling_holds(only_collapsed.routes)
+    text = "\n".join(verdict_lines(only_collapsed))
+    assert "looks like the ceiling" not in text and "**Degenerate**" in text and "r0" in text
+    rep = Report(_routes([WORSE, EQUIVALENT], [0.0, 0.01], [3, 0]), [], [], None, 0.05, None, 0.01)
+    text = "\n".join(verdict_lines(rep))
+    assert ceiling_holds(rep.routes) and "left out, evidence of nothing: r0" in text
+
+
+def test_equivalence_line_quotes_the_tost_p() -> None:
+    """Defect 5: the equivalence line quotes the TOST p that backs it, not the difference test's."""
+    routes = _routes([EQUIVALENT])
+    routes["p_tost_auc_holm"] = [0.0123]
+    text = "\n".join(verdict_lines(Report(routes, [], [], None, 0.05, None, 0.01)))
+    assert "TOST p Holm 0.012" in text and "p Holm 0.900" not in text
+
+
+@pytest.mark.parametrize(("var_shared", "component"), [(0.01**2, "the test set"), (0.0, "the seed variance")])
+def test_infinite_seeds_names_the_component(var_shared: float, component: str) -> None:
+    """Defect 1: "∞" blamed the test set also when its estimated variance was 0 and the seeds needed more
+    than the cap."""
+    routes = _routes([UNDECIDED], [0.5])
+    routes["seeds_needed_auc"] = [math.inf]
+    routes["var_shared_auc"] = [var_shared]
+    text = "\n".join(verdict_lines(Report(routes, [], [], None, 0.05, None, 0.01)))
+    assert f"what needs more is {component}" in text
+    assert ("test set" in text) is (component == "the test set")
+
+
+def test_seeds_needed_range_brackets_the_estimate() -> None:
+    """Defect 9: the seeds needed rest on s² with K − 1 df; the 80% chi-square range of the per-seed
+    variance gives the range of seeds."""
+    iv = delta_interval([0.01, -0.02, 0.015], 1e-5, 3e-5)
+    need = seeds_needed(iv, 0.01)
+    lo, hi = seeds_needed_range(iv, 0.01)
+    assert lo < need < hi
+    low_var = iv.per_seed_var * 2 / stats.chi2.ppf(0.9, 2)
+    assert lo == seeds_needed(replace(iv, per_seed_var=low_var), 0.01)
 
 
 def test_one_positive_test_set_falls_back_to_the_bootstrap_variance(tmp_path: Path) -> None:
