@@ -18,6 +18,7 @@ from .errors import NoCompletedRunsError
 from .grouping import group_runs
 from .history import training_curves
 from .labels import variant_legend
+from .oof import merge_fold_runs, verdict_basis
 from .per_run import coverage_frame, per_run_frame, run_metrics
 from .provenance import collect_provenance
 from .records import LoadedRun, discover_run_dirs, display_path, load_run
@@ -25,6 +26,7 @@ from .reference import effective_reference, reference_warnings
 from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
+from .strata import FOLD_KEY
 from .summary import best_basis, summary_frame
 from .verdict import ALPHA, DEFAULT_MARGIN_AUC
 
@@ -55,11 +57,12 @@ def aggregate(
     if n_boot < 1:
         raise ValueError("n_boot must be positive")
     dir_paths = [Path(d) for d in dirs]
-    ignore = tuple(OUTPUT_ONLY_KEYS) + tuple(ignore_keys)
+    ignore = (*OUTPUT_ONLY_KEYS, FOLD_KEY, *ignore_keys)
     runs = [load_run(p) for p in discover_run_dirs(list(dir_paths))]
     problems: list[str] = []
 
     missing, have_expectations = missing_jobs(runs, dir_paths, problems)
+    runs = merge_fold_runs(runs, problems)  # a cross-validated (variant, seed): one out-of-fold run
     variants = group_runs(runs, missing, ignore)
     if not any(r.usable for r in runs):
         raise NoCompletedRunsError(no_completed_message(runs, dir_paths))
@@ -114,6 +117,7 @@ def aggregate(
         best_basis=best_basis(summary),
         margin_auc=margin_auc,
         alpha=alpha,
+        verdict_basis=verdict_basis(reference_test),
     )
 
 

@@ -81,6 +81,7 @@ PER_RUN_COLUMNS: list[str] = [
     "wall_seconds",
     "error",
     "run_dir",
+    "fold_auc",  # cross-validated runs: each fold's test AUC (its own model, its own examples)
 ]
 SUMMARY_COLUMNS: list[str] = [
     "variant",

@@ -15,9 +15,10 @@ from .columns import COMPARISON_COLUMNS, METRICS, VERDICT_METRIC
 from .delong import delong_paired
 from .ensembles import Ensemble, EnsembleCache
 from .metrics import auc_edge_eps
+from .oof import OutOfFold
 from .selection import Chosen
 from .stat_tests import bounded_t_summary, paired_ttest
-from .uncertainty import DeltaInterval, delta_interval, sampling_variances_boot, seed_delta_auc
+from .uncertainty import DeltaInterval, delta_interval, fold_delta_auc, sampling_variances_boot, seed_delta_auc
 from .variant import Variant
 from .verdict import (
     ALPHA,
@@ -65,8 +66,14 @@ def primary_intervals(
     one = {w.key: [ensembles.get(w, (s,)) for s in common] for w in (v, base)}
     out: dict[str, DeltaInterval] = {}
     # fewer than two of a class: no DeLong components; the bootstrap variances stand in for them
+    test = ensembles.chosen[base.key][common[0]].test
     with contextlib.suppress(ValueError):
-        out["auc"] = seed_delta_auc(labels, [e.probs for e in one[v.key]], [e.probs for e in one[base.key]])
+        probs_v, probs_b = [e.probs for e in one[v.key]], [e.probs for e in one[base.key]]
+        out["auc"] = (
+            fold_delta_auc(labels, test.folds, probs_v, probs_b)
+            if isinstance(test, OutOfFold)
+            else seed_delta_auc(labels, probs_v, probs_b)
+        )
     for m in METRICS:
         if m in out:
             continue

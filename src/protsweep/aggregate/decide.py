@@ -10,10 +10,10 @@ from pathlib import Path
 
 from .expected import MULTIRUN_YAML, read_yaml
 from .records import display_path
+from .strata import FOLD_KEY as CV_FOLD_KEY
+from .strata import FOLDS_KEY as CV_FOLDS_KEY
+from .strata import SEED_KEY
 
-SEED_KEY = "seed"
-CV_FOLDS_KEY = "data.cv.folds"
-CV_FOLD_KEY = "data.cv.fold"
 SUGGESTED_FOLDS = 5
 
 

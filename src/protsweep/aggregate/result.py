@@ -78,6 +78,7 @@ class Results:
     best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
     margin_auc: float = 0.01
     alpha: float = 0.05
+    verdict_basis: str = ""  # how many examples and positives the verdict rests on (and folds)
 
     @property
     def prevalence(self) -> float:

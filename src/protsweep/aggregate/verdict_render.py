@@ -58,5 +58,5 @@ def verdict_display(results: Results) -> pd.DataFrame:
 def verdict_caption(results: Results) -> str:
     return (
         f"Verdict vs {results.baseline} (±{results.margin_auc:g} AUC margin, Holm across {len(results.comparisons)} "
-        f"variant(s), α = {results.alpha}; best = highest seed-mean {results.best_basis}):"
+        f"variant(s), α = {results.alpha}; best = highest seed-mean {results.best_basis}; {results.verdict_basis}):"
     )
