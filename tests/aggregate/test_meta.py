@@ -61,3 +61,42 @@ def test_ranking_matches_autorank() -> None:
     assert mine.friedman_p == pytest.approx(ref.pvalue)
     for name, rank in mine.mean_ranks.items():
         assert rank == pytest.approx(ref.rankdf.loc[name, "meanrank"])
+
+
+def _multi_data_sweep(root, gains: dict[str, float]):
+    """One sweep over two data sets (``data=`` as a sweep axis): head=two_layer gains ``gains[data]``."""
+    import json
+
+    from .runrecords import BASE_CONFIG, HEADS, synthetic_labels, synthetic_probs, write_multirun, write_run
+
+    sweep = root / "outputs" / "sweeps" / "head" / "multi"
+    write_multirun(sweep, ["sweep=head", "head=default,two_layer", "seed=0,1,2", f"data={','.join(gains)}"])
+    for i, (name, gain) in enumerate(gains.items()):
+        y = synthetic_labels(400, seed=7 + i)
+        for head, effect in (("default", 1.2), ("two_layer", 1.2 + gain)):
+            cfg = json.loads(json.dumps(BASE_CONFIG))
+            cfg["head"], cfg["data"]["name"] = HEADS[head], name
+            for s in range(3):
+                write_run(sweep, ["sweep=head", f"head={head}", f"seed={s}", f"data={name}"], seed=s,
+                          test_probs=synthetic_probs(y, effect, seed=100 * s + len(head) + i, shared_noise_seed=11 + i),
+                          test_labels=y, test_ids=[f"{name}{j:04d}" for j in range(y.size)], config=cfg)
+    return sweep
+
+
+def test_a_sweep_over_two_data_sets_gives_per_stratum_and_pooled_verdicts(tmp_path) -> None:
+    from protsweep.aggregate import build_report, report_markdown
+
+    sweep = _multi_data_sweep(tmp_path, {"amp_modlamp": 1.5, "hemolysis": 1.5})
+    rep = build_report([sweep], n_boot=200)
+    assert sorted(rep.routes["stratum"]) == ["data.name=amp_modlamp", "data.name=hemolysis"]
+    assert (rep.routes["verdict"] == BETTER).all()
+    assert rep.pooled is not None and len(rep.pooled) == 1
+    pooled = rep.pooled.iloc[0]
+    assert pooled["k_strata"] == 2 and pooled["route"] == "head: head=two_layer"
+    ref = pool_deltas(rep.routes["delta_auc"], rep.routes["delta_auc_se"] ** 2)
+    assert pooled["delta_auc"] == pytest.approx(ref.delta) and pooled["tau2"] == pytest.approx(ref.tau2)
+    md = report_markdown(rep)
+    assert "## Across data sets and splits" in md and "Hartung–Knapp" in md
+    side = md.split("## Across data sets and splits")[1]
+    assert "| data.name=amp_modlamp" in side and "| data.name=hemolysis" in side.split("\n\n")[2]
+    assert list(rep.ranking.mean_ranks.index) == ["head=two_layer", "head=default"]

@@ -24,6 +24,7 @@ from .records import display_path
 from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
 from .report import Report
+from .strata_render import strata_section
 from .verdict import UNDECIDED
 from .verdict_render import verdict_word
 
@@ -79,7 +80,7 @@ def _verdicts(rep: Report) -> list[str]:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    return [*lines, "## Conclusion", "", *conclusion(rep), ""]
+    return [*lines, *strata_section(rep), "## Conclusion", "", *conclusion(rep), ""]
 
 
 def _references_and_paper(rep: Report) -> list[str]:

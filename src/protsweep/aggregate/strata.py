@@ -35,3 +35,19 @@ def stratum_labels(strata: list[dict[str, Any]]) -> list[str]:
     keys = sorted({k for s in strata for k in s})
     differing = [k for k in keys if len({repr(s.get(k)) for s in strata}) > 1]
     return [", ".join(f"{k}={s.get(k)}" for k in differing) or "all data" for s in strata]
+
+
+def data_overrides(overrides: list[str]) -> frozenset[str]:
+    """The overrides that choose the data (``data=...``, ``data.x=...``), the fold index left out."""
+    keys = [(o, o.split("=", 1)[0].lstrip("+~")) for o in overrides]
+    return frozenset(o for o, k in keys if (k == "data" or k.startswith(DATA_PREFIX)) and k != FOLD_KEY)
+
+
+def strata_of(configs: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """The distinct strata among run configs, in order of first appearance."""
+    seen: list[dict[str, Any]] = []
+    for cfg in configs:
+        s = stratum_of(cfg)
+        if s not in seen:
+            seen.append(s)
+    return seen
