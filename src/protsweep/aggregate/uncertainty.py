@@ -152,8 +152,7 @@ def fold_delta_auc(
     pairs = np.array([float((y[f == i] == 1).sum() * (y[f == i] == 0).sum()) for i in ids])
     weights = pairs / pairs.sum()
     deltas = np.zeros(k)
-    var_avg = tau_c = seed_var = beyond = per_seed = 0.0
-    floor_sq = 0.0
+    var_avg = tau_c = seed_var = beyond = s2_sum = tau_w_sum = 0.0
     for w, i in zip(weights, ids, strict=True):
         sel = f == i
         aucs_v, v10_v, v01_v = structural_components(y[sel], pv[:, sel])
@@ -169,12 +168,15 @@ def fold_delta_auc(
         tau_c += w**2 * (avg - tau_w / k)
         seed_var += w**2 * s2 / k
         beyond += w**2 * max(0.0, s2 - tau_w) / k
-        per_seed += w**2 * max(s2, tau_w)
-        floor_sq += (w**2 * max(s2, tau_w) / k) ** 2
+        s2_sum += w**2 * s2
+        tau_w_sum += w**2 * tau_w
     mean = float(deltas.mean())
     if k < 2:
         nan = math.nan
         return DeltaInterval(k, mean, nan, nan, nan, nan, nan, nan, var_avg, nan, nan, False)
     tau_c = max(0.0, tau_c)
-    df = math.inf if floor_sq <= 0.0 else (tau_c + per_seed / k) ** 2 / (floor_sq / (k - 1))
+    # the folds are exchangeable (one random stratified partition): one seed variance, pooled over the folds
+    # with F·(K − 1) df, at its floor max(s̄², τ̄_w²) as in ``delta_interval``
+    per_seed = max(s2_sum, tau_w_sum)
+    df = math.inf if per_seed <= 0.0 else len(ids) * (k - 1) * (1.0 + tau_c / (per_seed / k)) ** 2
     return _interval(k, mean, var_avg, _Parts(tau_c, seed_var, beyond, per_seed, df), confidence)
