@@ -14,11 +14,11 @@ part specific to each seed's pair of models (w_k, variance τ_w²). Then
   τ_w² = (var_single − var_avg) · K / (K − 1).
 * The sample variance s² of the d_k (between seeds, same test set: c cancels) estimates σ² + τ_w².
 
-So Var(d̄) ≈ var_avg + max(0, s² − τ_w²) / K: the test-set variance of the seed-averaged Δ plus the
-seed variance *beyond* test noise (adding s²/K instead would count τ_w²/K twice). The interval is a
-t-interval with Welch–Satterthwaite degrees of freedom (s² carries K − 1 of them, the test-set
-variances are taken as known): about K − 1 when the seed part dominates, normal when the test part does.
-docs/statistics.md shows its coverage by simulation.
+So Var(d̄) ≈ τ̂_c² + s²/K with τ̂_c² = max(0, var_avg − τ_w²/K) (adding s²/K to var_avg instead would
+count τ_w²/K twice). The interval is a t-interval with Satterthwaite degrees of freedom (s² carries K − 1 of
+them, τ̂_c² is taken as known), the per-seed variance taken at its floor max(s², τ̂_w²) so that a chance-low
+s² cannot raise them: K − 1 when the seeds carry it all, normal when the test part does, never below K − 1.
+docs/statistics.md shows its coverage and its far tail at 3 seeds by simulation.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class DeltaInterval:
     k: int
     delta: float  # mean of the per-seed differences
     se: float  # sqrt(var_seed + var_test)
-    df: float  # Welch–Satterthwaite; inf when the seeds agree exactly
+    df: float  # Satterthwaite, ≥ K − 1; inf when the seeds agree exactly
     lo: float
     hi: float
     p_value: float  # two-sided, H0: expected Δ = 0
