@@ -63,21 +63,24 @@ def test_ranking_matches_autorank() -> None:
         assert rank == pytest.approx(ref.rankdf.loc[name, "meanrank"])
 
 
-def _multi_data_sweep(root, gains: dict[str, float]):
-    """One sweep over two data sets (``data=`` as a sweep axis): head=two_layer gains ``gains[data]``."""
+def _multi_data_sweep(root, gains: dict[str, float], key: str = "name"):
+    """One sweep over two data sets (``data=`` as a sweep axis; or ``data.<key>=``, e.g. the split kind):
+    head=two_layer gains ``gains[value]``."""
     import json
 
     from .runrecords import BASE_CONFIG, HEADS, synthetic_labels, synthetic_probs, write_multirun, write_run
 
     sweep = root / "outputs" / "sweeps" / "head" / "multi"
-    write_multirun(sweep, ["sweep=head", "head=default,two_layer", "seed=0,1,2", f"data={','.join(gains)}"])
+    axis = "data" if key == "name" else f"data.{key}"
+    write_multirun(sweep, ["sweep=head", "head=default,two_layer", "seed=0,1,2", f"{axis}={','.join(gains)}"])
     for i, (name, gain) in enumerate(gains.items()):
         y = synthetic_labels(400, seed=7 + i)
         for head, effect in (("default", 1.2), ("two_layer", 1.2 + gain)):
             cfg = json.loads(json.dumps(BASE_CONFIG))
-            cfg["head"], cfg["data"]["name"] = HEADS[head], name
+            cfg["head"] = HEADS[head]
+            cfg["data"][key] = name
             for s in range(3):
-                write_run(sweep, ["sweep=head", f"head={head}", f"seed={s}", f"data={name}"], seed=s,
+                write_run(sweep, ["sweep=head", f"head={head}", f"seed={s}", f"{axis}={name}"], seed=s,
                           test_probs=synthetic_probs(y, effect, seed=100 * s + len(head) + i, shared_noise_seed=11 + i),
                           test_labels=y, test_ids=[f"{name}{j:04d}" for j in range(y.size)], config=cfg)
     return sweep
@@ -100,3 +103,16 @@ def test_a_sweep_over_two_data_sets_gives_per_stratum_and_pooled_verdicts(tmp_pa
     side = md.split("## Across data sets and splits")[1]
     assert "| data.name=amp_modlamp" in side and "| data.name=hemolysis" in side.split("\n\n")[2]
     assert list(rep.ranking.mean_ranks.index) == ["head=two_layer", "head=default"]
+
+
+def test_routes_on_both_split_kinds_side_by_side(tmp_path) -> None:
+    """Issue 26 point 4: ``data.split_by=sequence,cluster`` as a sweep axis gives two strata, two verdicts."""
+    from protsweep.aggregate import build_report, report_markdown
+
+    sweep = _multi_data_sweep(tmp_path, {"sequence": 1.5, "cluster": 0.0}, key="split_by")
+    rep = build_report([sweep], n_boot=200)
+    by = dict(zip(rep.routes["stratum"], rep.routes["verdict"], strict=True))
+    assert by["data.split_by=sequence"] == BETTER and by["data.split_by=cluster"] != BETTER
+    table = report_markdown(rep).split("## Across data sets and splits")[1]
+    header = next(line for line in table.splitlines() if line.startswith("| route"))
+    assert "data.split_by=sequence" in header and "data.split_by=cluster" in header
