@@ -103,6 +103,8 @@ def test_a_sweep_over_two_data_sets_gives_per_stratum_and_pooled_verdicts(tmp_pa
     side = md.split("## Across data sets and splits")[1]
     assert "| data.name=amp_modlamp" in side and "| data.name=hemolysis" in side.split("\n\n")[2]
     assert list(rep.ranking.mean_ranks.index) == ["head=two_layer", "head=default"]
+    assert f"- **Pooled across data sets and splits** (random effects, Hartung–Knapp): head: head=two_layer: " \
+        f"{pooled['verdict']}" in md
 
 
 def test_routes_on_both_split_kinds_side_by_side(tmp_path) -> None:

@@ -192,5 +192,18 @@ def provenance_lines(rep: Report) -> list[str]:
     return lines
 
 
+def pooled_lines(rep: Report) -> list[str]:
+    """Per route, the verdict pooled across strata (random effects, Hartung–Knapp)."""
+    if rep.pooled is None or rep.pooled.empty:
+        return []
+    items = [
+        f"{r.route}: {r.verdict}{' (negligible)' if r.negligible and r.verdict == BETTER else ''} "
+        f"(ΔAUC {fmt_delta_ci(r.delta_auc, r.delta_auc_lo, r.delta_auc_hi)} over {int(r.k_strata)} strata, "
+        f"τ² {fmt(r.tau2)})"
+        for r in rep.pooled.itertuples()
+    ]
+    return ["- **Pooled across data sets and splits** (random effects, Hartung–Knapp): " + "; ".join(items)]
+
+
 def conclusion(rep: Report) -> list[str]:
-    return verdict_lines(rep) + best_lines(rep)
+    return verdict_lines(rep) + pooled_lines(rep) + best_lines(rep)
