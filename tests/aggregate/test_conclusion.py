@@ -5,6 +5,7 @@ written table or caption."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -14,9 +15,13 @@ import pytest
 
 from protsweep.aggregate import build_report
 from protsweep.aggregate.cli import aggregate_main, report_main
+from protsweep.aggregate.conclusion import verdict_lines
+from protsweep.aggregate.report import Report
 from protsweep.aggregate.report_render import reference_table
+from protsweep.aggregate.verdict import EQUIVALENT, UNDECIDED
 
 from .runrecords import BASE_CONFIG, HEADS, make_head_sweep, synthetic_labels, write_run
+from .test_verdict import _routes
 
 
 def _collapsed_sweep(root: Path) -> Path:
@@ -78,3 +83,23 @@ def test_error_bars_are_never_negative() -> None:
     err = _err(0.25700000000000056, 0.2570000000000002, 0.2570000000000002)
     assert err is not None and min(err[0][0], err[1][0]) >= 0.0
     assert _err(0.5, 0.4, 0.7) == [[pytest.approx(0.1)], [pytest.approx(0.2)]]
+
+
+def test_equivalence_line_quotes_the_tost_p() -> None:
+    """Defect 5: the equivalence line quotes the TOST p that backs it, not the difference test's."""
+    routes = _routes([EQUIVALENT])
+    routes["p_tost_auc_holm"] = [0.0123]
+    text = "\n".join(verdict_lines(Report(routes, [], [], None, 0.05, None, 0.01)))
+    assert "TOST p Holm 0.012" in text and "p Holm 0.900" not in text
+
+
+@pytest.mark.parametrize(("var_shared", "component"), [(0.01**2, "the test set"), (0.0, "the seed variance")])
+def test_infinite_seeds_names_the_component(var_shared: float, component: str) -> None:
+    """Defect 1: "∞" blamed the test set also when its estimated variance was 0 and the seeds needed more
+    than the cap."""
+    routes = _routes([UNDECIDED], [0.5])
+    routes["seeds_needed_auc"] = [math.inf]
+    routes["var_shared_auc"] = [var_shared]
+    text = "\n".join(verdict_lines(Report(routes, [], [], None, 0.05, None, 0.01)))
+    assert f"what needs more is {component}" in text
+    assert ("test set" in text) is (component == "the test set")
