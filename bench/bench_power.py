@@ -18,7 +18,7 @@ Rates, with their Monte-Carlo standard error:
 - the ceiling sentence (every route rejects H₀: Δ ≥ +margin, one-sided) with 11 null routes, and with the
   +0.02 route among 10 null ones (where it must not appear).
 
-Run: ``python bench/bench_power.py [--reps 1000]`` (about 4 minutes on one core at 1000 repetitions).
+Run: ``python bench/bench_power.py [--reps 600]`` (about 5 minutes of CPU on one core at 600 repetitions).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def tally(rows: list[DeltaInterval], margin: float, acc: dict[str, list[float]])
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--reps", type=int, default=600)
     parser.add_argument("--seed", type=int, default=20261206)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
