@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .baseline import resolve_baseline
 from .bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap
@@ -18,6 +19,7 @@ from .errors import NoCompletedRunsError
 from .grouping import group_runs
 from .history import training_curves
 from .labels import variant_legend
+from .oof import merge_fold_runs, verdict_basis
 from .per_run import coverage_frame, per_run_frame, run_metrics
 from .provenance import collect_provenance
 from .records import LoadedRun, discover_run_dirs, display_path, load_run
@@ -25,6 +27,7 @@ from .reference import effective_reference, reference_warnings
 from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
+from .strata import FOLD_KEY, data_overrides, stratum_of
 from .summary import best_basis, summary_frame
 from .verdict import ALPHA, DEFAULT_MARGIN_AUC
 
@@ -39,6 +42,7 @@ def aggregate(
     exclude_degenerate: bool = False,
     margin_auc: float = DEFAULT_MARGIN_AUC,
     alpha: float = ALPHA,
+    stratum: dict[str, Any] | None = None,
 ) -> Results:
     """Aggregate every run record at or below ``dirs`` (pooled) into per-run, per-variant and
     baseline-comparison tables.
@@ -50,16 +54,22 @@ def aggregate(
     flagged as too small for reliable AUC intervals. ``exclude_degenerate``: leave runs with (nearly)
     constant predictions out of means, ensembles and comparisons (default: keep them, flagged).
     ``margin_auc`` (``report.margin_auc``): |ΔAUC| below it counts as equivalent (TOST at ``alpha``).
+    ``stratum``: only the runs of this data set and split kind (``strata.stratum_of``); default: all.
     Raises an ``AggregateError`` subclass (one-line message) when nothing sensible can be computed.
     """
     if n_boot < 1:
         raise ValueError("n_boot must be positive")
     dir_paths = [Path(d) for d in dirs]
-    ignore = tuple(OUTPUT_ONLY_KEYS) + tuple(ignore_keys)
+    ignore = (*OUTPUT_ONLY_KEYS, FOLD_KEY, *ignore_keys)
     runs = [load_run(p) for p in discover_run_dirs(list(dir_paths))]
     problems: list[str] = []
 
     missing, have_expectations = missing_jobs(runs, dir_paths, problems)
+    if stratum is not None:
+        runs = [r for r in runs if stratum_of(r.config) == stratum]
+        mine = {data_overrides(r.overrides) for r in runs}
+        missing = [job for job in missing if data_overrides(job) in mine]
+    runs = merge_fold_runs(runs, problems)  # a cross-validated (variant, seed): one out-of-fold run
     variants = group_runs(runs, missing, ignore)
     if not any(r.usable for r in runs):
         raise NoCompletedRunsError(no_completed_message(runs, dir_paths))
@@ -114,6 +124,7 @@ def aggregate(
         best_basis=best_basis(summary),
         margin_auc=margin_auc,
         alpha=alpha,
+        verdict_basis=verdict_basis(reference_test),
     )
 
 

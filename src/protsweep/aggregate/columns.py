@@ -47,7 +47,20 @@ def primary_delta_columns(metric: str) -> list[str]:
 def verdict_columns() -> list[str]:
     """Equivalence (TOST at the margin), the verdict, and the power arithmetic for undecided routes."""
     m = VERDICT_METRIC
-    return [f"p_tost_{m}", f"p_tost_{m}_holm", "verdict", f"mdd_{m}", f"seeds_needed_{m}"]
+    return [
+        f"p_tost_{m}",
+        f"p_tost_{m}_holm",
+        "verdict",
+        f"p_ceiling_{m}",
+        "negligible",
+        f"mdd_{m}",
+        f"seeds_needed_{m}",
+        f"seeds_needed_{m}_lo",
+        f"seeds_needed_{m}_hi",
+        f"var_shared_{m}",
+        "n_degenerate",
+        "collapsed",
+    ]
 
 
 def ensemble_delta_columns(metric: str) -> list[str]:
@@ -68,6 +81,7 @@ PER_RUN_COLUMNS: list[str] = [
     "wall_seconds",
     "error",
     "run_dir",
+    "fold_auc",  # cross-validated runs: each fold's test AUC (its own model, its own examples)
 ]
 SUMMARY_COLUMNS: list[str] = [
     "variant",

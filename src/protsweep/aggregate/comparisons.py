@@ -15,11 +15,21 @@ from .columns import COMPARISON_COLUMNS, METRICS, VERDICT_METRIC
 from .delong import delong_paired
 from .ensembles import Ensemble, EnsembleCache
 from .metrics import auc_edge_eps
+from .oof import OutOfFold
 from .selection import Chosen
 from .stat_tests import bounded_t_summary, paired_ttest
-from .uncertainty import DeltaInterval, delta_interval, sampling_variances_boot, seed_delta_auc
+from .uncertainty import DeltaInterval, delta_interval, fold_delta_auc, sampling_variances_boot, seed_delta_auc
 from .variant import Variant
-from .verdict import ALPHA, DEFAULT_MARGIN_AUC, assign_verdicts, min_detectable_delta, seeds_needed, tost_p
+from .verdict import (
+    ALPHA,
+    DEFAULT_MARGIN_AUC,
+    assign_verdicts,
+    ceiling_p,
+    min_detectable_delta,
+    seeds_needed,
+    seeds_needed_range,
+    tost_p,
+)
 
 # Per variant and seed: metric -> value on the test set.
 PerSeed = dict[str, dict[int, dict[str, float]]]
@@ -56,8 +66,14 @@ def primary_intervals(
     one = {w.key: [ensembles.get(w, (s,)) for s in common] for w in (v, base)}
     out: dict[str, DeltaInterval] = {}
     # fewer than two of a class: no DeLong components; the bootstrap variances stand in for them
+    test = ensembles.chosen[base.key][common[0]].test
     with contextlib.suppress(ValueError):
-        out["auc"] = seed_delta_auc(labels, [e.probs for e in one[v.key]], [e.probs for e in one[base.key]])
+        probs_v, probs_b = [e.probs for e in one[v.key]], [e.probs for e in one[base.key]]
+        out["auc"] = (
+            fold_delta_auc(labels, test.folds, probs_v, probs_b)
+            if isinstance(test, OutOfFold)
+            else seed_delta_auc(labels, probs_v, probs_b)
+        )
     for m in METRICS:
         if m in out:
             continue
@@ -80,6 +96,9 @@ def _primary(row: dict[str, Any], intervals: dict[str, DeltaInterval], margin: f
     row[f"p_tost_{m}"] = tost_p(iv.delta, iv.se, iv.df, margin)
     row[f"mdd_{m}"] = min_detectable_delta(iv.se, iv.df, alpha)
     row[f"seeds_needed_{m}"] = seeds_needed(iv, margin, alpha)
+    row[f"seeds_needed_{m}_lo"], row[f"seeds_needed_{m}_hi"] = seeds_needed_range(iv, margin, alpha)
+    row[f"p_ceiling_{m}"] = ceiling_p(iv.delta, iv.se, iv.df, margin)
+    row[f"var_shared_{m}"] = iv.tau_common
 
 
 def _ensemble_deltas(row: dict[str, Any], ens_v: Ensemble, ens_b: Ensemble, labels: np.ndarray) -> None:
@@ -114,6 +133,7 @@ def compare_to_baseline(
         common = tuple(sorted(set(chosen.get(v.key, {})) & base_seeds))
         row: dict[str, Any] = {c: math.nan for c in COMPARISON_COLUMNS}
         row |= {"variant": v.label, "baseline": base.label, "k": len(common), "seeds": seed_list(common), "note": ""}
+        row |= {"n_degenerate": 0, "collapsed": False}
         if not common:
             row["note"] = "no seed completed by both this variant and the baseline"
             rows.append(row)
@@ -127,6 +147,9 @@ def compare_to_baseline(
         else:
             _primary(row, primary_intervals(v, base, common, ensembles), margin_auc, alpha)
         degenerate = [f"{w.label} seed {s}" for w in (v, base) for s in common if chosen[w.key][s].degenerate]
+        row["n_degenerate"] = len(degenerate)
+        # every matched seed of one arm constant: that arm never learned; the comparison is evidence of nothing
+        row["collapsed"] = any(all(chosen[w.key][s].degenerate for s in common) for w in (v, base))
         if degenerate:
             _add_note(row, "includes degenerate run(s): " + ", ".join(degenerate))
         _ensemble_deltas(row, ensembles.get(v, common), ensembles.get(base, common), ensembles.boot.labels)

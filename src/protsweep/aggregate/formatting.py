@@ -128,3 +128,13 @@ def latex_table(frame: pd.DataFrame) -> str:
     out = frame.map(latex_escape)
     out.columns = [latex_escape(c) for c in out.columns]
     return out.to_latex(index=False, escape=False, column_format="l" + "r" * (out.shape[1] - 1))
+
+
+def fmt_seeds_needed(need: float, lo: float = math.nan, hi: float = math.nan) -> str:
+    """"about N (80% range a–b)"; the range says how far another set of seeds could move the figure."""
+    def one(x: float) -> str:
+        return "—" if math.isnan(x) else "> 1000" if math.isinf(x) else str(int(x))
+
+    if math.isnan(lo) or math.isnan(hi):
+        return one(need)
+    return f"{one(need)} (80% range {one(lo)}–{one(hi)})"

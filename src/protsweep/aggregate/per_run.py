@@ -12,6 +12,7 @@ from .columns import COVERAGE_COLUMNS, METRICS, PER_RUN_COLUMNS, interval
 from .comparisons import PerSeed, seed_list
 from .configkeys import overrides_dict
 from .metrics import auc_auprc
+from .oof import OutOfFold
 from .provenance import backbone_init
 from .records import COMPLETED, CORRUPT, FAILED, INCOMPLETE, LoadedRun, display_path
 from .selection import Chosen
@@ -28,6 +29,8 @@ def run_metrics(variants: list[Variant], chosen: Chosen, boot: StratifiedBootstr
         for s, rec in chosen.get(v.key, {}).items():
             assert rec.test is not None
             point = dict(zip(METRICS, auc_auprc(rec.test.probs, rec.test.labels), strict=True))
+            if isinstance(rec.test, OutOfFold):  # the verdict's AUC: within-fold pairs only
+                point["auc"] = rec.test.stratified_auc()
             resampled = dict(zip(METRICS, boot.auc_auprc(rec.test.probs), strict=True))
             row: dict[str, float] = {}
             for m in METRICS:
@@ -73,6 +76,7 @@ def _run_row(v: Variant, rec: LoadedRun, used: bool, metrics: dict[str, float]) 
         "epochs_run": _num((rec.metrics or {}).get("epochs_run")),
         "wall_seconds": _num(wall.get("total") if isinstance(wall, dict) else None),
         "error": rec.error or "",
+        "fold_auc": ", ".join(f"{a:.4f}" for a in rec.test.fold_aucs) if isinstance(rec.test, OutOfFold) else "",
         "run_dir": str(rec.path),
     }
 

@@ -31,7 +31,8 @@ def save_figure(fig: Figure, path: Path) -> None:
 def _err(center: float, lo: float, hi: float) -> list[list[float]] | None:
     if any(math.isnan(v) for v in (center, lo, hi)):
         return None
-    return [[center - lo], [hi - center]]
+    # a percentile limit may sit a rounding error on the wrong side of its point (a constant predictor)
+    return [[max(0.0, center - lo)], [max(0.0, hi - center)]]
 
 
 def bounded_limits(values: Iterable[float], lower: float, upper: float, pad: float = 0.05) -> tuple[float, float]:

@@ -8,6 +8,7 @@ paired t-test over seeds and the ensemble DeLong test are reported alongside.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Sequence
@@ -21,8 +22,12 @@ from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
 from .columns import METRICS, delta_columns, ensemble_delta_columns, primary_delta_columns, verdict_columns
 from .errors import AggregateError
+from .expected import read_yaml
+from .meta import Ranking, pooled_routes, rank_variants
+from .records import HYDRA_DIR, discover_run_dirs
 from .result import Results
 from .splits import DEFAULT_MIN_CLASS_COUNT
+from .strata import strata_of, stratum_labels
 from .summary import VALID_BASIS
 from .verdict import ALPHA, DEFAULT_MARGIN_AUC, assign_verdicts
 
@@ -32,7 +37,10 @@ _ROUTE_STATS = [
     *(c for m in METRICS for c in delta_columns(m) if not c.startswith("t_")),
     *(c for m in METRICS for c in ensemble_delta_columns(m) if c.startswith(("ens_delta", "p_"))),
 ]
-ROUTE_COLUMNS = ["route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note", "provenance"]
+ROUTE_COLUMNS = [
+    "route", "sweep", "variant", "baseline", "k", "verdict", *_ROUTE_STATS, "note", "provenance", "stratum",
+    "pooled_route",
+]
 
 
 @dataclass
@@ -44,6 +52,8 @@ class Report:
     alpha: float
     reference: dict[str, Any] | None
     margin_auc: float = DEFAULT_MARGIN_AUC
+    pooled: pd.DataFrame | None = None  # per route across strata (meta.POOLED_COLUMNS); None with one stratum
+    ranking: Ranking | None = None  # the variants ranked across strata
 
 
 def build_report(
@@ -61,10 +71,12 @@ def build_report(
     """Aggregate each directory separately and combine the comparisons into one conclusion."""
     sweeps: list[tuple[str, Results]] = []
     failed: list[tuple[str, str]] = []
-    for d in dirs:
+    strata: dict[int, str] = {}  # id(Results) -> stratum label, when a directory spans several
+    for d, stratum, label in dir_strata(dirs):
         try:
             res = aggregate(
                 [d],
+                stratum=stratum,
                 baseline=baseline,
                 n_boot=n_boot,
                 seed=seed,
@@ -78,17 +90,61 @@ def build_report(
             failed.append((str(d), str(exc)))
             continue
         sweeps.append((res.name, res))
+        if label:
+            strata[id(res)] = label
     if not sweeps:
         raise AggregateError("nothing to report: " + "; ".join(f"{d}: {why}" for d, why in failed))
-    sweeps = _unique_names(sweeps)
+    base_names = {id(r): n for n, r in sweeps}
+    sweeps = _unique_names([(f"{n} [{strata[id(r)]}]" if id(r) in strata else n, r) for n, r in sweeps])
     reference = next((r.reference for _, r in sweeps if r.reference), None) if show_reference else None
-    return Report(route_frame(sweeps, alpha), sweeps, failed, _best(sweeps), alpha, reference, margin_auc)
+    routes = route_frame(sweeps, alpha, {n: (base_names[id(r)], strata.get(id(r), "")) for n, r in sweeps})
+    rep = Report(routes, sweeps, failed, _best(sweeps), alpha, reference, margin_auc)
+    if strata:
+        rep.pooled = pooled_routes(routes[routes["stratum"] != ""].rename(columns={"route": "stratum_route",
+                                                                                  "pooled_route": "route"}),
+                                   margin_auc, alpha)
+        rep.ranking = rank_variants(_scores_by_stratum(sweeps, strata))
+    return rep
 
 
-def route_frame(sweeps: list[tuple[str, Results]], alpha: float) -> pd.DataFrame:
+def dir_strata(dirs: Sequence[str | os.PathLike[str]]) -> list[tuple[str | os.PathLike[str], dict | None, str]]:
+    """Each directory once per stratum (data set, split kind) its runs span; one stratum: as given."""
+    out: list[tuple[str | os.PathLike[str], dict | None, str]] = []
+    for d in dirs:
+        configs = []
+        run_dirs: list[Path] = []
+        with contextlib.suppress(AggregateError):  # no runs: the aggregator says so for this directory
+            run_dirs = discover_run_dirs([d])
+        for run in run_dirs:
+            with contextlib.suppress(Exception):  # an unreadable config: the aggregator reports that run
+                configs.append(read_yaml(run / HYDRA_DIR / "config.yaml"))
+        found = strata_of(configs)
+        if len(found) < 2:
+            out.append((d, None, ""))
+            continue
+        out += [(d, s, label) for s, label in zip(found, stratum_labels(found), strict=True)]
+    return out
+
+
+def _scores_by_stratum(sweeps: list[tuple[str, Results]], strata: dict[int, str]) -> pd.DataFrame:
+    rows = {}
+    for name, res in sweeps:
+        if id(res) in strata:
+            rows[name] = dict(zip(res.summary["variant"], res.summary["auc_mean"], strict=True))
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def route_frame(
+    sweeps: list[tuple[str, Results]], alpha: float, origin: dict[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """One row per route (Holm across all); ``origin``: sweep name -> (its name without the stratum, the
+    stratum label), so that the same route in several strata can be pooled."""
+    origin = origin or {}
     rows = [
         {col: c.get(col, math.nan) for col in ROUTE_COLUMNS}
-        | {"route": f"{name}: {c['variant']}", "sweep": name, "provenance": _provenance(res)}
+        | {"route": f"{name}: {c['variant']}", "sweep": name, "provenance": _provenance(res),
+           "stratum": origin.get(name, (name, ""))[1],
+           "pooled_route": f"{origin.get(name, (name, ''))[0]}: {c['variant']}"}
         for name, res in sweeps
         for _, c in res.comparisons.iterrows()
     ]

@@ -20,10 +20,13 @@ from .formatting import (
     markdown_table,
 )
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph
+from .records import display_path
 from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
 from .report import Report
+from .strata_render import strata_section
 from .verdict import UNDECIDED
+from .verdict_render import verdict_word
 
 DELTA_FOREST_PNG = "delta_forest.png"
 
@@ -54,7 +57,7 @@ def _header(rep: Report) -> list[str]:
     for name, res in rep.sweeps:
         counts = res.per_run["status"].value_counts().to_dict()
         status = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        lines.append(f"| {name} | `{res.dirs[0]}` | {status} | {res.baseline or '— (none)'} |")
+        lines.append(f"| {name} | `{display_path(res.dirs[0])}` | {status} | {res.baseline or '— (none)'} |")
     for d, why in rep.failed:
         lines.append(f"| (not aggregated) | `{d}` | {why} | |")
     lines += ["", "**Provenance** (backbone and dataset):", "", *provenance_lines(rep)]
@@ -77,7 +80,7 @@ def _verdicts(rep: Report) -> list[str]:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    return [*lines, "## Conclusion", "", *conclusion(rep), ""]
+    return [*lines, *strata_section(rep), "## Conclusion", "", *conclusion(rep), ""]
 
 
 def _references_and_paper(rep: Report) -> list[str]:
@@ -120,7 +123,7 @@ def routes_display(routes: pd.DataFrame) -> pd.DataFrame:
                 "ΔAUC [95% CI, seeds + test]": fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
                 "p (Holm)": fmt_p(r["p_delta_auc_holm"]),
                 "p TOST (Holm)": fmt_p(r["p_tost_auc_holm"]),
-                "verdict": r["verdict"],
+                "verdict": verdict_word(r["verdict"], r["negligible"]),
                 "min. detectable Δ": fmt_mdd(r["mdd_auc"]) if r["verdict"] == UNDECIDED else "",
                 "ΔAUPRC [95% CI]": fmt_delta_ci(r["delta_auprc"], r["delta_auprc_lo"], r["delta_auprc_hi"]),
                 "p t over seeds (Holm)": fmt_p(r["p_auc_holm"]),
@@ -151,7 +154,9 @@ def reference_table(rep: Report) -> pd.DataFrame:
     for name, res in rep.sweeps:
         base = res.summary[res.summary["baseline"]]
         for _, r in base.iterrows():
-            rows.append(measured_row(f"measured baseline, {name}: {r['variant']}", r))
+            rows.append(measured_row(f"measured baseline, {name}: {r['variant']}", r, rep.reference))
     if rep.best is not None:
-        rows.append(measured_row(f"measured best, {rep.best['sweep']}: {rep.best['variant']}", rep.best))
+        rows.append(
+            measured_row(f"measured best, {rep.best['sweep']}: {rep.best['variant']}", rep.best, rep.reference)
+        )
     return pd.DataFrame(rows)

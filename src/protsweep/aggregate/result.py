@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,9 @@ class Provenance:
         """One line for a table caption or plot title, e.g. ``pretrained backbone · data: hemolysis``."""
         init = " + ".join(self.inits) if self.inits else UNKNOWN
         data = ", ".join(self.datasets) or "unknown dataset"
-        src = f" ({', '.join(self.sources)})" if self.sources and self.sources != self.datasets else ""
+        # the source's file name only: no absolute path in any table or caption
+        names = tuple(sorted({PurePath(s).name for s in self.sources}))
+        src = f" ({', '.join(names)})" if names and names != self.datasets else ""
         base = f" · on base {', '.join(self.bases)}" if self.bases else ""
         reused = f" · {self.n_reused} run(s) reused from earlier sweeps" if self.n_reused else ""
         return f"{init} backbone · data: {data}{src}{base}{reused}"
@@ -76,6 +78,7 @@ class Results:
     best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
     margin_auc: float = 0.01
     alpha: float = 0.05
+    verdict_basis: str = ""  # how many examples and positives the verdict rests on (and folds)
 
     @property
     def prevalence(self) -> float:

@@ -14,11 +14,11 @@ part specific to each seed's pair of models (w_k, variance τ_w²). Then
   τ_w² = (var_single − var_avg) · K / (K − 1).
 * The sample variance s² of the d_k (between seeds, same test set: c cancels) estimates σ² + τ_w².
 
-So Var(d̄) ≈ var_avg + max(0, s² − τ_w²) / K: the test-set variance of the seed-averaged Δ plus the
-seed variance *beyond* test noise (adding s²/K instead would count τ_w²/K twice). The interval is a
-t-interval with Welch–Satterthwaite degrees of freedom (s² carries K − 1 of them, the test-set
-variances are taken as known): about K − 1 when the seed part dominates, normal when the test part does.
-docs/statistics.md shows its coverage by simulation.
+So Var(d̄) ≈ τ̂_c² + s²/K with τ̂_c² = max(0, var_avg − τ_w²/K) (adding s²/K to var_avg instead would
+count τ_w²/K twice). The interval is a t-interval with Satterthwaite degrees of freedom (s² carries K − 1 of
+them, τ̂_c² is taken as known), the per-seed variance taken at its floor max(s², τ̂_w²) so that a chance-low
+s² cannot raise them: K − 1 when the seeds carry it all, normal when the test part does, never below K − 1.
+docs/statistics.md shows its coverage and its far tail at 3 seeds by simulation.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class DeltaInterval:
     k: int
     delta: float  # mean of the per-seed differences
     se: float  # sqrt(var_seed + var_test)
-    df: float  # Welch–Satterthwaite; inf when the seeds agree exactly
+    df: float  # Satterthwaite, ≥ K − 1; inf when the seeds agree exactly
     lo: float
     hi: float
     p_value: float  # two-sided, H0: expected Δ = 0
@@ -87,22 +87,40 @@ def delta_interval(
         return DeltaInterval(k, mean, nan, nan, nan, nan, nan, nan, var_avg, nan, nan, False)
     tau_w = max(0.0, var_single - var_avg) * k / (k - 1)
     s2 = float(d.var(ddof=1))
-    seed_part = max(0.0, s2 - tau_w) / k
-    var = var_avg + seed_part
-    # Welch–Satterthwaite for var_avg + s²/K − τ_w²/K: only s² is estimated from few (K − 1) df.
-    df = math.inf if s2 <= 0.0 else var**2 / ((s2 / k) ** 2 / (k - 1))
+    # τ̂_c² (what more seeds cannot remove) rests on hundreds of examples and is taken as known; what one
+    # seed adds, σ² + τ_w², is estimated by s² alone, unbiased, with K − 1 df (no clipping: a small s² is
+    # then a chance low, which the t quantile at K − 1 df already allows for). Var = τ̂_c² + s²/K. Its
+    # Satterthwaite df takes the per-seed variance at its floor max(s², τ̂_w²), so a chance-low s² cannot
+    # raise the df; the df lies in [K − 1, ∞): K − 1 when the seeds carry all of it, as the paired t-test.
     tau_common = max(0.0, var_avg - tau_w / k)
     per_seed = max(s2, tau_w)
+    df = math.inf if per_seed <= 0.0 else (k - 1) * (1.0 + tau_common / (per_seed / k)) ** 2
+    parts = _Parts(tau_common, s2 / k, max(0.0, s2 - tau_w) / k, per_seed, df)
+    return _interval(k, mean, var_avg, parts, confidence)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    tau_common: float  # τ̂_c²
+    seed_var: float  # the seeds' estimated share of Var(d̄)
+    seed_beyond_test: float  # of which beyond test noise (reported as var_seed)
+    per_seed: float  # σ² + τ_w² at its floor: what one seed adds before dividing by K
+    df: float
+
+
+def _interval(k: int, mean: float, var_avg: float, parts: _Parts, confidence: float) -> DeltaInterval:
+    var = parts.tau_common + parts.seed_var
+    df = parts.df
     se = math.sqrt(var)
     if se <= 1e-300:
-        return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0, per_seed, False)
+        return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0,
+                             parts.per_seed, False)
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
     lo, hi = mean - half, mean + half
     clipped = lo < -1.0 or hi > 1.0
     p = float(2.0 * stats.t.sf(abs(mean) / se, df))
-    return DeltaInterval(
-        k, mean, se, df, max(lo, -1.0), min(hi, 1.0), p, seed_part, var_avg, tau_common, per_seed, clipped
-    )
+    return DeltaInterval(k, mean, se, df, max(lo, -1.0), min(hi, 1.0), p, parts.seed_beyond_test, var_avg,
+                         parts.tau_common, parts.per_seed, clipped)
 
 
 def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike) -> DeltaInterval:
@@ -111,3 +129,54 @@ def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: Arra
     aucs_b, v10_b, v01_b = structural_components(labels, probs_base)
     var_avg, var_single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
     return delta_interval(aucs_v - aucs_b, var_avg, var_single)
+
+
+def fold_delta_auc(
+    labels: ArrayLike, folds: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike, confidence: float = CONFIDENCE
+) -> DeltaInterval:
+    """The primary ΔAUC interval from out-of-fold predictions (K x N each, same seed order; ``folds``: the
+    test fold of each of the N examples, the same for every seed and both arms).
+
+    Each seed's AUC is the fold-stratified AUC: the Mann–Whitney statistic over the positive–negative pairs
+    *within* a fold, i.e. the fold AUCs weighted by their pair counts w_f. A fold's model only ranks its own
+    fold's examples, so differing score scales between fold models cannot bias it. The folds' test examples
+    are disjoint and every (seed, fold) model is trained on its own, so the decomposition of ``delta_interval``
+    holds fold by fold and the parts add with the weights w_f²: the seed variance then rests on F·(K − 1) df
+    (K seeds in each of F folds), not K − 1 (docs/statistics.md)."""
+    y = np.asarray(labels)
+    f = np.asarray(folds)
+    pv = np.atleast_2d(np.asarray(probs_variant, dtype=np.float64))
+    pb = np.atleast_2d(np.asarray(probs_base, dtype=np.float64))
+    k = pv.shape[0]
+    ids = np.unique(f)
+    pairs = np.array([float((y[f == i] == 1).sum() * (y[f == i] == 0).sum()) for i in ids])
+    weights = pairs / pairs.sum()
+    deltas = np.zeros(k)
+    var_avg = tau_c = seed_var = beyond = s2_sum = tau_w_sum = 0.0
+    for w, i in zip(weights, ids, strict=True):
+        sel = f == i
+        aucs_v, v10_v, v01_v = structural_components(y[sel], pv[:, sel])
+        aucs_b, v10_b, v01_b = structural_components(y[sel], pb[:, sel])
+        avg, single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
+        d = aucs_v - aucs_b
+        deltas += w * d
+        var_avg += w**2 * avg
+        if k < 2:
+            continue
+        tau_w = max(0.0, single - avg) * k / (k - 1)
+        s2 = float(d.var(ddof=1))
+        tau_c += w**2 * (avg - tau_w / k)
+        seed_var += w**2 * s2 / k
+        beyond += w**2 * max(0.0, s2 - tau_w) / k
+        s2_sum += w**2 * s2
+        tau_w_sum += w**2 * tau_w
+    mean = float(deltas.mean())
+    if k < 2:
+        nan = math.nan
+        return DeltaInterval(k, mean, nan, nan, nan, nan, nan, nan, var_avg, nan, nan, False)
+    tau_c = max(0.0, tau_c)
+    # the folds are exchangeable (one random stratified partition): one seed variance, pooled over the folds
+    # with F·(K − 1) df, at its floor max(s̄², τ̄_w²) as in ``delta_interval``
+    per_seed = max(s2_sum, tau_w_sum)
+    df = math.inf if per_seed <= 0.0 else len(ids) * (k - 1) * (1.0 + tau_c / (per_seed / k)) ** 2
+    return _interval(k, mean, var_avg, _Parts(tau_c, seed_var, beyond, per_seed, df), confidence)

@@ -1,0 +1,123 @@
+"""Issue 19 point 1 (aggregator side): cross-validated sweeps. The fold jobs of one (variant, seed) become
+one out-of-fold run over all N examples; the verdict uses the fold-stratified AUC with DeLong variances
+added over folds; per-fold AUC in per_run; a line on how many examples and positives the verdict rests on."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+
+from protsweep.aggregate import aggregate
+from protsweep.aggregate.oof import stratified_auc
+from protsweep.aggregate.uncertainty import fold_delta_auc, seed_delta_auc
+from protsweep.aggregate.verdict import BETTER
+
+from .runrecords import BASE_CONFIG, HEADS, synthetic_labels, write_multirun, write_run
+
+FOLDS = 4
+
+
+def _fold_sweep(root: Path, effects: dict[str, float], seeds: list[int], n: int = 400,
+                skip: tuple[str, int, int] | None = None) -> tuple[Path, np.ndarray, np.ndarray]:
+    """One job per (head, seed, fold): fold f's job predicts only fold f's examples, each fold model on its
+    own score scale (a monotone transform per fold that a pooled AUC would be misled by)."""
+    sweep = root / "outputs" / "sweeps" / "head" / "cv"
+    write_multirun(sweep, ["sweep=head", f"head={','.join(effects)}", f"seed={','.join(map(str, seeds))}",
+                           f"data.cv.folds={FOLDS}", f"data.cv.fold={','.join(map(str, range(FOLDS)))}"])
+    y = synthetic_labels(n)
+    ids = np.array([f"t{i:05d}" for i in range(n)])
+    folds = np.arange(n) % FOLDS
+    shared = np.random.default_rng(11).normal(size=n)
+    for head, effect in effects.items():
+        for s in seeds:
+            for f in range(FOLDS):
+                if skip == (head, s, f):
+                    continue
+                cfg = json.loads(json.dumps(BASE_CONFIG))
+                cfg["head"] = HEADS[head]
+                cfg["data"] |= {"cv": {"folds": FOLDS, "fold": f}}
+                sel = folds == f
+                own = np.random.default_rng(1000 * s + 10 * f + len(head)).normal(size=n)
+                z = effect * y + 0.8 * shared + 0.6 * own
+                probs = 1.0 / (1.0 + np.exp(-(0.3 + 0.4 * f) * z - f))  # the fold model's own scale
+                write_run(sweep, ["sweep=head", f"head={head}", f"seed={s}", f"data.cv.folds={FOLDS}",
+                                  f"data.cv.fold={f}"], seed=s, test_probs=probs[sel], test_labels=y[sel],
+                          test_ids=ids[sel], config=cfg)
+    return sweep, y, folds
+
+
+def test_fold_jobs_merge_into_out_of_fold_runs_with_the_stratified_auc(tmp_path: Path) -> None:
+    sweep, y, folds = _fold_sweep(tmp_path, {"default": 1.0, "two_layer": 2.2}, seeds=[0, 1, 2])
+    res = aggregate([sweep], n_boot=200)
+    assert len(res.per_run) == 6 and res.n_test == y.size and res.n_pos == int(y.sum())
+    row = res.per_run.iloc[0]
+    fold_aucs = [float(a) for a in row["fold_auc"].split(", ")]
+    assert len(fold_aucs) == FOLDS
+    # the stratified AUC is the pair-weighted mean of the fold AUCs (each fold ranked by its own model)
+    pairs = np.array([(y[folds == f] == 1).sum() * (y[folds == f] == 0).sum() for f in range(FOLDS)])
+    assert row["auc"] == pytest.approx(float(np.dot(pairs, fold_aucs) / pairs.sum()), abs=1e-4)
+    c = res.comparisons.iloc[0]
+    assert c["verdict"] == BETTER and c["k"] == 3
+    assert f"the verdict rests on {y.size} test examples ({int(y.sum())} positive), out of fold over {FOLDS}" \
+        in res.verdict_basis
+
+
+def test_a_missing_fold_leaves_that_seed_out_and_says_so(tmp_path: Path) -> None:
+    sweep, _, _ = _fold_sweep(tmp_path, {"default": 1.0, "two_layer": 2.2}, seeds=[0, 1, 2],
+                              skip=("two_layer", 1, 2))
+    res = aggregate([sweep], n_boot=200)
+    assert res.comparisons.iloc[0]["k"] == 2
+    assert any("fold(s) 2 not completed" in p for p in res.problems)
+
+
+def test_stratified_auc_ignores_fold_scales_and_matches_sklearn_per_fold() -> None:
+    rng = np.random.default_rng(5)
+    y = (rng.random(300) < 0.3).astype(int)
+    folds = rng.integers(0, 3, 300)
+    s = y + rng.normal(size=300)
+    scaled = s * (1 + folds) + 10 * folds
+    assert stratified_auc(y, folds, s) == pytest.approx(stratified_auc(y, folds, scaled))
+    w = [(y[folds == f] == 1).sum() * (y[folds == f] == 0).sum() for f in range(3)]
+    ref = sum(wi * roc_auc_score(y[folds == f], s[folds == f]) for f, wi in enumerate(w)) / sum(w)
+    assert stratified_auc(y, folds, s) == pytest.approx(ref)
+
+
+def test_one_fold_is_the_single_split_interval() -> None:
+    rng = np.random.default_rng(9)
+    y = (rng.random(200) < 0.3).astype(int)
+    a = y + rng.normal(size=(3, 200))
+    b = 0.8 * y + rng.normal(size=(3, 200))
+    one, fold = seed_delta_auc(y, a, b), fold_delta_auc(y, np.zeros(200, int), a, b)
+    assert (fold.delta, fold.lo, fold.hi, fold.df) == pytest.approx((one.delta, one.lo, one.hi, one.df))
+
+
+def test_out_of_fold_interval_covers_the_true_delta() -> None:
+    """Fast version of bench_power.py's coverage: 5 folds x 3 seeds, fold models on their own scales, a
+    recipe-specific example effect; population AUC with slope B: Φ(B / sqrt(2 (2 + r²) + s²))."""
+    n, k, n_folds, beta, sd_beta, recipe_sd, reps = 600, 3, 5, (1.3, 1.0), 0.1, 0.5, 300
+    scale = math.sqrt(2 * (2 + recipe_sd**2) + sd_beta**2)
+    true = stats.norm.cdf(beta[0] / scale) - stats.norm.cdf(beta[1] / scale)
+    rng = np.random.default_rng(20261206)
+    y = (rng.random(n) < 0.25).astype(int)
+    folds = np.arange(n) % n_folds
+    covered = 0
+    for _ in range(reps):
+        x = rng.standard_normal(n)
+        arms = []
+        for b in beta:
+            base = x + recipe_sd * rng.standard_normal(n)
+            oof = np.empty((k, n))
+            for f in range(n_folds):
+                sel = folds == f
+                raw = (b + sd_beta * rng.standard_normal(k))[:, None] * y[sel] + base[sel]
+                oof[:, sel] = rng.uniform(0.5, 2.0) * (raw + rng.standard_normal((k, int(sel.sum()))))
+            arms.append(oof)
+        iv = fold_delta_auc(y, folds, *arms)
+        covered += iv.lo <= true <= iv.hi
+    assert 0.92 <= covered / reps <= 0.98, covered / reps
