@@ -133,7 +133,7 @@ def split_report(groups: np.ndarray, plan: SplitPlan, cluster_cfg: DictConfig | 
     if plan.split_by is SplitBy.cluster and len(groups):
         sizes = np.bincount(np.unique(groups, return_inverse=True)[1])
         settings = cluster_settings(cluster_cfg)
-        report["clusters"] = {"n": int(len(sizes)), "largest": int(sizes.max()),
+        report["clusters"] = {"n": len(sizes), "largest": int(sizes.max()),
                               "identity": float(settings.identity), "method": settings.method.value}
     return report
 

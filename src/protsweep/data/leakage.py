@@ -32,7 +32,7 @@ def leakage_shares(nearest: np.ndarray) -> dict[str, Any]:
     shares = {threshold_key(t): round(float(np.mean(at_least(nearest, t))), 4) if len(nearest) else None
               for t in LEAKAGE_THRESHOLDS}
     mean = round(float(nearest.mean()), 4) if len(nearest) else None
-    return {"n": int(len(nearest)), "mean_nearest": mean, **shares}
+    return {"n": len(nearest), "mean_nearest": mean, **shares}
 
 
 def sequences_of(part: pd.DataFrame) -> list[str]:

@@ -15,8 +15,8 @@ from omegaconf import DictConfig
 
 from protsweep.data.config import DataKind, SplitMethod, TrainTarget, choice
 from protsweep.data.dataset import SplitData
-from protsweep.data.pairs.dedup import deduplicate_pairs
 from protsweep.data.folds import split_plan
+from protsweep.data.pairs.dedup import deduplicate_pairs
 from protsweep.data.pairs.folds import planned_pair_split
 from protsweep.data.pairs.labels import map_labels
 from protsweep.data.pairs.split import SPLITTERS, check_pair_splits
