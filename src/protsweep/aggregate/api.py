@@ -24,6 +24,7 @@ from .records import LoadedRun, discover_run_dirs, display_path, load_run
 from .reference import effective_reference, reference_warnings
 from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
+from .similarity import similarity_reference
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
 from .summary import best_basis, summary_frame
 from .verdict import ALPHA, DEFAULT_MARGIN_AUC
@@ -114,6 +115,7 @@ def aggregate(
         best_basis=best_basis(summary),
         margin_auc=margin_auc,
         alpha=alpha,
+        similarity=similarity_reference(chosen.get(base.key, {}).values() if base else (), boot.n_boot, seed),
     )
 
 

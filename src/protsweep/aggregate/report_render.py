@@ -23,6 +23,7 @@ from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph
 from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
 from .report import Report
+from .similarity import similarity_conclusion, with_similarity_row
 from .verdict import UNDECIDED
 
 DELTA_FOREST_PNG = "delta_forest.png"
@@ -77,7 +78,7 @@ def _verdicts(rep: Report) -> list[str]:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    return [*lines, "## Conclusion", "", *conclusion(rep), ""]
+    return [*lines, "## Conclusion", "", *conclusion(rep), *similarity_conclusion(rep.sweeps), ""]
 
 
 def _references_and_paper(rep: Report) -> list[str]:
@@ -103,7 +104,7 @@ def _figures(rep: Report) -> list[str]:
 def _per_sweep(rep: Report) -> list[str]:
     lines = ["## Per-sweep summaries", ""]
     for name, res in rep.sweeps:
-        lines += [f"### {name}", "", markdown_table(summary_display(res)), ""]
+        lines += [f"### {name}", "", markdown_table(with_similarity_row(summary_display(res), res.similarity)), ""]
         lines += splits_section(res, level="####")
         if res.problems:
             lines += [f"- {p}" for p in res.problems] + [""]

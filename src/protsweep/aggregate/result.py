@@ -76,6 +76,8 @@ class Results:
     best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
     margin_auc: float = 0.01
     alpha: float = 0.05
+    # the baseline's "sequence similarity alone" reference and leakage shares (aggregate.similarity)
+    similarity: Any = None
 
     @property
     def prevalence(self) -> float:
