@@ -35,7 +35,8 @@ def test_planted_near_duplicates_give_the_planted_shares() -> None:
     rng = np.random.default_rng(0)
     train = ["".join(rng.choice(ALPHABET, 20)) for _ in range(40)]
     # test: 5 copies at 1 substitution (0.95), 5 at 2 (0.90), 5 at 4 (0.80), 5 at 6 (0.70), 20 unrelated
-    planted = [substitute(train[i], n) for n, start in ((1, 0), (2, 5), (4, 10), (6, 15)) for i in range(start, start + 5)]
+    edits = ((1, 0), (2, 5), (4, 10), (6, 15))
+    planted = [substitute(train[i], n) for n, start in edits for i in range(start, start + 5)]
     unrelated = ["".join(rng.choice(ALPHABET, 20)) for _ in range(20)]
     test = planted + unrelated
     frame = lambda seqs: pd.DataFrame({"sequence": seqs, "label": 0})  # noqa: E731

@@ -74,7 +74,6 @@ def finish_pairs(
         split, split_report = planned_pair_split(unique, plan, method, data_cfg.get("cluster"), *fractions, source_name)
     else:
         split, split_report = SPLITTERS[method](unique, *fractions)
-        split_report.update(plan.report())
     check_pair_splits(split, source_name, cold=method is SplitMethod.cold)
     sides = pd.concat([unique["seq_a"], unique["seq_b"]])
     report: dict[str, Any] = {
@@ -89,5 +88,6 @@ def finish_pairs(
         "n_proteins": int(sides.nunique()),
         "split": split_report,
         "split_seed": int(data_cfg.split_seed),
+        **plan.report(),
     }
     return result.from_frame(split, columns, report)
