@@ -134,9 +134,9 @@ def test_folds_and_clusters_are_seeded_by_split_seed_only(families) -> None:
 
 def test_bad_fold_settings_are_one_line_errors(families, tmp_path) -> None:
     path, frame = families
-    with pytest.raises(ConfigError, match="data.cv.fold=3"):
+    with pytest.raises(ConfigError, match=r"data\.cv\.fold=3"):
         load_split_data(data_cfg(path, cv={"folds": 3, "fold": 3}))
-    with pytest.raises(ConfigError, match="data.cv.folds=1"):
+    with pytest.raises(ConfigError, match=r"data\.cv\.folds=1"):
         load_split_data(data_cfg(path, cv={"folds": 1, "fold": 0}))
     given = tmp_path / "given.csv"
     frame.assign(split=np.where(np.arange(len(frame)) % 5 == 0, "test", "train")).to_csv(given, index=False)

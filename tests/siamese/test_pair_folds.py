@@ -56,7 +56,7 @@ def test_cold_cluster_split_keeps_protein_families_apart(tmp_path) -> None:
 
 def test_random_split_by_cluster_is_refused(tmp_path) -> None:
     path, _ = family_pairs(tmp_path)
-    with pytest.raises(ConfigError, match="data.split=cold"):
+    with pytest.raises(ConfigError, match=r"data\.split=cold"):
         load_pair_data(cfg(path, split_by="cluster"))
 
 

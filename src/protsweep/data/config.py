@@ -123,7 +123,7 @@ class ClusterConfig:
     coverage: float = 0.8  # MMseqs2 -c: the share of the sequences the alignment must cover
     cov_mode: int = 0  # MMseqs2 --cov-mode (0: both sequences)
     cluster_mode: int = 1  # MMseqs2 --cluster-mode (1: connected components, as single linkage)
-    sensitivity: float = 7.5  # MMseqs2 -s
+    sensitivity: float = 4.0  # MMseqs2 -s (easy-cluster's default)
     cache_dir: str | None = "${oc.select:paths.cache_dir,null}"  # clusters are cached under <cache_dir>/clusters
 
 
