@@ -7,6 +7,7 @@ seeds each. Run from the repository root:
 
 from __future__ import annotations
 
+import pandas as pd
 from omegaconf import OmegaConf
 
 from protsweep.data.dataset import load_split_data
@@ -23,7 +24,7 @@ def row(split_by: str, seed: int, valid_frac: float, test_frac: float, train_wit
                             "alphabet": "ACDEFGHIKLMNPQRSTVWY", "split_by": split_by,
                             "cluster": {"identity": 0.8, "method": "levenshtein", "cache_dir": None}})
     data = load_split_data(cfg)
-    train = data.train if not train_with_valid else data.train._append(data.valid, ignore_index=True)
+    train = data.train if not train_with_valid else pd.concat([data.train, data.valid], ignore_index=True)
     parts = {"train": train, "valid": data.valid, "test": data.test}
     test = leakage_report(parts)["test"]
     nn = reference_summary(reference_frame(train, data.test))

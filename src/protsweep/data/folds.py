@@ -18,7 +18,7 @@ import pandas as pd
 from omegaconf import DictConfig
 from sklearn.model_selection import StratifiedGroupKFold
 
-from protsweep.data.cluster import cluster_labels, cluster_settings
+from protsweep.data.cluster import cluster_labels, cluster_settings, resolved_method
 from protsweep.data.config import SplitBy, choice
 from protsweep.errors import ConfigError, DataError
 
@@ -127,14 +127,16 @@ def plan_groups(frame: pd.DataFrame, plan: SplitPlan, cluster_cfg: DictConfig | 
     return np.arange(len(frame))
 
 
-def split_report(groups: np.ndarray, plan: SplitPlan, cluster_cfg: DictConfig | None) -> dict[str, object]:
-    """``data.split_by``, ``data.cv`` and, for clusters, their number and largest size, for run.json."""
+def split_report(groups: np.ndarray, plan: SplitPlan, cluster_cfg: DictConfig | None,
+                 sequences: list[str] | None = None) -> dict[str, object]:
+    """``data.split_by``, ``data.cv`` and, for clusters, their number, largest size and method, for run.json."""
     report = plan.report()
     if plan.split_by is SplitBy.cluster and len(groups):
         sizes = np.bincount(np.unique(groups, return_inverse=True)[1])
         settings = cluster_settings(cluster_cfg)
         report["clusters"] = {"n": len(sizes), "largest": int(sizes.max()),
-                              "identity": float(settings.identity), "method": settings.method.value}
+                              "identity": float(settings.identity),
+                              "method": resolved_method(settings, sequences or []).value}
     return report
 
 
@@ -150,4 +152,4 @@ def assign_planned_splits(frame: pd.DataFrame, plan: SplitPlan, cluster_cfg: Dic
     else:
         out = group_split(frame, groups, valid_frac, test_frac, seed, plan)
         check_groups_whole(out, groups, source)
-    return out, split_report(groups, plan, cluster_cfg)
+    return out, split_report(groups, plan, cluster_cfg, frame["sequence"].tolist())

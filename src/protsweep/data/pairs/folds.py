@@ -88,6 +88,6 @@ def planned_pair_split(frame: pd.DataFrame, plan: SplitPlan, method: SplitMethod
         "dropped_pairs": int((~same).sum()),
         "kept_pairs": int(same.sum()),
         "dropped_frac": round(float((~same).mean()), 4) if len(frame) else 0.0,
-        **split_report(labels, plan, cluster_cfg),
+        **split_report(labels, plan, cluster_cfg, proteins),
     }
     return out, report
