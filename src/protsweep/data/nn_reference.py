@@ -1,8 +1,8 @@
 """The training-free nearest-neighbour reference: how far sequence similarity alone ranks the test set.
 
 Single sequences: ``score = max similarity to a positive training sequence - max similarity to a negative
-one`` (normalised Levenshtein, :mod:`.similarity`). Pairs: the similarity of two pairs is the smaller of
-their two sides' similarities, in the better of the two orientations
+one`` (normalised Levenshtein, :mod:`.similarity`), exact. Pairs: the similarity of two pairs is the
+smaller of their two sides' similarities (protein similarities below :data:`PAIR_FLOOR` count as 0), in the better of the two orientations
 (``max(min(s(a, a'), s(b, b')), min(s(a, b'), s(b, a')))``), and the score is again the highest such
 similarity to a positive training pair minus the highest to a negative one.
 """
@@ -16,6 +16,10 @@ from protsweep.data.similarity import BLOCK_ROWS, nearest_similarity, similarity
 
 #: test pairs scored per block (each block holds block x training pairs floats)
 PAIR_BLOCK = 64
+#: pairs: protein similarities below this count as 0 (unrelated). The floor bounds every alignment, about 5x
+#: faster on proteins (Guo's cold split: 34 s without it). Single sequences stay exact: on hemolysis a floor of
+#: 0.5 would cost 0.03 AUC, as distant peptides still rank by their (low) similarity.
+PAIR_FLOOR = 0.5
 
 
 def nearest_neighbour_scores(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
@@ -33,7 +37,7 @@ def _protein_matrix(test: pd.DataFrame, train: pd.DataFrame) -> tuple[np.ndarray
     train_proteins = list(dict.fromkeys([*train["seq_a"], *train["seq_b"]]))
     matrix = np.zeros((len(test_proteins), len(train_proteins)), dtype=np.float32)
     for start in range(0, len(test_proteins), BLOCK_ROWS):
-        block = similarity_block(test_proteins[start : start + BLOCK_ROWS], train_proteins)
+        block = similarity_block(test_proteins[start : start + BLOCK_ROWS], train_proteins, cutoff=PAIR_FLOOR)
         matrix[start : start + len(block)] = block
     return matrix, {p: i for i, p in enumerate(test_proteins)}, {p: i for i, p in enumerate(train_proteins)}
 

@@ -47,13 +47,14 @@ def similarity_block(queries: Sequence[str], targets: Sequence[str], cutoff: flo
     )
 
 
-def nearest_similarity(queries: Sequence[str], targets: Sequence[str]) -> np.ndarray:
-    """For each query, its highest similarity to any target (0 when there is no target)."""
+def nearest_similarity(queries: Sequence[str], targets: Sequence[str], floor: float = 0.0) -> np.ndarray:
+    """For each query, its highest similarity to any target (0 when there is no target, or when it is below
+    ``floor``: a floor lets rapidfuzz bound each alignment, 5-20x faster on proteins)."""
     out = np.zeros(len(queries), dtype=np.float64)
     if not len(targets):
         return out
     for start in range(0, len(queries), BLOCK_ROWS):
-        block = similarity_block(queries[start : start + BLOCK_ROWS], targets)
+        block = similarity_block(queries[start : start + BLOCK_ROWS], targets, cutoff=floor)
         out[start : start + len(block)] = block.max(axis=1)
     return out
 
