@@ -1,10 +1,10 @@
 """The training-free nearest-neighbour reference: how far sequence similarity alone ranks the test set.
 
 Single sequences: ``score = max similarity to a positive training sequence - max similarity to a negative
-one`` (normalised Levenshtein, :mod:`.similarity`), exact. Pairs: the similarity of two pairs is the
-smaller of their two sides' similarities (protein similarities below :data:`PAIR_FLOOR` count as 0), in the better of the two orientations
-(``max(min(s(a, a'), s(b, b')), min(s(a, b'), s(b, a')))``), and the score is again the highest such
-similarity to a positive training pair minus the highest to a negative one.
+one`` (normalised Levenshtein, :mod:`.similarity`), exact. Pairs: the similarity of two pairs is the smaller
+of their two sides' similarities (protein similarities below :data:`PAIR_FLOOR` count as 0), in the better
+of the two orientations (``max(min(s(a, a'), s(b, b')), min(s(a, b'), s(b, a')))``), and the score is again
+the highest such similarity to a positive training pair minus the highest to a negative one.
 """
 
 from __future__ import annotations
