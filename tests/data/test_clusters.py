@@ -143,3 +143,13 @@ def test_bad_fold_settings_are_one_line_errors(families, tmp_path) -> None:
     with pytest.raises(ConfigError, match="own test split"):
         load_split_data(data_cfg(given, source={"_target_": "protsweep.data.sources.CsvSource", "path": str(given),
                                                 "split_col": "split"}, cv={"folds": 3, "fold": 0}))
+
+
+def test_head_sweep_composes_with_folds_and_split_kinds(compose_cfg) -> None:
+    # what `protsweep -m sweep=head data.cv.folds=5 'data.cv.fold=range(5)' 'seed=range(3)'` runs, job by job
+    for fold in range(5):
+        cfg = compose_cfg("sweep=head", "data.cv.folds=5", f"data.cv.fold={fold}", "seed=2")
+        assert (cfg.data.cv.folds, cfg.data.cv.fold, cfg.data.split_by.value) == (5, fold, "sequence")
+    assert compose_cfg("sweep=head_splits", "data.split_by=cluster").data.split_by.value == "cluster"
+    with pytest.raises(Exception, match="split_by"):
+        compose_cfg("data.split_by=families")
