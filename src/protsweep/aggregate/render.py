@@ -281,7 +281,7 @@ def splits_section(results: Results, level: str = "##") -> list[str]:
 
 def summary_latex(results: Results) -> str:
     """The summary table as a LaTeX tabular (booktabs rules)."""
-    frame = summary_display(results)
+    frame = with_similarity_row(summary_display(results), results.similarity)
     frame["variant"] = frame["variant"].str.replace(BEST_MARK, "(best)", regex=False)
     caption = latex_escape(f"{titled(results)}. Best: highest seed-mean {results.best_basis}.")
     return "\n".join(["\\begin{table}", f"\\caption{{{caption}}}", latex_table(frame).rstrip(), "\\end{table}", ""])
