@@ -67,10 +67,14 @@ def test_every_sweep_file_composes_as_a_multirun(name: str) -> None:
     assert cfg.ablation.name == name  # also the sweep's output folder
 
 
+#: sweep axes besides the factor and the seed: the fold (a replicate key) and the split kind (a stratum)
+DATA_AXES = {"data.cv.fold", "data.split_by"}
+
+
 @pytest.mark.parametrize("name", SWEEPS)
 def test_sweep_declares_factor_baseline_and_seeds(name: str) -> None:
     params, factor, values, ablation = declared(name)
-    assert set(params) == {factor, "seed"}
+    assert set(params) - DATA_AXES == {factor, "seed"}
     assert len(sweep_values(params["seed"])) >= 3
     assert len(values) >= 2
     assert list(ablation["baseline"]) == [factor]

@@ -181,8 +181,10 @@ def execute(cfg: DictConfig) -> None:
         record.update(resources=apply_resources(resources, ()))  # thread env and pid; no framework yet
         seed_python_and_numpy(int(cfg.seed))
         from protsweep.data.load import load_data  # pandas/sklearn: not needed for --cfg, --help
+        from protsweep.record.reference import record_similarity_reference
 
-        load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
+        data = load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
+        record_similarity_reference(record, {name: data.split(name) for name in ("train", "valid", "test")})
         tracker = build_logger(cfg)
         record.update(resources=apply_resources(resources, packages))
         runner = get_method(family_of(family).runner)

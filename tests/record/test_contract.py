@@ -63,6 +63,14 @@ def test_a_tiny_run_leaves_the_contracted_record(family: str, tmp_path: Path, cl
     for column in (contract.PROB_COLUMN, contract.RAW_SCORE_COLUMN):
         assert pred[column].between(0, 1).all()
 
+    reference = pd.read_csv(run_dir / contract.REFERENCE_PREDICTIONS_CSV, dtype={"id": str})
+    test_rows = pred[pred["split"] == "test"]
+    assert list(reference.columns) == contract.REFERENCE_COLUMNS
+    assert sorted(reference["id"]) == sorted(test_rows["id"])  # the job's own test set
+    assert run[contract.NN_REFERENCE_KEY]["auc"] == pytest.approx(
+        roc_auc_score(reference["label"], reference[contract.REFERENCE_SCORE_COLUMN]), abs=1e-9)
+    assert {"test", "valid"} <= run[contract.LEAKAGE_KEY].keys()
+
     history = pd.read_csv(run_dir / contract.HISTORY_CSV)
     metrics = json.loads((run_dir / contract.METRICS_JSON).read_text())
     assert list(history.columns) == contract.HISTORY_COLUMNS

@@ -26,6 +26,7 @@ from .records import LoadedRun, discover_run_dirs, display_path, load_run
 from .reference import effective_reference, reference_warnings
 from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
+from .similarity import similarity_reference
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
 from .strata import FOLD_KEY, data_overrides, stratum_of
 from .summary import best_basis, summary_frame
@@ -125,6 +126,7 @@ def aggregate(
         margin_auc=margin_auc,
         alpha=alpha,
         verdict_basis=verdict_basis(reference_test),
+        similarity=similarity_reference(chosen.get(base.key, {}).values() if base else (), boot.n_boot, seed),
     )
 
 

@@ -100,7 +100,8 @@ def _merge(group: list[LoadedRun], folds: int) -> LoadedRun:
     valid_aucs = [float(v) for v in valid_aucs if isinstance(v, int | float)]
     metrics: dict[str, Any] = {"valid": {"auc": float(np.mean(valid_aucs))} if valid_aucs else {}}
     return replace(first, status=COMPLETED, test=test, valid=None, metrics=metrics, degenerate_splits=degenerate,
-                   warnings=[w for r in group for w in r.warnings])
+                   warnings=[w for r in group for w in r.warnings],
+                   fold_runs=tuple(done[f] for f in range(folds)))
 
 
 def merge_fold_runs(runs: list[LoadedRun], problems: list[str]) -> list[LoadedRun]:

@@ -53,6 +53,7 @@ class LoadedRun:
     valid: SplitPredictions | None = None
     degenerate_splits: tuple[str, ...] = ()  # splits whose predictions are (nearly) constant
     warnings: list[str] = field(default_factory=list)
+    fold_runs: tuple[LoadedRun, ...] = ()  # an out-of-fold run (aggregate.oof): the job runs of its folds
 
     @property
     def usable(self) -> bool:

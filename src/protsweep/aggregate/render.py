@@ -19,6 +19,7 @@ from .formatting import (
 )
 from .reference import target_gap
 from .result import Results
+from .similarity import leakage_lines, with_similarity_row
 from .verdict_render import verdict_caption, verdict_display
 
 BEST_MARK = "★"
@@ -196,9 +197,14 @@ def warning_lines(results: Results) -> list[str]:
     return [f"{WARNING_MARK} {w}" for w in results.warnings]
 
 
+def summary_table(results: Results) -> str:
+    """The summary as Markdown, with the "sequence similarity alone" row under the variants."""
+    return markdown_table(with_similarity_row(summary_display(results), results.similarity), RIGHT_ALIGNED)
+
+
 def console_summary(results: Results, max_problems: int = 10) -> str:
     """The summary table (Markdown) with a header, as printed at the end of a multirun."""
-    lines = [header_line(results), *warning_lines(results), "", markdown_table(summary_display(results), RIGHT_ALIGNED)]
+    lines = [header_line(results), *warning_lines(results), "", summary_table(results)]
     if not results.comparisons.empty:
         lines += ["", verdict_caption(results), "", markdown_table(verdict_display(results), RIGHT_ALIGNED)]
     others = results.problems[len(results.warnings) :]
@@ -231,7 +237,7 @@ def summary_markdown(results: Results) -> str:
     ]
     if results.warnings:
         parts += ["## Warnings", "", *(f"- {w}" for w in warning_lines(results)), ""]
-    parts += ["## Summary", "", SUMMARY_NOTE, "", markdown_table(summary_display(results), RIGHT_ALIGNED), ""]
+    parts += ["## Summary", "", SUMMARY_NOTE, "", summary_table(results), ""]
     if not results.comparisons.empty:
         parts += ["## Verdict", "", verdict_caption(results), "", markdown_table(verdict_display(results)), ""]
         parts += [
@@ -267,6 +273,7 @@ def splits_section(results: Results, level: str = "##") -> list[str]:
         "",
         markdown_table(splits_display(results)),
         "",
+        *leakage_lines(results.similarity),
         *notes,
         *([""] if notes else []),
     ]
@@ -274,7 +281,7 @@ def splits_section(results: Results, level: str = "##") -> list[str]:
 
 def summary_latex(results: Results) -> str:
     """The summary table as a LaTeX tabular (booktabs rules)."""
-    frame = summary_display(results)
+    frame = with_similarity_row(summary_display(results), results.similarity)
     frame["variant"] = frame["variant"].str.replace(BEST_MARK, "(best)", regex=False)
     caption = latex_escape(f"{titled(results)}. Best: highest seed-mean {results.best_basis}.")
     return "\n".join(["\\begin{table}", f"\\caption{{{caption}}}", latex_table(frame).rstrip(), "\\end{table}", ""])

@@ -24,6 +24,7 @@ from .records import display_path
 from .reference import target_gap
 from .render import measured_row, reference_row, splits_section, summary_display
 from .report import Report
+from .similarity import similarity_conclusion, with_similarity_row
 from .strata_render import strata_section
 from .verdict import UNDECIDED
 from .verdict_render import verdict_word
@@ -80,7 +81,7 @@ def _verdicts(rep: Report) -> list[str]:
         lines += ["No comparisons: no sweep has a baseline with completed runs.", ""]
     else:
         lines += [markdown_table(routes_display(rep.routes), ("K",)), ""]
-    return [*lines, *strata_section(rep), "## Conclusion", "", *conclusion(rep), ""]
+    return [*lines, *strata_section(rep), "## Conclusion", "", *conclusion(rep), *similarity_conclusion(rep.sweeps), ""]
 
 
 def _references_and_paper(rep: Report) -> list[str]:
@@ -106,7 +107,7 @@ def _figures(rep: Report) -> list[str]:
 def _per_sweep(rep: Report) -> list[str]:
     lines = ["## Per-sweep summaries", ""]
     for name, res in rep.sweeps:
-        lines += [f"### {name}", "", markdown_table(summary_display(res)), ""]
+        lines += [f"### {name}", "", markdown_table(with_similarity_row(summary_display(res), res.similarity)), ""]
         lines += splits_section(res, level="####")
         if res.problems:
             lines += [f"- {p}" for p in res.problems] + [""]

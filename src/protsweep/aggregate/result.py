@@ -79,6 +79,8 @@ class Results:
     margin_auc: float = 0.01
     alpha: float = 0.05
     verdict_basis: str = ""  # how many examples and positives the verdict rests on (and folds)
+    # the baseline's "sequence similarity alone" reference and leakage shares (aggregate.similarity)
+    similarity: Any = None
 
     @property
     def prevalence(self) -> float:

@@ -94,6 +94,48 @@ class PositiveSide(Enum):
     below = "below"
 
 
+class SplitBy(Enum):
+    """What a split keeps whole: ``sequence`` (each unique sequence on one side; pairs: ``data.split``'s random
+    or cold method) or ``cluster`` (each similarity cluster, :mod:`protsweep.data.cluster`, on one side of
+    every split and fold; pairs: the cold split works on protein clusters)."""
+
+    sequence = "sequence"
+    cluster = "cluster"
+
+
+class ClusterMethod(Enum):
+    """How sequences are clustered: ``levenshtein`` (all pairs, normalised Levenshtein similarity, single
+    linkage), ``mmseqs`` (MMseqs2 at ``identity`` and ``coverage``), ``auto`` (MMseqs2 from a median length of
+    ``auto_mmseqs_from`` residues up)."""
+
+    auto = "auto"
+    levenshtein = "levenshtein"
+    mmseqs = "mmseqs"
+
+
+@dataclass
+class ClusterConfig:
+    """``data.cluster``: the similarity clusters behind ``data.split_by=cluster`` (docs/splits.md)."""
+
+    identity: float = 0.8  # two sequences this similar (or more) share a cluster; in (0, 1]
+    method: ClusterMethod = ClusterMethod.auto
+    auto_mmseqs_from: int = 100  # method=auto: MMseqs2 when the median sequence length is at least this
+    coverage: float = 0.8  # MMseqs2 -c: the share of the sequences the alignment must cover
+    cov_mode: int = 0  # MMseqs2 --cov-mode (0: both sequences)
+    cluster_mode: int = 1  # MMseqs2 --cluster-mode (1: connected components, as single linkage)
+    sensitivity: float = 4.0  # MMseqs2 -s (easy-cluster's default)
+    cache_dir: str | None = "${oc.select:paths.cache_dir,null}"  # clusters are cached under <cache_dir>/clusters
+
+
+@dataclass
+class CrossValidationConfig:
+    """``data.cv``: with ``folds`` = K > 0, the test set is fold ``fold`` of a stratified (group) K-fold,
+    seeded by ``data.split_seed``; the valid set is carved from the other folds. 0: one split."""
+
+    folds: int = 0
+    fold: int = 0
+
+
 @dataclass
 class ReferenceConfig:
     """Earlier results on a dataset and the target to reach, printed next to the measured numbers by the
@@ -123,6 +165,9 @@ class DataConfig:
     test_frac: float = 0.2  # > 0
     limit: int | None = None  # at most this many examples (stratified by label), drawn before splitting
     alphabet: str = STANDARD_AMINO_ACIDS
+    split_by: SplitBy = SplitBy.sequence
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    cv: CrossValidationConfig = field(default_factory=CrossValidationConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
 
 

@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from protsweep.data.check import check_data_config
 from protsweep.data.dedup import deduplicate
+from protsweep.data.folds import assign_planned_splits, split_plan
 from protsweep.data.split import SPLITS, assign_splits, check_splits, split_counts, stratified_subsample
 from protsweep.data.validate import validate_rows
 from protsweep.errors import ConfigError
@@ -63,7 +64,12 @@ def load_split_data(data_cfg: DictConfig) -> SplitData:
     strata = ["label", "split"] if "split" in unique.columns else ["label"]
     if data_cfg.limit is not None:
         unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), strata)
-    split = assign_splits(unique, float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed))
+    plan = split_plan(data_cfg)
+    fractions = float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed)
+    if plan.grouped:
+        split, plan_report = assign_planned_splits(unique, plan, data_cfg.get("cluster"), *fractions, source.name)
+    else:
+        split, plan_report = assign_splits(unique, *fractions), plan.report()
     check_splits(split, source.name)
     report = {
         "source": source.name,
@@ -71,5 +77,6 @@ def load_split_data(data_cfg: DictConfig) -> SplitData:
         "limit": data_cfg.limit,
         "split_seed": int(data_cfg.split_seed),
         "split_given": "split" in unique.columns,
+        **plan_report,
     }
     return SplitData.from_frame(split, SEQUENCE_COLUMNS, report)

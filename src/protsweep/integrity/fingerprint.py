@@ -33,6 +33,7 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "trainer.resume",
     "embedder.progress",
     "embedder.cache_dir",
+    "data.cluster.cache_dir",  # where clusters are cached, not what they are
     "trainer.feature_cache_memory_mb",  # where cached features live (memory or disk), not their values
     "trainer.release_memory",  # when freed memory goes back to the OS
 )

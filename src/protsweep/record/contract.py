@@ -19,13 +19,18 @@ __all__ = [
     "FIT_SPLIT",
     "HISTORY_COLUMNS",
     "HISTORY_CSV",
+    "LEAKAGE_KEY",
     "METRICS_JSON",
+    "NN_REFERENCE_KEY",
     "PREDICTIONS_CSV",
     "PREDICTION_COLUMNS",
     "PROB_COLUMN",
     "RAW_SCORE_COLUMN",
     "RAW_SUFFIX",
     "RECORD_FILES",
+    "REFERENCE_COLUMNS",
+    "REFERENCE_PREDICTIONS_CSV",
+    "REFERENCE_SCORE_COLUMN",
     "RUN_JSON",
     "SPLITS",
     "SPLIT_METRIC_KEYS",
@@ -39,8 +44,10 @@ RUN_JSON = "run.json"
 PREDICTIONS_CSV = "predictions.csv"
 METRICS_JSON = "metrics.json"
 HISTORY_CSV = "history.csv"
+#: The training-free nearest-neighbour reference on the job's test set (docs/splits.md).
+REFERENCE_PREDICTIONS_CSV = "reference_predictions.csv"
 #: What a job writes besides Hydra's ``.hydra/``; set aside together by ``overwrite=true``.
-RECORD_FILES = (RUN_JSON, PREDICTIONS_CSV, METRICS_JSON, HISTORY_CSV)
+RECORD_FILES = (RUN_JSON, PREDICTIONS_CSV, METRICS_JSON, HISTORY_CSV, REFERENCE_PREDICTIONS_CSV)
 
 
 class Status(StrEnum):
@@ -62,6 +69,13 @@ RAW_SCORE_COLUMN = "prob_raw"
 PREDICTION_COLUMNS = ["split", "id", "sequence", "label", PROB_COLUMN, RAW_SCORE_COLUMN]
 #: What a family supplies per split (``split`` and the two scores are added by the writer).
 EXAMPLE_COLUMNS = ["id", "sequence", "label"]
+
+#: reference_predictions.csv: the test rows' ``id`` and ``label`` (as in predictions.csv) and the reference score.
+REFERENCE_SCORE_COLUMN = "score"
+REFERENCE_COLUMNS = ["id", "label", REFERENCE_SCORE_COLUMN]
+#: run.json sections: the split's leakage report, and the reference's test AUC/AUPRC.
+LEAKAGE_KEY = "leakage"
+NN_REFERENCE_KEY = "nn_reference"
 
 #: history.csv: one row per epoch per stage.
 HISTORY_COLUMNS = ["stage", "epoch", "loss", "val_loss", "val_auc", "lr"]

@@ -15,7 +15,9 @@ from omegaconf import DictConfig
 
 from protsweep.data.config import DataKind, SplitMethod, TrainTarget, choice
 from protsweep.data.dataset import SplitData
+from protsweep.data.folds import split_plan
 from protsweep.data.pairs.dedup import deduplicate_pairs
+from protsweep.data.pairs.folds import planned_pair_split
 from protsweep.data.pairs.labels import map_labels
 from protsweep.data.pairs.split import SPLITTERS, check_pair_splits
 from protsweep.data.pairs.validate import apply_self_pair_policy
@@ -66,9 +68,12 @@ def finish_pairs(
     if data_cfg.limit is not None:
         unique = stratified_subsample(unique, int(data_cfg.limit), int(data_cfg.split_seed), ["label"])
     method = choice(SplitMethod, data_cfg.split, "data.split")
-    split, split_report = SPLITTERS[method](
-        unique, float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed)
-    )
+    fractions = float(data_cfg.valid_frac), float(data_cfg.test_frac), int(data_cfg.split_seed)
+    plan = split_plan(data_cfg)
+    if plan.grouped:
+        split, split_report = planned_pair_split(unique, plan, method, data_cfg.get("cluster"), *fractions, source_name)
+    else:
+        split, split_report = SPLITTERS[method](unique, *fractions)
     check_pair_splits(split, source_name, cold=method is SplitMethod.cold)
     sides = pd.concat([unique["seq_a"], unique["seq_b"]])
     report: dict[str, Any] = {
@@ -83,5 +88,6 @@ def finish_pairs(
         "n_proteins": int(sides.nunique()),
         "split": split_report,
         "split_seed": int(data_cfg.split_seed),
+        **plan.report(),
     }
     return result.from_frame(split, columns, report)
