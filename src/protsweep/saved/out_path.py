@@ -42,6 +42,8 @@ def check_out(out: Path, inputs: Path, force: bool) -> None:
         )
     if not out.parent.is_dir():
         raise ProtsweepError(f"--out {out}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise ProtsweepError(f"--out {out}: the folder {out.parent} is not writable")
 
 
 def write_out(out: Path, frame: pd.DataFrame) -> None:
