@@ -37,8 +37,9 @@ from protsweep.launch.gpus import gpu_slot
 from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
-from protsweep.launch.reuse import copy_run, find_reusable
+from protsweep.launch.reuse import ReuseKey, copy_run, find_reusable
 from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
+from protsweep.record.identity import CODE_KEY, INPUTS_KEY, OUTPUTS_KEY, code_identity, input_files, output_digests
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +124,29 @@ def reuse_earlier_run(cfg: DictConfig, run_dir: Path) -> bool:
         return False
     cwd = Path(HydraConfig.get().runtime.cwd)
     roots = [run_dir.parent, *(cwd / str(p) for p in cfg.reuse.search)]
-    found = find_reusable(fingerprint_record(cfg)["sha256"], roots, exclude=run_dir)
+    key = ReuseKey(fingerprint_record(cfg)["sha256"], input_files(cfg, cwd), code_identity(), run_versions(cfg))
+
+    def note(line: str) -> None:
+        print(f"protsweep: note [{run_dir.name}]: {line}", file=sys.stderr, flush=True)
+
+    found = find_reusable(key, roots, exclude=run_dir, note=note)
     if found is None:
         return False
     source, info = found
-    copy_run(source, info, run_dir, run_identity(cfg))
+    try:
+        copy_run(source, info, run_dir, run_identity(cfg))
+    except OSError as err:
+        note(f"not reused, trained instead: {err}")
+        return False
     print(f"protsweep: note [{run_dir.name}]: same config as the completed run {source}: its results were "
           "reused, not retrained (reuse.enabled=false trains anyway)", file=sys.stderr, flush=True)
     return True
+
+
+def run_versions(cfg: DictConfig) -> dict[str, str | None]:
+    """run.json's ``versions``: Python, the family's frameworks and protsweep."""
+    packages = FAMILY_PACKAGES.get(str(cfg.model.family), ())
+    return {**package_versions(packages), "protsweep": protsweep.__version__}
 
 
 def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
@@ -173,9 +189,10 @@ def execute(cfg: DictConfig) -> None:
     record.start(
         **run_identity(cfg),
         model_family=family,
-        versions={**package_versions(packages), "protsweep": protsweep.__version__},
+        versions=run_versions(cfg),
         git_sha=source_revision(Path(hydra_cfg.runtime.cwd)),
         **{RUN_JSON_KEY: fingerprint_record(cfg)},
+        **{CODE_KEY: code_identity(), INPUTS_KEY: input_files(cfg, Path(hydra_cfg.runtime.cwd))},
     )
     tracker = None
     try:
@@ -190,6 +207,7 @@ def execute(cfg: DictConfig) -> None:
         record.update(resources=apply_resources(resources, packages))
         runner = get_method(str(cfg.model.runner))
         runner(cfg, run_dir, record)
+        record.update(**{OUTPUTS_KEY: output_digests(run_dir)})
         record.complete()
     except ProtsweepError as err:
         _failed(record, run_dir, str(err), traceback.format_exc(), multirun)
