@@ -45,7 +45,8 @@ def make_run(root: Path, weights: dict[str, np.ndarray] | None = None, **card_ch
     model_dir(run).mkdir(parents=True)
     path = model_dir(run) / "model.safetensors"
     save_file(weights or {"00000": np.ones((2, 2), dtype=np.float32)}, str(path))
-    card: dict[str, Any] = {"format": CARD_FORMAT, "family": "proteinbert", "weights": weights_entry(path, "safetensors"),
+    card: dict[str, Any] = {"format": CARD_FORMAT, "family": "proteinbert",
+                            "weights": weights_entry(path, "safetensors"),
                             "config": json.loads(json.dumps(CONFIG)), "calibration": dict(CALIBRATION),
                             "family_settings": {"seq_len": 32, "padding": "pad", "n_annotations": 16,
                                                 "eval_batch_size": 8}}
@@ -147,7 +148,8 @@ def test_a_planted_card_payload_never_runs_and_is_one_line(tmp_path: Path, paylo
 def test_a_card_changed_after_saving_is_refused_by_its_recorded_sha256(tmp_path: Path) -> None:
     run = make_run(tmp_path)
     recorded = sha256_file(card_path(run))
-    (run / "run.json").write_text(json.dumps({"status": "completed", "seed": 0, "saved_model": {"card_sha256": recorded}}))
+    info = {"status": "completed", "seed": 0, "saved_model": {"card_sha256": recorded}}
+    (run / "run.json").write_text(json.dumps(info))
     card = json.loads(card_path(run).read_text())
     card["family_settings"]["seq_len"] = 64
     card_path(run).write_text(json.dumps(card))

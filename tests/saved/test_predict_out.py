@@ -20,7 +20,8 @@ def run(tmp_path: Path) -> Path:
 def test_an_existing_out_is_refused_without_force_and_left_as_it_was(run: Path, tmp_path: Path) -> None:
     (tmp_path / "scores.csv").write_text("precious\n")
     line = one_line_error(predict([str(run), "--input", "in.fasta", "--out", "scores.csv"], tmp_path))
-    assert line == "protsweep-predict: error: --out scores.csv: already exists; name another file, or add --force to replace it"
+    assert line == ("protsweep-predict: error: --out scores.csv: already exists; name another file, or add --force "
+                    "to replace it")
     assert (tmp_path / "scores.csv").read_text() == "precious\n"
 
 
