@@ -30,6 +30,7 @@ import protsweep
 from protsweep.atomic import write_text_atomic
 from protsweep.errors import ConfigError, ProtsweepError
 from protsweep.integrity.checks import check_job_config
+from protsweep.integrity.faults import disk_problem, remove_leftovers
 from protsweep.integrity.fingerprint import RUN_JSON_KEY, check_relaunch, fingerprint_record
 from protsweep.integrity.locks import JOB_LOCK, held
 from protsweep.launch.fresh import run_in_fresh_process
@@ -64,16 +65,26 @@ def run(cfg: DictConfig) -> None:
     run it here or in a fresh process holding its GPU."""
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
+    logging.raiseExceptions = False  # a log file on a full disk must not print tracebacks of its own
     with held(run_dir / JOB_LOCK) as other:
         if other is not None:
             print(f"protsweep: note [{run_dir.name}]: {other} is running this job: skipped here", file=sys.stderr)
             return
-        _run_locked(cfg, run_dir)
+        try:
+            _run_locked(cfg, run_dir)
+        except OSError as err:  # before the job's own failure capture (its folder, the reuse copy)
+            problem = disk_problem(err)
+            if problem is None:
+                raise
+            print(f"protsweep: error [{run_dir.name}]: {problem}; the job did not start and is left to a "
+                  "relaunch", file=sys.stderr, flush=True)
 
 
 def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
     hydra_cfg = HydraConfig.get()
     record = RunRecord(run_dir)
+    for path in remove_leftovers(run_dir):
+        log.info("removed %s, left by a job that was killed", path)
     if not cfg.overwrite:
         try:
             check_relaunch(run_dir.name, recorded_fingerprint(run_dir), cfg)
@@ -212,6 +223,10 @@ def execute(cfg: DictConfig) -> None:
     except ProtsweepError as err:
         _failed(record, run_dir, str(err), traceback.format_exc(), multirun)
     except Exception as err:  # a bug, not bad input: keep the traceback in the record and the log
+        problem = disk_problem(err)
+        if problem is not None:  # the user's to fix: one line, no traceback
+            _failed(record, run_dir, problem, traceback.format_exc(), multirun)
+            return
         log.exception("job failed")
         _failed(record, run_dir, f"{type(err).__name__}: {err}", traceback.format_exc(), multirun)
     if tracker is not None:
@@ -219,6 +234,10 @@ def execute(cfg: DictConfig) -> None:
 
 
 def _failed(record: RunRecord, run_dir: Path, message: str, tb: str, multirun: bool) -> None:
-    record.fail(message, tb)
     where = f" [{run_dir.name}]" if multirun else ""
+    try:
+        record.fail(message, tb)
+    except OSError as err:  # even run.json cannot be written (a full disk): the job stays resumable
+        problem = disk_problem(err) or str(err)
+        message += f"; its run.json could not record the failure either ({problem}): free space and relaunch"
     print(f"protsweep: error{where}: {message}", file=sys.stderr, flush=True)

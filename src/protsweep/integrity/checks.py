@@ -1,6 +1,7 @@
 """Config checks a job makes before any framework is imported, each failing with one line naming the key:
 unknown keys (``+trainer.bach_size=8``), the seed's range, a sweep name that would leave the outputs root,
-and the family's own combination checks (e.g. ``loss=contrastive`` with ProteinBERT)."""
+and the family's own combination checks (e.g. ``loss=contrastive`` with ProteinBERT); ``trainer.init_from``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from protsweep.errors import ConfigError
 from protsweep.integrity.pickles import load_dump
 from protsweep.proteinbert.config import Pretrained
 from protsweep.proteinbert.losses import keras_loss
+from protsweep.saved.store import parent_run
 from protsweep.siamese.loss_heads import check_config as check_siamese
 
 #: Nodes whose keys are free-form by design (documented in the README): not checked for unknown keys.
@@ -95,4 +97,5 @@ def check_job_config(cfg: DictConfig) -> None:
     check_known_keys(cfg)
     check_seed(cfg)
     check_sweep_name(str(cfg.ablation.name))
+    parent_run(cfg)  # trainer.init_from: a completed run of this family with intact, finite weights
     FAMILY_CHECKS.get(str(cfg.model.family), lambda _: None)(cfg)

@@ -97,3 +97,13 @@ def check_finite_weights(path: Path) -> None:
                     )
     except (SafetensorError, OSError, ValueError, TypeError) as err:
         raise ProtsweepError(f"{path}: not a readable safetensors weights file ({err})") from err
+
+
+def shape_mismatch(found: list[tuple[int, ...]], wanted: list[tuple[int, ...]]) -> str:
+    """Why stored arrays do not fit a model's weights: their counts, or the first array whose shape differs."""
+    if len(found) != len(wanted):
+        return f"the file holds {len(found)} arrays, the model has {len(wanted)} weights"
+    first = next(i for i, (f, w) in enumerate(zip(found, wanted, strict=True)) if f != w)
+    n_diff = sum(f != w for f, w in zip(found, wanted, strict=True))
+    return (f"{n_diff} of the {len(wanted)} arrays differ in shape from the model's weights "
+            f"(first: array {first} is {found[first]}, the model's weight is {wanted[first]})")
