@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from protsweep.saved.card import CARD_FORMAT, card_path, model_dir, sha256_file, weights_entry
+from protsweep.saved.card import CARD_FORMAT, card_path, model_dir, sha256_file, shape_mismatch, weights_entry
 
 CONFIG: dict[str, Any] = {
     "seed": 0,
@@ -158,10 +158,18 @@ def test_a_card_changed_after_saving_is_refused_by_its_recorded_sha256(tmp_path:
     assert "checksum differs from the one its run recorded" in line
 
 
+@pytest.mark.parametrize("family", ["proteinbert", "siamese"])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
-def test_non_finite_weights_are_refused_before_any_model_is_built(tmp_path: Path, value: float) -> None:
+def test_non_finite_weights_are_refused_before_any_model_is_built(tmp_path: Path, value: float, family: str) -> None:
     weights = {"00000": np.ones((2, 2), dtype=np.float32), "00001": np.array([0.0, value], dtype=np.float32)}
-    run = make_run(tmp_path, weights=weights)
+    run = make_run(tmp_path, weights=weights, family=family)
     (tmp_path / "in.fasta").write_text(">a\nACDEK\n")
     line = one_line_error(predict([str(run), "--input", "in.fasta", "--out", "out.csv"], tmp_path))
     assert "model.safetensors: tensor '00001' holds 1 non-finite value(s)" in line
+
+
+def test_a_weights_shape_mismatch_reads_right() -> None:
+    assert shape_mismatch([(2, 2)] * 53, [(2, 2)] * 52) == "the file holds 53 arrays, the model has 52 weights"
+    found, wanted = [(2, 2), (3,), (4,)], [(2, 2), (5,), (6,)]
+    assert shape_mismatch(found, wanted) == ("2 of the 3 arrays differ in shape from the model's weights "
+                                             "(first: array 1 is (3,), the model's weight is (5,))")
