@@ -113,3 +113,53 @@ def test_a_relaunch_removes_what_a_killed_job_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == [".feature-cache-abc123", ".history.csv.k2j3.tmp",
                                                ".model.safetensors.x9.tmp"]
     assert sorted(str(p.relative_to(job)) for p in job.rglob("*") if p.is_file()) == sorted(kept)
+
+
+def _one_line(out: subprocess.CompletedProcess, prefix: str) -> str:
+    errors = [line for line in out.stderr.splitlines() if "error" in line]
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr + out.stdout, out.stderr[-3000:]
+    assert len(errors) == 1, out.stderr[-3000:]
+    assert errors[0].startswith(prefix), errors[0]
+    return errors[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root")
+@pytest.mark.parametrize("mode", [[], ["-m", "seed=0,1"]], ids=["run", "multirun"])
+def test_a_read_only_output_folder_is_one_line(tmp_path: Path, mode: list[str]) -> None:
+    folder = tmp_path / "ro"
+    mount_tmpfs(folder, "1m")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        key = "hydra.sweep.dir" if mode else "hydra.run.dir"
+        out = subprocess.run([sys.executable, "-m", "protsweep", *mode, *TINY_RUN, f"{key}={folder}/out"],
+                             cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+        line = _one_line(out, f"protsweep: error: {key}={folder}/out: cannot write there")
+        assert line.endswith(f"({folder}: the file system is read-only); choose another folder")
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_the_aggregator_on_a_read_only_or_full_disk_is_one_line(tmp_path: Path) -> None:
+    from tests.aggregate.runrecords import make_head_sweep
+
+    folder = tmp_path / "disk"
+    mount_tmpfs(folder, "4m")
+    try:
+        sweep = make_head_sweep(folder, seeds=range(2), n=60)
+        before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        command = [sys.executable, "-m", "protsweep.aggregate.cli", str(sweep), "--n-boot", "50"]
+        out = subprocess.run(command, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+        line = _one_line(out, "protsweep-aggregate: error: ")
+        assert "cannot write (the file system is read-only); nothing already written was changed" in line
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+        fill(folder, 0)
+        out = subprocess.run(command, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+        line = _one_line(out, "protsweep-aggregate: error: ")
+        assert "cannot write (the disk is full); nothing already written was changed" in line
+        (folder / "filler.bin").unlink()
+        assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # no partial results left
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
