@@ -20,8 +20,7 @@ from ..conftest import TINY_RUN
 from .test_fault_injection import _env, table
 
 ARGS = ["-m", *TINY_RUN, "data.limit=200", "seed=0,1", "progress=never"]
-#: what the full job folder has left for the job: its record fits, the saved model (~80 kB) does not
-ROOM = 64 * 1024
+PAGE = 4096
 
 
 def launch(sweep: Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -60,14 +59,18 @@ def test_a_full_disk_fails_the_job_in_one_line_and_the_sweep_goes_on(tmp_path: P
     first, second = sweep / names[0], sweep / names[1]
     mount_tmpfs(first, "1m")
     try:
-        filler = fill(first, ROOM)
+        # room for every file the job writes before its saved model, and half the model: that write fails
+        written = [p for p in (whole / names[0]).rglob("*") if p.is_file() and p.parent.name != "model"]
+        weights = (whole / names[0] / "model" / "model.safetensors").stat().st_size
+        room = sum(-(-p.stat().st_size // PAGE) * PAGE for p in written) + 4 * PAGE + weights // 2
+        filler = fill(first, room)
         out = launch(sweep, tmp_path)
         errors = [line for line in out.stderr.splitlines() if line.startswith("protsweep: error")]
         assert out.returncode != 0
         assert "Traceback" not in out.stderr and "Logging error" not in out.stderr, out.stderr[-3000:]
         assert len(errors) == 1, out.stderr[-3000:]
-        assert errors[0].startswith(f"protsweep: error [{names[0]}]: {first}/"), errors[0]
-        assert "cannot write (the disk is full)" in errors[0]
+        assert errors[0] == (f"protsweep: error [{names[0]}]: {first}/model/model.safetensors: cannot write "
+                             "(the disk is full)"), errors[0]
         assert info(first)["status"] == "failed"
         assert info(first)["error"] == errors[0].split(": error [" + names[0] + "]: ", 1)[1]
         assert info(second)["status"] == "completed"  # the sweep went on
