@@ -43,27 +43,29 @@ def _targets_in(node: Any, prefix: str) -> Iterator[tuple[str, str]]:
 
 @cache
 def registered_targets() -> dict[str, frozenset[str]]:
-    """Dotted config key -> the ``_target_``s the project's option files (and calibrators) put there."""
+    """Config group -> the ``_target_``s the project's option files and schemas put anywhere in it (an option
+    may compose others, as ``augment=truncate_blosum`` nests its steps); ``calibration``: the calibrators."""
     found: dict[str, set[str]] = {"calibration": set(CALIBRATORS)}
     for (group, _), schema in all_schemas(config_dir()).items():
         target = getattr(schema, "__dataclass_fields__", {}).get(TARGET)
         if group and target is not None and isinstance(target.default, str):
-            found.setdefault(group.replace("/", "."), set()).add(target.default)
+            found.setdefault(group.split("/")[0], set()).add(target.default)
     for folder in sorted(p for p in config_dir().iterdir() if p.is_dir() and p.name not in NOT_GROUPS):
         for option in sorted(folder.glob("*.yaml")):
             parsed = yaml.safe_load(option.read_text()) or {}
-            for key, target in _targets_in(parsed, folder.name):
-                found.setdefault(key, set()).add(target)
+            found.setdefault(folder.name, set()).update(target for _, target in _targets_in(parsed, folder.name))
     return {key: frozenset(values) for key, values in found.items()}
 
 
 def check_card_components(card: dict[str, Any], where: Path) -> None:
-    """Refuse a card whose config or calibrator names anything but a registered component (one line)."""
+    """Refuse a card whose config or calibrator names anything but a registered component of the group it
+    sits in (one line)."""
     allowed = registered_targets()
     trees = (("", card.get("config")), ("calibration", card.get("calibration")))
     for prefix, tree in trees:
         for key, target in _targets_in(tree, prefix):
-            if target not in allowed.get(key, ()):
+            group = key.split(".")[0].split("[")[0]
+            if target not in allowed.get(group, ()) or (group == "calibration" and key != "calibration"):
                 raise ProtsweepError(
                     f"{where}: {key or 'config'}._target_={str(target)[:120]!r} is not one of protsweep's registered "
                     "components: a model card names components, never code (the card was edited or is not protsweep's)"
