@@ -89,9 +89,15 @@ def _family_and_alphabet(cards: dict[int, dict[str, Any]]) -> tuple[str, str, st
 
 def calibrator_of(card: dict[str, Any], run_dir: Path) -> Calibrator:
     try:
-        return Calibrator.from_params(card["calibration"])
-    except (ValueError, TypeError, KeyError) as err:
+        calibrator = Calibrator.from_params(card["calibration"])
+        probe = calibrator.transform(np.linspace(0.0, 1.0, 101))
+    except (ValueError, TypeError, KeyError, RuntimeError) as err:
         raise ProtsweepError(f"{run_dir}: the card's calibration cannot be rebuilt: {err}") from err
+    bad = ~np.isfinite(probe) | (probe < 0) | (probe > 1)
+    if bad.any():
+        raise ProtsweepError(f"{run_dir}: the card's calibration maps probabilities outside [0, 1] "
+                             f"(e.g. to {probe[bad][0]}); the card was edited or is damaged")
+    return calibrator
 
 
 def checked_probabilities(values: np.ndarray, what: str) -> np.ndarray:
@@ -131,7 +137,7 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
         for seed, path in runs.items():
             predictor = built_predictor(predictor_class, path, cards[seed], args.cache_dir)
             raw[seed] = checked_probabilities(predictor.predict_raw(inputs, bar.update), f"{path}: the model")
-            calibrated[seed] = calibrators[seed].transform(raw[seed])
+            calibrated[seed] = checked_probabilities(calibrators[seed].transform(raw[seed]), f"{path}: the calibrated")
     frame = ensemble_frame(inputs, raw, calibrated)
     write_out(args.out, frame)
     print(f"{PROG}: {len(frame)} {'pairs' if kind == 'pairs' else 'sequences'}, {len(runs)} seed(s) "

@@ -128,6 +128,15 @@ PAYLOADS: dict[str, tuple[Callable[[Path], dict[str, Any]], str]] = {
                                     "dropout": {"_target_": "os.system", "command": f"touch {t / 'PWNED'}"}}},
         "head.dropout._target_='os.system' is not one of",
     ),
+    "calibration-out-of-range": (
+        lambda t: {"calibration": {"_target_": "protsweep.calibration.calibrators.Isotonic", "name": "isotonic",
+                                   "n_bins": 10, "x": [0.0, 1.0], "y": [5.0, 6.0]}},
+        "the card's calibration maps probabilities outside [0, 1] (e.g. to 5.0)",
+    ),
+    "calibration-bad-arguments": (
+        lambda t: {"calibration": {"_target_": "protsweep.calibration.calibrators.Platt", "command": "touch"}},
+        "the card's calibration cannot be rebuilt",
+    ),
     "family-evil": (lambda t: {"family": "evil"}, "family 'evil' is not a protsweep model family"),
 }
 
@@ -140,7 +149,8 @@ def test_a_planted_card_payload_never_runs_and_is_one_line(tmp_path: Path, paylo
     out = predict([str(run), "--input", "in.fasta", "--out", "out.csv"], tmp_path)
     line = one_line_error(out)
     assert message in line, line
-    assert str(card_path(run)) in line or payload == "nested-target"
+    assert str(card_path(run)) in line or payload in ("nested-target", "calibration-out-of-range",
+                                                      "calibration-bad-arguments")
     assert not (tmp_path / "PWNED").exists()
     assert not (tmp_path / "out.csv").exists()
 
