@@ -166,3 +166,22 @@ def test_the_aggregator_on_a_read_only_or_full_disk_is_one_line(tmp_path: Path) 
         assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # no partial results left
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_predict_output_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    from protsweep.errors import ProtsweepError
+    from protsweep.saved.out_path import write_out
+
+    folder = tmp_path / "disk"
+    mount_tmpfs(folder, "256k")
+    try:
+        filler = fill(folder, 0)
+        frame = pd.DataFrame({"id": [f"s{i}" for i in range(20000)], "prob": 0.5})
+        with pytest.raises(ProtsweepError) as err:
+            write_out(folder / "scores.csv", frame)
+        assert str(err.value) == (f"--out {folder}/scores.csv: cannot write it (the disk is full); nothing was "
+                                  "written there")
+        assert sorted(p.name for p in folder.iterdir()) == [filler.name]
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
