@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
@@ -121,3 +123,44 @@ def test_the_copy_is_checked_against_the_recorded_sha256(tmp_path: Path) -> None
     with pytest.raises(OSError, match="differs from the sha256 its record holds"):
         copy_run(source, info, target, {"overrides": []})
     assert not (target / "run.json").exists()  # never recorded as completed
+
+
+def _data(path: Path, flip: bool = False) -> None:
+    rng = np.random.default_rng(3)
+    residues = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
+    rows = ["sequence,label"]
+    for i in range(80):
+        label = i % 2 if not (flip and i < 10) else 1 - i % 2
+        rows.append("".join(rng.choice(residues, 12 + i % 7)) + ("K" * (i % 2)) + f",{label}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.slow
+def test_the_real_command_passes_over_a_planted_run_and_retrains_on_edited_data(tmp_path: Path, cli, tiny_run) -> None:
+    _data(tmp_path / "data.csv")
+    common = [*tiny_run, "data=csv", "data.source.path=data.csv", "seed=0", "progress=never"]
+    first = cli([*common, "hydra.run.dir=outputs/runs/first"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    genuine = tmp_path / "outputs" / "runs" / "first"
+    planted = tmp_path / "outputs" / "runs" / "planted"
+    planted.mkdir()
+    (planted / "run.json").write_text((genuine / "run.json").read_text())
+    (planted / "metrics.json").write_text((genuine / "metrics.json").read_text())
+    fake = pd.read_csv(genuine / "predictions.csv").assign(prob_raw=lambda f: f["label"].astype(float))
+    fake.to_csv(planted / "predictions.csv", index=False)  # AUC 1.0
+
+    second = cli([*common, "hydra.run.dir=outputs/runs/second"], cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert f"passed over {planted} (same config): its predictions.csv differs from the sha256" in second.stderr
+    copy = tmp_path / "outputs" / "runs" / "second"
+    assert json.loads((copy / "run.json").read_text())["reused_from"]["run"] == str(genuine.resolve())
+    pd.testing.assert_frame_equal(pd.read_csv(copy / "predictions.csv"), pd.read_csv(genuine / "predictions.csv"))
+
+    _data(tmp_path / "data.csv", flip=True)  # edited in place: 10 labels flipped
+    third = cli([*common, "hydra.run.dir=outputs/runs/third"], cwd=tmp_path)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert f"passed over {genuine} (same config): the file data.source.path" in third.stderr
+    retrained = json.loads((tmp_path / "outputs" / "runs" / "third" / "run.json").read_text())
+    assert "reused_from" not in retrained
+    assert retrained["inputs"]["data.source.path"]["sha256"] != json.loads(
+        (genuine / "run.json").read_text())["inputs"]["data.source.path"]["sha256"]
