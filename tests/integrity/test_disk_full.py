@@ -97,6 +97,8 @@ def test_disk_faults_are_one_line_naming_the_file() -> None:
     wrapped = RuntimeError("framework error")
     wrapped.__cause__ = OSError(30, "Read-only file system", "/runs/x/run.json")
     assert disk_problem(wrapped) == "/runs/x/run.json: cannot write (the file system is read-only)"
+    assert disk_problem(PermissionError(13, "Permission denied", "/data/x.csv")) == (
+        "/data/x.csv: cannot access (permission denied)")
     assert disk_problem(ValueError("not a disk fault")) is None
     assert disk_problem(FileNotFoundError(2, "missing", "/x")) is None
 

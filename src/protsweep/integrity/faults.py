@@ -32,7 +32,8 @@ def disk_problem(err: BaseException) -> str | None:
     if not isinstance(err, OSError) or err.errno not in DISK_PROBLEMS:
         return None
     where = f"{err.filename}: " if err.filename else ""
-    return f"{where}cannot write ({DISK_PROBLEMS[err.errno]})"
+    verb = "cannot access" if err.errno in (errno.EACCES, errno.EPERM) else "cannot write"
+    return f"{where}{verb} ({DISK_PROBLEMS[err.errno]})"
 
 
 def remove_leftovers(run_dir: Path) -> list[Path]:
