@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.saved.test_card_payloads import make_run
+
 PB = ["model=proteinbert_tiny"]
 SIAMESE = ["model=siamese", "embedder=esmc_tiny", "data=pairs_csv", "data.source.path={tmp}/pairs.csv"]
 DUMP = [*PB, "model.pretrained=required", "model.download=false"]
@@ -43,6 +45,23 @@ def _files(tmp: Path) -> None:
     (tmp / "strings.pkl").write_bytes(pickle.dumps((1, ["w1", "w2"], None)))
     (tmp / "planted.pkl").write_bytes(pickle.dumps((1, [Payload(tmp / "PWNED")], None)))
     (tmp / "good.pkl").write_bytes(pickle.dumps((1, [np.zeros(3)], None)))
+    (tmp / "huge.pkl").write_bytes(pickle.dumps((1, [HugeArray()], None), protocol=2))
+    (tmp / "dup_ids.csv").write_text("id,sequence,label\np1,ACDEK,1\np2,GGWKK,0\np1,KLMNP,0\n")
+    (tmp / "repeats.csv").write_text("sequence,label\n" + "ACDEK,1\n" * 5000 + "GGWKK,0\n")
+    (tmp / "running").mkdir()
+    (tmp / "running" / "run.json").write_text('{"status": "running"}')
+    weights = {"00000": np.array([1.0, np.nan], dtype=np.float32)}
+    for family in ("proteinbert", "siamese"):
+        run = make_run(tmp / f"nan_{family}", weights=weights, family=family)
+        (run.parent / "run").rename(tmp / f"nan_{family}_run")
+
+
+class HugeArray:
+    """Pickles as numpy's own array reconstruction (allowed globals only) of an array claiming 9 TiB."""
+
+    def __reduce__(self) -> tuple:
+        rebuild, (cls, _, base), state = np.zeros(3).__reduce__()
+        return rebuild, (cls, (9 * 2**40,), base), state
 
 
 #: case -> (arguments, the start of the error line after "protsweep: error: "); ``{tmp}`` is the test folder
@@ -67,6 +86,29 @@ CASES: dict[str, tuple[list[str], str]] = {
     "dump-two-tuple": ([*DUMP, "model.weights_path={tmp}/pair.pkl"], "{tmp}/pair.pkl: not a ProteinBERT dump: not a"),
     "dump-strings": ([*DUMP, "model.weights_path={tmp}/strings.pkl"], "{tmp}/strings.pkl: not a ProteinBERT dump"),
     "dump-planted-payload": ([*DUMP, "model.weights_path={tmp}/planted.pkl"], "{tmp}/planted.pkl: not a"),
+    "dump-claims-9-tib": ([*DUMP, "model.weights_path={tmp}/huge.pkl"], "{tmp}/huge.pkl: not a ProteinBERT dump: it"),
+    "duplicate-ids": (
+        [*PB, "data=csv", "data.source.path={tmp}/dup_ids.csv", "data.source.id_col=id"],
+        "{tmp}/dup_ids.csv, field 'id': id 'p1' names different sequences in rows 2, 4: ids must be unique",
+    ),
+    "dedup-error-5000-repeats": (
+        [*PB, "data=csv", "data.source.path={tmp}/repeats.csv", "data.dedup=error"],
+        "{tmp}/repeats.csv, row 2: sequence repeated in rows 2, 3, 4, 5, 6 and 4,995 more (data.dedup=error)",
+    ),
+    "shared-data-missing": (
+        [*PB, "data=hemolysis", "paths.shared_data={tmp}/nowhere"],
+        "{tmp}/nowhere/hemolysis/hemolysis.csv: data file not found (this data option reads it from paths.shared_data",
+    ),
+    "init-from-missing": ([*PB, "trainer.init_from={tmp}/nope"], "trainer.init_from={tmp}/nope: no such run directory"),
+    "init-from-running": ([*PB, "trainer.init_from={tmp}/running"], "trainer.init_from={tmp}/running: run.json does"),
+    "init-from-nan-weights-proteinbert": (
+        [*PB, "trainer.init_from={tmp}/nan_proteinbert_run"],
+        "{tmp}/nan_proteinbert_run/model/model.safetensors: tensor '00000' holds 1 non-finite value(s)",
+    ),
+    "init-from-nan-weights-siamese": (
+        [*SIAMESE, "trainer.init_from={tmp}/nan_siamese_run"],
+        "{tmp}/nan_siamese_run/model/model.safetensors: tensor '00000' holds 1 non-finite value(s)",
+    ),
     "dump-wrong-sha256": (
         [*DUMP, "model.weights_path={tmp}/good.pkl", "model.weights_sha256=" + "0" * 64],
         "{tmp}/good.pkl: SHA-256 differs from model.weights_sha256",
@@ -85,7 +127,7 @@ def no_frameworks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_enough_kinds_of_bad_input() -> None:
-    assert len(CASES) + 9 + 2 + 5 >= 30
+    assert len(CASES) + 9 + 2 + 5 >= 38
 
 
 @pytest.mark.slow

@@ -23,6 +23,11 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     try:
         write(tmp_path)
         os.replace(tmp_path, path)
+    except OSError as err:
+        tmp_path.unlink(missing_ok=True)
+        if err.filename is None or err.filename == str(tmp_path):  # name the file the user knows
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
+        raise
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

@@ -32,6 +32,7 @@ from protsweep.errors import ConfigError, ProtsweepError
 from protsweep.family import families
 from protsweep.family import family as family_of
 from protsweep.integrity.checks import check_job_config
+from protsweep.integrity.faults import disk_problem, remove_leftovers
 from protsweep.integrity.fingerprint import RUN_JSON_KEY, check_relaunch, fingerprint_record
 from protsweep.integrity.locks import JOB_LOCK, held
 from protsweep.launch.fresh import run_in_fresh_process
@@ -39,8 +40,9 @@ from protsweep.launch.gpus import gpu_slot
 from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
-from protsweep.launch.reuse import copy_run, find_reusable
+from protsweep.launch.reuse import ReuseKey, copy_run, find_reusable
 from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
+from protsweep.record.identity import CODE_KEY, INPUTS_KEY, OUTPUTS_KEY, code_identity, input_files, output_digests
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +61,26 @@ def run(cfg: DictConfig) -> None:
     run it here or in a fresh process holding its GPU."""
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
+    logging.raiseExceptions = False  # a log file on a full disk must not print tracebacks of its own
     with held(run_dir / JOB_LOCK) as other:
         if other is not None:
             print(f"protsweep: note [{run_dir.name}]: {other} is running this job: skipped here", file=sys.stderr)
             return
-        _run_locked(cfg, run_dir)
+        try:
+            _run_locked(cfg, run_dir)
+        except OSError as err:  # before the job's own failure capture (its folder, the reuse copy)
+            problem = disk_problem(err)
+            if problem is None:
+                raise
+            print(f"protsweep: error [{run_dir.name}]: {problem}; the job did not start and is left to a "
+                  "relaunch", file=sys.stderr, flush=True)
 
 
 def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
     hydra_cfg = HydraConfig.get()
     record = RunRecord(run_dir)
+    for path in remove_leftovers(run_dir):
+        log.info("removed %s, left by a job that was killed", path)
     if not cfg.overwrite:
         try:
             check_relaunch(run_dir.name, recorded_fingerprint(run_dir), cfg)
@@ -119,14 +131,30 @@ def reuse_earlier_run(cfg: DictConfig, run_dir: Path) -> bool:
         return False
     cwd = Path(HydraConfig.get().runtime.cwd)
     roots = [run_dir.parent, *(cwd / str(p) for p in cfg.reuse.search)]
-    found = find_reusable(fingerprint_record(cfg)["sha256"], roots, exclude=run_dir)
+    key = ReuseKey(fingerprint_record(cfg)["sha256"], input_files(cfg, cwd), code_identity(), run_versions(cfg))
+
+    def note(line: str) -> None:
+        print(f"protsweep: note [{run_dir.name}]: {line}", file=sys.stderr, flush=True)
+
+    found = find_reusable(key, roots, exclude=run_dir, note=note)
     if found is None:
         return False
     source, info = found
-    copy_run(source, info, run_dir, run_identity(cfg))
+    try:
+        copy_run(source, info, run_dir, run_identity(cfg))
+    except OSError as err:
+        note(f"not reused, trained instead: {err}")
+        return False
     print(f"protsweep: note [{run_dir.name}]: same config as the completed run {source}: its results were "
           "reused, not retrained (reuse.enabled=false trains anyway)", file=sys.stderr, flush=True)
     return True
+
+
+def run_versions(cfg: DictConfig) -> dict[str, str | None]:
+    """run.json's ``versions``: Python, the family's frameworks and protsweep."""
+    registered = families().get(str(cfg.model.family))
+    packages = registered.packages if registered is not None else ()
+    return {**package_versions(packages), "protsweep": protsweep.__version__}
 
 
 def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
@@ -170,9 +198,10 @@ def execute(cfg: DictConfig) -> None:
     record.start(
         **run_identity(cfg),
         model_family=family,
-        versions={**package_versions(packages), "protsweep": protsweep.__version__},
+        versions=run_versions(cfg),
         git_sha=source_revision(Path(hydra_cfg.runtime.cwd)),
         **{RUN_JSON_KEY: fingerprint_record(cfg)},
+        **{CODE_KEY: code_identity(), INPUTS_KEY: input_files(cfg, Path(hydra_cfg.runtime.cwd))},
     )
     tracker = None
     try:
@@ -189,10 +218,15 @@ def execute(cfg: DictConfig) -> None:
         record.update(resources=apply_resources(resources, packages))
         runner = get_method(family_of(family).runner)
         runner(cfg, run_dir, record)
+        record.update(**{OUTPUTS_KEY: output_digests(run_dir)})
         record.complete()
     except ProtsweepError as err:
         _failed(record, run_dir, str(err), traceback.format_exc(), multirun)
     except Exception as err:  # a bug, not bad input: keep the traceback in the record and the log
+        problem = disk_problem(err)
+        if problem is not None:  # the user's to fix: one line, no traceback
+            _failed(record, run_dir, problem, traceback.format_exc(), multirun)
+            return
         log.exception("job failed")
         _failed(record, run_dir, f"{type(err).__name__}: {err}", traceback.format_exc(), multirun)
     if tracker is not None:
@@ -200,6 +234,10 @@ def execute(cfg: DictConfig) -> None:
 
 
 def _failed(record: RunRecord, run_dir: Path, message: str, tb: str, multirun: bool) -> None:
-    record.fail(message, tb)
     where = f" [{run_dir.name}]" if multirun else ""
+    try:
+        record.fail(message, tb)
+    except OSError as err:  # even run.json cannot be written (a full disk): the job stays resumable
+        problem = disk_problem(err) or str(err)
+        message += f"; its run.json could not record the failure either ({problem}): free space and relaunch"
     print(f"protsweep: error{where}: {message}", file=sys.stderr, flush=True)

@@ -22,19 +22,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hydra.utils import get_class
+from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
 from protsweep.aggregate.bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap, percentile_ci
 from protsweep.aggregate.formatting import fmt_value_ci
 from protsweep.aggregate.metrics import auc_auprc
-from protsweep.atomic import write_csv_atomic
+from protsweep.aggregate.saved_runs import select_runs
 from protsweep.calibration.calibrators import Calibrator
 from protsweep.errors import ProtsweepError
+from protsweep.family import families
 from protsweep.family import family as family_of
 from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
-from protsweep.saved import read_card
+from protsweep.saved.guard import trusted_card
 from protsweep.saved.inputs import InputColumns, read_inputs
-from protsweep.saved.runs import select_runs
+from protsweep.saved.out_path import check_out, write_out
 
 PROG = "protsweep-predict"
 EXIT_USER_ERROR = 2
@@ -79,13 +81,50 @@ def _family_and_alphabet(cards: dict[int, dict[str, Any]]) -> tuple[str, str, st
     if len(families) != 1:
         raise ProtsweepError(f"the selected runs mix model families ({', '.join(sorted(families))})")
     family = families.pop()
-    data = next(iter(cards.values()))["config"]["data"]
-    return family, str(data.get("kind") or "single"), str(data["alphabet"])
+    try:
+        data = next(iter(cards.values()))["config"]["data"]
+        return family, str(data.get("kind") or "single"), str(data["alphabet"])
+    except (KeyError, TypeError, AttributeError) as err:
+        raise ProtsweepError(f"the model card's config has no usable data.alphabet ({err!r})") from err
+
+
+def calibrator_of(card: dict[str, Any], run_dir: Path) -> Calibrator:
+    try:
+        calibrator = Calibrator.from_params(card["calibration"])
+        probe = calibrator.transform(np.linspace(0.0, 1.0, 101))
+    except (ValueError, TypeError, KeyError, RuntimeError) as err:
+        raise ProtsweepError(f"{run_dir}: the card's calibration cannot be rebuilt: {err}") from err
+    bad = ~np.isfinite(probe) | (probe < 0) | (probe > 1)
+    if bad.any():
+        raise ProtsweepError(f"{run_dir}: the card's calibration maps probabilities outside [0, 1] "
+                             f"(e.g. to {probe[bad][0]}); the card was edited or is damaged")
+    return calibrator
+
+
+def checked_probabilities(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` when every one is a probability in [0, 1]; else one line naming how many are not."""
+    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ProtsweepError(f"{what}: {int(bad.sum())} of {values.size} probabilities are not in [0, 1] "
+                             f"(first: row {first + 1}, {values[first]}); nothing was written")
+    return values
+
+
+def built_predictor(predictor_class: Any, run_dir: Path, card: dict[str, Any], cache_dir: str | None) -> Any:
+    """The family's predictor; a card whose (registered) components do not fit together is one line."""
+    try:
+        return predictor_class(run_dir, card, cache_dir=cache_dir)
+    except (KeyError, TypeError, AttributeError, ValueError, OmegaConfBaseException) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ProtsweepError(f"{run_dir}: its model card describes no model protsweep can build: {first}") from err
 
 
 def predict(args: argparse.Namespace) -> pd.DataFrame:
+    check_out(args.out, Path(args.input), args.force)
     runs = select_runs(args.run, args.variant)
-    cards = {seed: read_card(path) for seed, path in runs.items()}
+    cards = {seed: trusted_card(path, families()) for seed, path in runs.items()}
+    calibrators = {seed: calibrator_of(cards[seed], path) for seed, path in runs.items()}
     family, kind, alphabet = _family_and_alphabet(cards)
     inputs = read_inputs(args.input, kind, alphabet, InputColumns(
         sequence=args.sequence_col, seq_a=args.seq_a_col, seq_b=args.seq_b_col, label=args.label_col,
@@ -97,11 +136,11 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
     calibrated: dict[int, np.ndarray] = {}
     with tqdm(total=len(inputs) * len(runs), unit="seq", disable=not show, desc=PROG, file=sys.stderr) as bar:
         for seed, path in runs.items():
-            predictor = predictor_class(path, cards[seed], cache_dir=args.cache_dir)
-            raw[seed] = predictor.predict_raw(inputs, bar.update)
-            calibrated[seed] = Calibrator.from_params(cards[seed]["calibration"]).transform(raw[seed])
+            predictor = built_predictor(predictor_class, path, cards[seed], args.cache_dir)
+            raw[seed] = checked_probabilities(predictor.predict_raw(inputs, bar.update), f"{path}: the model")
+            calibrated[seed] = checked_probabilities(calibrators[seed].transform(raw[seed]), f"{path}: the calibrated")
     frame = ensemble_frame(inputs, raw, calibrated)
-    write_csv_atomic(args.out, frame)
+    write_out(args.out, frame)
     print(f"{PROG}: {len(frame)} {'pairs' if kind == 'pairs' else 'sequences'}, {len(runs)} seed(s) "
           f"({', '.join(map(str, runs))}) -> {args.out}")
     if "label" in frame.columns:
@@ -119,7 +158,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", action="append", default=[], metavar="KEY=VALUE",
                    help="the sweep's variant whose seeds are ensembled (repeat to narrow): --variant head=two_layer")
     p.add_argument("--input", required=True, help="FASTA or CSV/TSV of sequences; CSV/TSV of pairs for Siamese models")
-    p.add_argument("--out", required=True, type=Path, help="the CSV to write")
+    p.add_argument("--out", required=True, type=Path, help="the CSV to write (never an existing file without --force)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out (never the --input file)")
     p.add_argument("--sequence-col", default="sequence")
     p.add_argument("--seq-a-col", default="seq_a")
     p.add_argument("--seq-b-col", default="seq_b")

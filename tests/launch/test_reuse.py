@@ -10,16 +10,24 @@ import pandas as pd
 import pytest
 
 from protsweep.aggregate import aggregate
-from protsweep.launch.reuse import REUSED_FROM, copy_run, find_reusable
+from protsweep.launch.reuse import REUSED_FROM, ReuseKey, copy_run, find_reusable
+from protsweep.record.identity import CODE_KEY, INPUTS_KEY, OUTPUTS_KEY, output_digests
 
 SHA = "a" * 64
+DATA = {"data.source.path": {"path": "/data/x.csv", "sha256": "d" * 64, "bytes": 10}}
+CODE = {"protsweep": "0.4.0", "source_sha256": "c" * 64}
+VERSIONS = {"python": "3.12.0", "tensorflow": "2.21.0", "protsweep": "0.4.0"}
+KEY = ReuseKey(SHA, DATA, CODE, VERSIONS)
 
 
 def write_run(path: Path, status: str = "completed", sha: str = SHA, **extra: object) -> Path:
+    """A run record as a job of ``KEY`` leaves it (``extra`` replaces or adds fields)."""
     path.mkdir(parents=True)
-    info = {"status": status, "seed": 0, "fingerprint": {"sha256": sha, "config": {}}, **extra}
-    (path / "run.json").write_text(json.dumps(info))
     (path / "predictions.csv").write_text("split,id\n")
+    (path / "metrics.json").write_text("{}\n")
+    info = {"status": status, "seed": 0, "fingerprint": {"sha256": sha, "config": {}}, INPUTS_KEY: DATA,
+            CODE_KEY: CODE, "versions": VERSIONS, OUTPUTS_KEY: output_digests(path), **extra}
+    (path / "run.json").write_text(json.dumps(info))
     return path
 
 
@@ -30,9 +38,9 @@ def test_only_a_completed_original_with_the_same_fingerprint_is_reused(tmp_path:
     write_run(sweeps / "a" / "t1" / "copy", **{REUSED_FROM: {"run": "elsewhere"}})
     write_run(sweeps / "a" / "t1" / "replaced-1" / "old")  # set aside by overwrite=true: never searched
     me = write_run(sweeps / "b" / "t2" / "me", status="running")
-    assert find_reusable(SHA, [sweeps], exclude=me) is None
+    assert find_reusable(KEY, [sweeps], exclude=me) is None
     good = write_run(sweeps / "a" / "t0" / "good")
-    found = find_reusable(SHA, [tmp_path / "missing", sweeps], exclude=me)
+    found = find_reusable(KEY, [tmp_path / "missing", sweeps], exclude=me)
     assert found is not None and found[0] == good and found[1]["status"] == "completed"
 
 

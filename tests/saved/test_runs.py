@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from protsweep.aggregate.saved_runs import select_runs
 from protsweep.errors import ProtsweepError
 from protsweep.predict_cli import main
-from protsweep.saved.runs import select_runs
 from tests.aggregate.runrecords import BASE_CONFIG, HEADS, write_run
 
 LABELS = np.r_[np.ones(10, int), np.zeros(10, int)]

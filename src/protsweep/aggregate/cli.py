@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from protsweep.integrity.faults import disk_problem
+
 from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
 from .errors import AggregateError
@@ -109,6 +111,10 @@ def _run(prog: str, body: Callable[[argparse.Namespace], int], args: argparse.Na
     except Exception as exc:
         if args.debug:
             raise
+        problem = disk_problem(exc)
+        if problem is not None:  # a full or read-only disk is the user's to fix, not an internal error
+            print(f"{prog}: error: {problem}; nothing already written was changed", file=sys.stderr)
+            return EXIT_USER_ERROR
         print(
             f"{prog}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
             file=sys.stderr,

@@ -45,6 +45,8 @@ def read_predictions(path: Path) -> dict[str, SplitPredictions]:
     (``prob_raw``; calibration never changes a ranking's statistics), ``prob`` for records that lack them."""
     wanted = {"split", "id", "label", PROB_COLUMN, RAW_SCORE_COLUMN}
     frame = pd.read_csv(path, usecols=lambda c: c in wanted, dtype={"id": str})
+    if RAW_SCORE_COLUMN in frame.columns and PROB_COLUMN in frame.columns:
+        check_probability_column(frame[PROB_COLUMN], PROB_COLUMN)  # calibrated: Brier, ECE, the ensemble's prob
     if RAW_SCORE_COLUMN in frame.columns:
         frame[PROB_COLUMN] = frame.pop(RAW_SCORE_COLUMN)
     missing = (wanted - {RAW_SCORE_COLUMN}) - set(frame.columns)
@@ -56,6 +58,14 @@ def read_predictions(path: Path) -> dict[str, SplitPredictions]:
     return {s: _split_rows(frame[split == s], s) for s in PREDICTION_SPLITS if (split == s).any()}
 
 
+def check_probability_column(values: pd.Series, what: str) -> None:
+    """A column of probabilities: every value finite and in [0, 1], else ValueError naming how many are not."""
+    probs = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(probs) | (probs < 0) | (probs > 1)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} {what} value(s) missing, not finite or outside [0, 1]")
+
+
 def _split_rows(rows: pd.DataFrame, split: str) -> SplitPredictions:
     ids = rows["id"].astype(str).to_numpy()
     labels = pd.to_numeric(rows["label"], errors="coerce").to_numpy(dtype=np.float64)
@@ -64,6 +74,7 @@ def _split_rows(rows: pd.DataFrame, split: str) -> SplitPredictions:
         raise ValueError(f"{split} labels must be 0/1")
     if not np.isfinite(probs).all():
         raise ValueError(f"{int((~np.isfinite(probs)).sum())} {split} prob value(s) missing or not finite")
+    check_probability_column(pd.Series(probs), f"{split} score")
     if len(set(ids.tolist())) != ids.size:
         raise ValueError(f"duplicate {split} ids")
     order = np.argsort(ids, kind="stable")

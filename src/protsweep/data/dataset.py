@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass
 from typing import Any, Self
 
 import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from protsweep.data.check import check_data_config
 from protsweep.data.dedup import deduplicate
 from protsweep.data.folds import assign_planned_splits, split_plan
 from protsweep.data.split import SPLITS, assign_splits, check_splits, split_counts, stratified_subsample
 from protsweep.data.validate import validate_rows
-from protsweep.errors import ConfigError
+from protsweep.errors import ConfigError, DataError
 
 SEQUENCE_COLUMNS = ["id", "sequence", "label"]
 
@@ -55,9 +57,27 @@ def build_source(data_cfg: DictConfig) -> Any:
         raise ConfigError(f"data.source ({data_cfg.source.get('_target_')}): {cause}") from err
 
 
+SHARED_DATA_KEY = "paths.shared_data"
+
+
+def shared_data_hint(err: DataError, data_cfg: DictConfig) -> DataError:
+    """A missing file of a data option that reads from ``paths.shared_data`` (``data=hemolysis``): the hint
+    names that key (where the shared data sets are) instead of the option's own path key."""
+    raw = json.dumps(OmegaConf.to_container(data_cfg.source, resolve=False))
+    if "not found" not in str(err) or SHARED_DATA_KEY not in raw:
+        return err
+    problem = re.sub(r"\(set its path with [^)]*\)", "", str(err).removeprefix(f"{err.source}: ")).rstrip()
+    return DataError(err.source, f"{problem} (this data option reads it from {SHARED_DATA_KEY}: set "
+                     f"{SHARED_DATA_KEY}=<the folder holding the shared data sets>)")
+
+
 def load_split_data(data_cfg: DictConfig) -> SplitData:
     source = build_source(data_cfg)
-    rows = validate_rows(source.load(), alphabet=str(data_cfg.alphabet))
+    try:
+        loaded = source.load()
+    except DataError as err:
+        raise shared_data_hint(err, data_cfg) from err
+    rows = validate_rows(loaded, alphabet=str(data_cfg.alphabet))
     unique, dedup_report = deduplicate(rows, data_cfg.dedup)
     if "id" not in unique.columns:
         unique["id"] = unique["sequence"].map(sequence_id)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from protsweep.data.config import Dedup, choice
+from protsweep.data.validate import row_list
 from protsweep.errors import DataError
 
 
@@ -41,7 +42,7 @@ def refuse_duplicates(
         return
     dup = rows[size > 1]
     first = dup.iloc[0]
-    places = ", ".join(map(str, dup.loc[dup[key] == first[key], "row"].tolist()))
+    places = row_list(dup.loc[dup[key] == first[key], "row"].tolist())
     conflict = " with conflicting labels" if bool(conflicting[dup.index[0]]) else ""
     raise DataError(
         str(first["source"]),

@@ -83,5 +83,23 @@ def validate_rows(raw: pd.DataFrame, alphabet: str = STANDARD_AMINO_ACIDS) -> pd
                     source, f"split {value!r} is not one of {', '.join(SPLIT_NAMES)}", row=row, field="split"
                 )
     if "id" in out.columns:
-        check_ids(out["id"], sources, rows)
+        refuse_duplicate_ids(pd.Series(check_ids(out["id"], sources, rows)), out["sequence"], sources, rows)
     return out.reset_index(drop=True)
+
+
+def row_list(rows: list[int], limit: int = 5) -> str:
+    """``2, 7, 9`` or, for many rows, ``2, 7, 9, 11, 12 and 99,995 more``: a line stays short."""
+    shown = ", ".join(map(str, rows[:limit]))
+    return f"{shown} and {len(rows) - limit:,} more" if len(rows) > limit else shown
+
+
+def refuse_duplicate_ids(ids: pd.Series, sequences: pd.Series, sources: list[str], rows: list[int]) -> None:
+    """One id naming two different sequences is an error naming the id and its rows (repeats of one sequence
+    under one id are measurements, merged by ``data.dedup``)."""
+    frame = pd.DataFrame({"id": ids.to_numpy(), "sequence": sequences.to_numpy(), "row": rows, "source": sources})
+    clash = frame.groupby("id", sort=False)["sequence"].transform("nunique") > 1
+    if clash.any():
+        first = frame[clash].iloc[0]
+        places = frame.loc[frame["id"] == first["id"], "row"].tolist()
+        raise DataError(str(first["source"]), f"id {str(first['id'])[:80]!r} names different sequences in rows "
+                        f"{row_list(places)}: ids must be unique", field="id")

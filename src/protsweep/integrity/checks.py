@@ -1,6 +1,7 @@
 """Config checks a job makes before any framework is imported, each failing with one line naming the key:
 unknown keys (``+trainer.bach_size=8``), the seed's range, a sweep name that would leave the outputs root,
-and the family's own combination checks (e.g. ``loss=contrastive`` with ProteinBERT)."""
+and the family's own combination checks (e.g. ``loss=contrastive`` with ProteinBERT); ``trainer.init_from``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.family import families
+from protsweep.saved.store import parent_run
 
 #: Nodes whose keys are free-form by design (documented in the README): not checked for unknown keys.
 FREE_FORM: tuple[str, ...] = ("data.source", "ablation.baseline")
@@ -71,6 +73,7 @@ def check_job_config(cfg: DictConfig) -> None:
     check_known_keys(cfg)
     check_seed(cfg)
     check_sweep_name(str(cfg.ablation.name))
+    parent_run(cfg)  # trainer.init_from: a completed run of this family with intact, finite weights
     record = families().get(str(cfg.model.family))
     if record is not None:
         record.check(cfg)  # the family's own combination checks (its record's ``check``)

@@ -84,6 +84,8 @@ def _read_dump(path: Path, expected_sha256: str | None) -> Dump:
             obj = ArraysOnlyUnpickler(io.BufferedReader(handle)).load()
     except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, IndexError) as err:
         raise ProtsweepError(f"{path}: not a ProteinBERT dump (unreadable or truncated pickle): {err}") from err
+    except (MemoryError, OverflowError) as err:  # an array header claiming more than any real dump holds
+        raise ProtsweepError(f"{path}: not a ProteinBERT dump: it claims an array larger than memory ({err})") from err
     _shape("not a 3-tuple", path, lambda: isinstance(obj, (tuple, list)) and len(obj) == 3)
     n_annotations, weights, optimizer_weights = obj
     _shape("n_annotations is not a positive int", path,

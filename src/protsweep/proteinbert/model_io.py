@@ -26,7 +26,7 @@ from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.model import build_model, is_head_layer
 from protsweep.proteinbert.trainer import FineTuner
 from protsweep.record.writer import RunRecord
-from protsweep.saved.card import verified_weights
+from protsweep.saved.card import shape_mismatch, verified_weights
 from protsweep.saved.store import Parent, parent_run, weights_misfit
 
 WEIGHTS_FILE = "model.safetensors"
@@ -77,7 +77,7 @@ def load_weights_into(model: Any, path: Path, misfit: Callable[[Exception], Exce
         wanted = [tuple(w.shape) for w in model.weights]
         found = [tuple(a.shape) for a in arrays]
         if found != wanted:
-            raise ValueError(f"{len(found)} arrays of other shapes than the model's {len(wanted)}")
+            raise ValueError(shape_mismatch(found, wanted))
         model.set_weights(arrays)
     except (ValueError, OSError, SafetensorError) as err:
         raise misfit(err) from err

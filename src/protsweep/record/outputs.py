@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from protsweep.calibration.calibrators import Calibrator
+from protsweep.errors import ProtsweepError
 from protsweep.record.contract import (
     CALIBRATION_KEY,
     EXAMPLE_COLUMNS,
@@ -43,6 +44,18 @@ def prediction_frame(split: str, examples: pd.DataFrame, raw: np.ndarray, calibr
     return pd.concat([frame, examples[own].reset_index(drop=True)], axis=1)
 
 
+def probabilities(values: ArrayLike, what: str) -> np.ndarray:
+    """``values`` as floats when each is a probability in [0, 1]; else one line (nothing is written)."""
+    array = np.asarray(values, dtype=float).reshape(-1)
+    bad = ~np.isfinite(array) | (array < 0) | (array > 1)
+    if bad.any():
+        raise ProtsweepError(
+            f"{what} probabilities: {int(bad.sum())} of {array.size} are NaN, infinite or outside [0, 1] "
+            "(a diverged model?); no predictions were written"
+        )
+    return array
+
+
 DEGENERATE_KEY = "degenerate"  # run.json and metrics.json: {split: bool}
 
 
@@ -63,10 +76,11 @@ def write_outputs(
     """
     if set(examples) != set(SPLITS) or set(raw_scores) != set(SPLITS):
         raise ValueError(f"outputs need exactly the splits {SPLITS}, got {sorted(examples)} / {sorted(raw_scores)}")
-    raw = {split: np.asarray(raw_scores[split], dtype=float).reshape(-1) for split in SPLITS}
+    raw = {split: probabilities(raw_scores[split], f"{split}: the model's") for split in SPLITS}
     labels = {split: examples[split]["label"].to_numpy(dtype=int) for split in SPLITS}
     calibrator.fit(raw[FIT_SPLIT], labels[FIT_SPLIT])
-    calibrated = {split: calibrator.transform(raw[split]) for split in SPLITS}
+    calibrated = {split: probabilities(calibrator.transform(raw[split]), f"{split}: the calibrated")
+                  for split in SPLITS}
     frames = [prediction_frame(split, examples[split], raw[split], calibrated[split]) for split in SPLITS]
     metrics: dict[str, Any] = {
         split: split_metrics(labels[split], raw[split], calibrated[split], calibrator.n_bins)

@@ -14,6 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from safetensors import SafetensorError, safe_open
+
 from protsweep.errors import ProtsweepError
 
 MODEL_DIR = "model"
@@ -66,6 +69,8 @@ def read_card(run_dir: Path, family: str | None = None) -> dict[str, Any]:
 def verified_weights(run_dir: Path, card: dict[str, Any]) -> Path:
     """The weights file the card names, after checking that it exists and its sha256 matches."""
     entry = card["weights"]
+    if not isinstance(entry, dict) or Path(str(entry.get("file"))).name != str(entry.get("file")):
+        raise ProtsweepError(f"{card_path(run_dir)}: 'weights' must name a file inside {MODEL_DIR}/")
     path = model_dir(run_dir) / str(entry["file"])
     if not path.is_file():
         raise ProtsweepError(f"{path}: the weights file named by {CARD_JSON} is missing")
@@ -76,3 +81,29 @@ def verified_weights(run_dir: Path, card: dict[str, Any]) -> Path:
             "the file is damaged or was changed after saving"
         )
     return path
+
+
+def check_finite_weights(path: Path) -> None:
+    """Refuse a safetensors weights file holding NaN or infinite values (they make every prediction wrong),
+    naming the first such tensor; read with numpy, before any framework builds a model."""
+    try:
+        with safe_open(str(path), framework="np") as tensors:
+            for key in tensors.keys():  # noqa: SIM118 (safe_open is not a mapping)
+                values = tensors.get_tensor(key)
+                if values.dtype.kind in "fc" and not np.isfinite(values).all():
+                    bad = int(values.size - np.isfinite(values).sum())
+                    raise ProtsweepError(
+                        f"{path}: tensor {key!r} holds {bad} non-finite value(s) (NaN or inf): the weights are unusable"
+                    )
+    except (SafetensorError, OSError, ValueError, TypeError) as err:
+        raise ProtsweepError(f"{path}: not a readable safetensors weights file ({err})") from err
+
+
+def shape_mismatch(found: list[tuple[int, ...]], wanted: list[tuple[int, ...]]) -> str:
+    """Why stored arrays do not fit a model's weights: their counts, or the first array whose shape differs."""
+    if len(found) != len(wanted):
+        return f"the file holds {len(found)} arrays, the model has {len(wanted)} weights"
+    first = next(i for i, (f, w) in enumerate(zip(found, wanted, strict=True)) if f != w)
+    n_diff = sum(f != w for f, w in zip(found, wanted, strict=True))
+    return (f"{n_diff} of the {len(wanted)} arrays differ in shape from the model's weights "
+            f"(first: array {first} is {found[first]}, the model's weight is {wanted[first]})")

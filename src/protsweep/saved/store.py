@@ -25,8 +25,10 @@ from protsweep.saved.card import (
     CARD_FORMAT,
     MODEL_DIR,
     card_path,
+    check_finite_weights,
     model_dir,
     read_card,
+    sha256_file,
     verified_weights,
     weights_entry,
 )
@@ -76,8 +78,8 @@ def finish_run(
         "family_settings": family_settings,
         "cwd": os.getcwd(),  # relative paths of the config (cache dirs) are relative to it
     }
-    write_json_atomic(card_path(run_dir), card)
-    saved = {"path": f"{MODEL_DIR}/{entry['file']}", **entry}
+    written = write_json_atomic(card_path(run_dir), card)
+    saved = {"path": f"{MODEL_DIR}/{entry['file']}", **entry, "card_sha256": sha256_file(written)}
     record.update(saved_model=saved)
     log.info("saved model: %s (%.1f kB)", model_dir(run_dir) / entry["file"], entry["bytes"] / 1024)
     return saved
@@ -107,6 +109,7 @@ def parent_run(cfg: DictConfig, record: RunRecord | None = None) -> Parent | Non
         raise ProtsweepError(f"trainer.init_from={init_from}: run.json does not say completed")
     card = read_card(run_dir, str(cfg.model.family))
     parent = Parent(run_dir, card, verified_weights(run_dir, card))
+    check_finite_weights(parent.weights)
     if record is not None:
         record.update(parent=parent.as_record())
     log.info("warm start from %s", parent.weights)
