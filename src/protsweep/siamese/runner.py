@@ -17,12 +17,14 @@ from typing import Any
 import pandas as pd
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from protsweep.data.config import DataKind, TrainTarget
 from protsweep.data.load import load_data
 from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
+from protsweep.integrity.fingerprint import fingerprint_config
+from protsweep.keypolicy import RESUMABLE_ACROSS, without
 from protsweep.record import SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
 from protsweep.saved.torch_io import TorchModelIO, siamese_settings, warm_start
@@ -39,15 +41,6 @@ from protsweep.siamese.train.loop import TrainState, evaluate, fit
 from protsweep.siamese.train.seeding import seed_torch
 
 log = logging.getLogger(__name__)
-
-#: Keys that never change what a run computes: a checkpoint written under other values still resumes.
-_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "report", "paths", "save_model")
-_NOT_FINGERPRINTED_IN = {
-    "data": ("reference",),
-    "trainer": ("resume", "device", "num_threads"),
-    "embedder": ("progress", "device", "cache_dir", "batch_tokens", "max_pad_frac"),
-}
-
 
 def train_and_evaluate(
     cfg: DictConfig, run_dir: Path, record: RunRecord, on_epoch_end: Sequence[Callable[[int], None]] = ()
@@ -171,13 +164,7 @@ def _describe_network(
 def run_fingerprint(cfg: DictConfig, data: PairData, embedder_key: str) -> str:
     """What a checkpoint must match to be resumed: the resolved config (less output-only keys), the
     embedder identity (weights included) and the exact pairs of every split."""
-    raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    assert isinstance(raw, dict)
-    for key in _NOT_FINGERPRINTED:
-        raw.pop(key, None)
-    for group, keys in _NOT_FINGERPRINTED_IN.items():
-        for key in keys:
-            (raw.get(group) or {}).pop(key, None)
+    raw = without(fingerprint_config(cfg), extra=RESUMABLE_ACROSS)  # the key policy: what a resume must match
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
     digest.update(embedder_key.encode())
     for name in ("train", "valid", "test"):

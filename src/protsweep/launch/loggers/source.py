@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from protsweep.keypolicy import KeyKind, override_key, result_overrides, without
 from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON, RUN_JSON
 
 #: history.csv columns that index a row rather than measure it.
@@ -82,9 +83,10 @@ def config_params(cfg: DictConfig) -> dict[str, str]:
 
 
 def run_hparams(run: Mapping[str, Any]) -> dict[str, str | float | int | bool]:
-    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides."""
-    hparams: dict[str, str | float | int | bool] = {k: str(v) for k, v in (run.get("choices") or {}).items()}
-    for override in run.get("overrides") or []:
-        key, _, value = str(override).partition("=")
-        hparams[key.lstrip("+~")] = value
+    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides;
+    output-only keys of the key policy (logger, progress, report...) left out."""
+    choices = {k: str(v) for k, v in (run.get("choices") or {}).items()}
+    hparams: dict[str, str | float | int | bool] = dict(without(choices, KeyKind.OUTPUT_ONLY))
+    for override in result_overrides(str(o) for o in run.get("overrides") or []):
+        hparams[override_key(override)] = override.partition("=")[2]
     return hparams
