@@ -11,7 +11,6 @@ Whether a job failed is known from its ``run.json`` alone: the sweep's exit stat
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -38,7 +37,8 @@ from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
 from protsweep.launch.reuse import copy_run, find_reusable
-from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
+from protsweep.record import RunRecord, git_sha, package_versions
+from protsweep.record.state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +135,7 @@ def reuse_earlier_run(cfg: DictConfig, run_dir: Path) -> bool:
 
 def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
     """run.json's fingerprint, or None (no record, an unreadable one, or one from before fingerprints)."""
-    try:
-        info = json.loads((run_dir / RUN_JSON).read_text())
-    except (OSError, ValueError):
-        return None
-    found = info.get(RUN_JSON_KEY) if isinstance(info, dict) else None
-    return found if isinstance(found, dict) else None
+    return RunState.read(run_dir).fingerprint
 
 
 def write_hydra_files(run_dir: Path, cfg: DictConfig) -> None:

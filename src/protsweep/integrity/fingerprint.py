@@ -16,9 +16,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.keypolicy import KeyKind, key_kind, without
+from protsweep.record.contract import FINGERPRINT_KEY
 
-#: run.json key holding ``{"sha256": ..., "config": {dotted key: value}}``
-RUN_JSON_KEY = "fingerprint"
+#: run.json key holding ``{"sha256": ..., "config": {dotted key: value}}`` (the run-record contract's)
+RUN_JSON_KEY = FINGERPRINT_KEY
 
 def _flatten(node: Any, prefix: str, out: dict[str, Any]) -> None:
     if isinstance(node, Mapping) and node:

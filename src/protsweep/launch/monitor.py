@@ -23,9 +23,8 @@ from protsweep.errors import ConfigError
 from protsweep.launch.base import BASE_GROUP, check_base
 from protsweep.launch.outcome import JobTable, Outcome, RecordState, expected_jobs, record_state
 from protsweep.launch.progress import eta_seconds, format_sweep_line, progress_enabled
+from protsweep.record.contract import Status
 from protsweep.schema import config_dir
-
-FINISHED = ("completed", "failed")
 
 #: This process's running sweep ("watch", "stop", "thread") and the last outcome ("outcome").
 _STATE: dict[str, Any] = {}
@@ -56,11 +55,11 @@ class SweepWatch:
         done = failed = here = 0
         for name, state in self.table.states().items():
             status = state[0]
-            if state != self.at_launch.get(name) and status in FINISHED:
+            if state != self.at_launch.get(name) and status in (Status.COMPLETED, Status.FAILED):
                 here += 1
                 done += 1
-                failed += status == "failed"
-            elif status == "completed" and not self.rerun_completed:
+                failed += status == Status.FAILED
+            elif status == Status.COMPLETED and not self.rerun_completed:
                 done += 1
         return done, failed, here
 

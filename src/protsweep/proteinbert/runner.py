@@ -21,7 +21,7 @@ from protsweep.proteinbert.model import build_model
 from protsweep.proteinbert.stages import plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner
-from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.record import PREDICTION_SPLITS, RunRecord, write_outputs
 from protsweep.saved.keras_io import KerasModelIO, proteinbert_settings, warm_start
 from protsweep.saved.store import finish_run
 
@@ -115,7 +115,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
 
     record.stage_started("predict")
     final_len = stages[-1].seq_len
-    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
+    predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in PREDICTION_SPLITS}
     record.stage_finished("predict")
     _write_outputs(cfg, record, data, predictions, stage_results, best)
     settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
@@ -156,5 +156,5 @@ def _write_outputs(
         "epochs_run": sum(r["epochs_run"] for r in stage_results.values()),
         "stages": stage_results,
     }
-    examples = {split: data.split(split) for split in SPLITS}
+    examples = {split: data.split(split) for split in PREDICTION_SPLITS}
     write_outputs(record, examples, raw, instantiate(cfg.calibration), training)

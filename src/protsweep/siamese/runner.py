@@ -25,7 +25,7 @@ from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
 from protsweep.integrity.fingerprint import fingerprint_config
 from protsweep.keypolicy import RESUMABLE_ACROSS, without
-from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.record import PREDICTION_SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
 from protsweep.saved.torch_io import TorchModelIO, siamese_settings, warm_start
 from protsweep.siamese.embed.esmc import resolve_device
@@ -106,7 +106,7 @@ def train_and_evaluate(
     record.stage_started("predict")
     batch = int(cfg.trainer.eval_batch_size)
     budget = BatchBudget.of(cfg.trainer)
-    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, budget).prob for name in SPLITS}
+    probs = {name: evaluate(model, splits[name], loss_fn, batch, device, budget).prob for name in PREDICTION_SPLITS}
     write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     record.stage_finished("predict")
     finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))
@@ -202,7 +202,7 @@ def _examples(data: PairData) -> dict[str, pd.DataFrame]:
     joiner = "|" if data.report.get("kind") == DataKind.complexes.value else ":"
     soft = data.report["labels"].get("target") == TrainTarget.soft.value
     examples = {}
-    for name in SPLITS:
+    for name in PREDICTION_SPLITS:
         part = data.split(name)
         examples[name] = pd.DataFrame(
             {

@@ -12,7 +12,8 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep.keypolicy import KeyKind, override_key, result_overrides, without
-from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON, RUN_JSON
+from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON
+from protsweep.record.state import RunState
 
 #: history.csv columns that index a row rather than measure it.
 HISTORY_INDEX = ("stage", "epoch")
@@ -24,7 +25,7 @@ def _read_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}  # metrics.json
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class RunFiles:
     def read(cls, run_dir: Path) -> RunFiles:
         history_path = run_dir / HISTORY_CSV
         history = pd.read_csv(history_path) if history_path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
-        return cls(run_dir, _read_json(run_dir / RUN_JSON), _read_json(run_dir / METRICS_JSON), history)
+        return cls(run_dir, RunState.read(run_dir).info, _read_json(run_dir / METRICS_JSON), history)
 
     @property
     def status(self) -> str:
