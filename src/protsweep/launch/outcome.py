@@ -12,20 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from hydra._internal.config_loader_impl import ConfigLoaderImpl
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra._internal.utils import create_config_search_path
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from omegaconf import DictConfig
 
 from protsweep.keypolicy import result_overrides
 from protsweep.record.contract import Status
 from protsweep.record.state import RunState
-from protsweep.schema import config_dir
+from protsweep.sweepjobs import BASIC_SWEEPER, Overrides, sweep_jobs
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-Overrides = tuple[str, ...]
 RecordState = tuple[str | None, str | None]  # (status, ended_at) from run.json; (None, None) without one
 
 
@@ -41,16 +34,7 @@ def expected_jobs(config: DictConfig) -> list[Overrides] | None:
     sweeper = config.hydra.sweeper
     if sweeper.get("_target_") != BASIC_SWEEPER:
         return None
-    params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
-    # A config loader lets the parser expand glob() over a group's options (routes: variant=glob(*)).
-    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(config_dir())))
-    try:
-        parser = OverridesParser.create(config_loader=loader)
-        overrides = parser.parse_overrides([*params, *config.hydra.overrides.task])
-        jobs = BasicSweeper.split_arguments(overrides, None)[0]
-    except HydraException:  # the sweeper itself reports the bad override, in its own words
-        return None
-    return [tuple(job) for job in jobs]
+    return sweep_jobs(sweeper.get("params"), list(config.hydra.overrides.task))
 
 
 def job_overrides(job_dir: Path) -> Overrides | None:
