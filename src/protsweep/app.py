@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +16,7 @@ from protsweep import job
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
 from protsweep.keypolicy import result_overrides
+from protsweep.launch.cfg_check import asks_for_help, check_printed_config, printing_only, without_schemas
 from protsweep.launch.monitor import last_outcome
 from protsweep.schema import config_dir, register_schemas
 
@@ -58,11 +61,28 @@ def _hydra_main(cfg: DictConfig) -> None:
     job.run(cfg)
 
 
+def _print_help() -> None:
+    """Hydra's ``--help``, listing only real options (no ``*_schema`` entries)."""
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), contextlib.suppress(SystemExit):
+        _hydra_main()
+    print(without_schemas(text.getvalue()), end="")
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
     register_schemas(config_dir())
     _register_resolvers()
+    if printing_only(sys.argv[1:]):  # --cfg/--info run no job and no callback: check the config here
+        try:
+            check_printed_config(sys.argv[1:])
+        except ConfigError as err:
+            print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+            sys.exit(2)
+    if asks_for_help(sys.argv[1:]):
+        _print_help()
+        return
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
     if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten

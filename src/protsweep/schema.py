@@ -147,8 +147,9 @@ class AblationConfig:
 
 @dataclass
 class ReportConfig:
-    """How the aggregator and the report judge a sweep (read by the end-of-sweep callback; the CLI options
-    ``--margin-auc``, ``--min-class-count``, ``--exclude-degenerate`` mirror it)."""
+    """How the aggregator and the report judge a sweep: the end-of-sweep callback reads it from the config,
+    ``protsweep-report`` / ``protsweep-aggregate`` take the same ``report.KEY=VALUE`` items
+    (:mod:`protsweep.aggregate.settings`)."""
 
     margin_auc: float = 0.01  # |ΔAUC| below this is no practical difference (docs/statistics.md: why 0.01)
     min_class_count: int = 10  # fewer positives or negatives in a split: AUC intervals flagged unreliable

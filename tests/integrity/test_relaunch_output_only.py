@@ -53,13 +53,30 @@ def test_relaunch_with_output_only_keys_trains_nothing(cli, tmp_path: Path) -> N
     before = records(sweep)
     assert len(before) == 4
     folders = sorted(p.name for p in sweep.iterdir())
+    assert "(±0.01 AUC margin" in (sweep / "results" / "summary.md").read_text()
     for change in CHANGES:
         again = cli([*args, *change], cwd=tmp_path, timeout=600)
         assert again.returncode == 0, (change, again.stderr[-2000:])
         assert "Traceback" not in again.stderr
         assert sorted(p.name for p in sweep.iterdir()) == folders, change  # no new job folder
         assert records(sweep) == before, change  # nothing trained, no record rewritten
-        report = (sweep / "results" / "report.md").read_text()
-        assert "recorded config differs" not in (sweep / "results" / "summary.md").read_text()
+        summary = (sweep / "results" / "summary.md").read_text()
+        assert "recorded config differs" not in summary and "2/2" in summary
         margin = next((c.split("=")[1] for c in change if c.startswith("report.margin_auc=")), "0.01")
-        assert f"±{margin} AUC (report.margin_auc)" in report, change  # the verdict, under the new margin
+        assert f"(±{margin} AUC margin" in summary, change  # the verdict, under the new margin
+
+    # a sweep folder holds one sweep: a changed override, split or job set is refused as a whole, before any
+    # job starts, and nothing is written (not even multirun.yaml)
+    saved = (sweep / "multirun.yaml").read_bytes()
+    for change, why in [
+        (("trainer.lr_frozen=0.02",), "another config: trainer.lr_frozen"),
+        (("data.split_seed=3",), "another config: data.split_seed"),
+        (("hydra.sweeper.params.seed=0,1,2",), "other jobs: 0 of its jobs not in this launch, 2 new"),
+    ]:
+        refused = cli([*args, *change], cwd=tmp_path, timeout=600)
+        lines = [row for row in refused.stderr.splitlines() if row.startswith("protsweep: ")]
+        assert refused.returncode == 1 and len(lines) == 1, (change, refused.stderr[-2000:])
+        assert f"{sweep} holds another sweep ({why}" in lines[0] and "overwrite=true" in lines[0], lines
+        assert "Traceback" not in refused.stderr
+        assert sorted(p.name for p in sweep.iterdir()) == folders and records(sweep) == before
+        assert (sweep / "multirun.yaml").read_bytes() == saved

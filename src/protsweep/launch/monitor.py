@@ -20,9 +20,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
+from protsweep.integrity.values import check_composed
 from protsweep.launch.base import BASE_GROUP, check_base
 from protsweep.launch.outcome import JobTable, Outcome, RecordState, expected_jobs, record_state
 from protsweep.launch.progress import eta_seconds, format_sweep_line, progress_enabled
+from protsweep.launch.sweepfolder import check_sweep_folder
 from protsweep.record.contract import Status
 from protsweep.schema import config_dir
 
@@ -78,6 +80,7 @@ class SweepWatch:
 def check_launch(config: DictConfig, jobs: list[tuple[str, ...]]) -> None:
     """Checks of the whole command before any job runs: a bad one prints one line and stops it."""
     try:
+        check_composed(config)  # unknown keys and open-typed values, before any job starts
         progress_enabled(config.get("progress", "auto"), sys.stderr)
         check_base(config_dir(), config.hydra.runtime.choices.get(BASE_GROUP), jobs)
     except ConfigError as err:
@@ -105,6 +108,11 @@ class SweepMonitor(Callback):
         _STATE.clear()
         jobs = expected_jobs(config)
         check_launch(config, jobs if jobs is not None else [tuple(config.hydra.overrides.task)])
+        try:  # a relaunch into a sweep folder must be the sweep it holds; refused like a job's relaunch (exit 1)
+            check_sweep_folder(config, jobs)
+        except ConfigError as err:
+            print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
         table = JobTable(Path(str(config.hydra.sweep.dir)), jobs)
         enabled = progress_enabled(config.get("progress", "auto"), sys.stderr)
         watch = SweepWatch(table, enabled=enabled, rerun_completed=bool(config.get("overwrite", False)))
