@@ -1,6 +1,6 @@
 """Relaunching into an existing sweep folder, through the real command: a changed config is refused (the
-sweep folder as a whole) and nothing is rewritten; overwrite=true reruns (the earlier record kept aside); a job another live process
-holds is skipped; the aggregator keeps runs of two recorded configs apart and says so."""
+sweep folder as a whole) and nothing is rewritten; overwrite=true reruns (the earlier record kept aside); a job
+another live process holds is skipped; the aggregator keeps runs of two recorded configs apart and says so."""
 
 from __future__ import annotations
 
