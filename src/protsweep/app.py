@@ -13,6 +13,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep import job
+from protsweep.aggregate.callback import NOT_AGGREGATED
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
 from protsweep.keypolicy import result_overrides
@@ -92,6 +93,9 @@ def main() -> None:
         line = outcome.failure_line()
         if line:
             print(line, file=sys.stderr)
+        sys.exit(1)
+    if NOT_AGGREGATED:  # every job completed, but the end-of-sweep tables could not be built
+        print(NOT_AGGREGATED[-1], file=sys.stderr)
         sys.exit(1)
 
 
