@@ -74,7 +74,7 @@ def train_and_evaluate(cfg: DictConfig, run_dir: Path, record: RunRecord) -> Non
     backbone = load_backbone(cfg.model)
     record.update(pretrained=backbone.pretrained)
     model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
-    warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights (issue 10)
+    warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights
     tuner = FineTuner(
         model=model,
         make_loss=make_loss,

@@ -65,7 +65,7 @@ def train_and_evaluate(
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
     model = _build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
-    warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from (issue 10)
+    warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=float(cfg.trainer.lr), weight_decay=float(cfg.trainer.weight_decay)
     )
