@@ -71,7 +71,7 @@ def test_relaunch_with_output_only_keys_trains_nothing(cli, tmp_path: Path) -> N
     for change, why in [
         (("trainer.lr_frozen=0.02",), "another config: trainer.lr_frozen"),
         (("data.split_seed=3",), "another config: data.split_seed"),
-        (("hydra.sweeper.params.seed=0,1,2",), "other jobs: 0 of its jobs not in this launch, 2 new"),
+        (("hydra.sweeper.params.seed='0,1,2'",), "other jobs: 0 of its jobs not in this launch, 2 new"),
     ]:
         refused = cli([*args, *change], cwd=tmp_path, timeout=600)
         lines = [row for row in refused.stderr.splitlines() if row.startswith("protsweep: ")]

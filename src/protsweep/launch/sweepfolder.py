@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from protsweep.errors import ConfigError
-from protsweep.integrity.fingerprint import describe_change, fingerprint_config
+from protsweep.integrity.fingerprint import describe_change, digest, fingerprint_config, result_config, same_config
 from protsweep.keypolicy import KeyKind, key_kind
-from protsweep.launch.outcome import Overrides, result_key
+from protsweep.launch.outcome import Overrides, find_job_dirs, result_key
+from protsweep.record.state import RunState
 from protsweep.sweepjobs import sweep_jobs
 
 MULTIRUN_YAML = "multirun.yaml"
@@ -58,3 +61,27 @@ def check_sweep_folder(config: DictConfig, jobs: list[Overrides] | None) -> None
         sample = ", ".join([*(f"-{','.join(j)}" for j in gone[:1]), *(f"+{','.join(j)}" for j in new[:1])])
         raise ConfigError(refuse.format(f"other jobs: {len(gone)} of its jobs not in this launch, {len(new)} "
                                         f"new; e.g. {sample}"))
+    changed = changed_job(config, jobs or [], find_job_dirs(sweep_dir))
+    if changed is not None:
+        raise ConfigError(refuse.format(changed))
+
+
+def changed_job(config: DictConfig, jobs: list[Overrides], dirs: dict[Overrides, Path]) -> str | None:
+    """The first job whose folder holds a record of another config than the one this launch composes for it
+    (e.g. a config file chosen only by a sweep value changed), as ``<job>: <keys>``; None when all match.
+    Composed the way the launcher will compose it (Hydra's config loader, when Hydra is running)."""
+    if not GlobalHydra.instance().is_initialized():
+        return None
+    loader = GlobalHydra.instance().config_loader()
+    for job in jobs:
+        job_dir = dirs.get(result_key(job))
+        recorded = RunState.read(job_dir).fingerprint if job_dir is not None else None
+        if recorded is None:
+            continue
+        try:
+            current = sweep_config(loader.load_sweep_config(config, list(job)))
+        except (HydraException, OmegaConfBaseException):  # the job itself reports a config it cannot compose
+            continue
+        if not same_config(recorded, {"sha256": digest(current)}):
+            return f"another config in {job_dir.name}: {describe_change(result_config(recorded) or {}, current)}"
+    return None
