@@ -74,6 +74,7 @@ def test_another_sweep_is_refused_in_one_line(sweep: Path, change: tuple[str, ..
 def test_a_job_recorded_under_another_config_is_refused(sweep: Path) -> None:
     """A config file chosen only by a sweep value changed: the primary config is the same, the job's is not."""
     job = sweep / "head=two_layer,seed=0"
-    RunState(job).write({"status": "completed", "fingerprint": fingerprint_record(job_config("head=default", "seed=0"))})
+    other = fingerprint_record(job_config("head=default", "seed=0"))
+    RunState(job).write({"status": "completed", "fingerprint": other})
     with pytest.raises(ConfigError, match=r"another config in head=two_layer,seed=0: head\."):
         check(sweep)
