@@ -65,6 +65,14 @@ class SweepWatch:
                 done += 1
         return done, failed, here
 
+    def outcome_statuses(self) -> dict[str, str | None]:
+        """Each job's status; under ``overwrite=true`` a record unchanged since the launch was not redone by it
+        (e.g. another live process held the job): no status."""
+        states = self.table.states()
+        if not self.rerun_completed:
+            return {name: status for name, (status, _) in states.items()}
+        return {name: (None if state == self.at_launch.get(name) else state[0]) for name, state in states.items()}
+
     def poll(self) -> None:
         with self.lock:
             done, failed, here = self.tally()
@@ -136,4 +144,4 @@ class SweepMonitor(Callback):
         if watch is None:
             return
         watch.poll()
-        _STATE["outcome"] = Outcome(multirun=True, statuses=watch.table.statuses())
+        _STATE["outcome"] = Outcome(multirun=True, statuses=watch.outcome_statuses())
