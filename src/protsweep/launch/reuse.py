@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from protsweep.atomic import write_json_atomic
 from protsweep.record.contract import REUSED_FROM_KEY, RUN_JSON
 from protsweep.record.provenance import now_iso
 from protsweep.record.state import NOT_WALKED_NAMES, NOT_WALKED_PREFIXES, RunState, walk_run_dirs
@@ -97,5 +96,5 @@ def copy_run(source: Path, info: Mapping[str, Any], target: Path, identity: Mapp
         **identity,
         REUSED_FROM: {"run": str(source.resolve()), "at": now_iso()},
     }
-    write_json_atomic(target / RUN_JSON, record)
+    RunState(target).write(record)
     return record
