@@ -70,7 +70,8 @@ def test_relaunch_with_another_config(cli, tmp_path: Path) -> None:
         sleeper.kill()
         sleeper.wait()
     # the held job was not done by this launch, so the launch does not claim success for it
-    assert rerun.returncode == 1 and "protsweep: 1 job(s) failed: seed=0," in rerun.stderr, rerun.stderr[-2000:]
+    failed = f"protsweep: 1 job(s) failed: {jobs[0].name} "  # the job's folder: the relaunch did not redo it
+    assert rerun.returncode == 1 and failed in rerun.stderr, rerun.stderr[-2000:]
     assert f"[{jobs[0].name}]: pid {sleeper.pid}" in rerun.stderr and "skipped here" in rerun.stderr
     assert snapshot(jobs[0]) == {**before[jobs[0].name], ".protsweep.lock": json.dumps(lock).encode()}
     assert list(jobs[1].glob("replaced-*/run.json"))
