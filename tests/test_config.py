@@ -22,21 +22,21 @@ from omegaconf import OmegaConf
 from protsweep import app
 from protsweep.config_store import all_schemas
 from protsweep.family import families
+from protsweep.keypolicy import KeyKind, key_kind
 
 from .conftest import compose_config
 
 CONF = Path(app.config_dir())
 SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml"))
-OUTPUT_ONLY = {"seed", "overwrite", "ablation", "reference", "paths", "hydra"}
 #: a model option of each family (its family file lists the groups only that family has), from the registry
 FAMILIES = {name: record.example_model for name, record in families().items()}
 FAMILY_OF_MODEL = {model: family for family, model in FAMILIES.items()}
 
 
 def job_config(*overrides: str) -> dict[str, Any]:
-    """The resolved job config without the keys that never distinguish variants."""
+    """The resolved job config's groups without those that never distinguish variants (the key policy)."""
     cfg = OmegaConf.to_container(compose_config(*overrides), resolve=True)
-    return {k: v for k, v in cfg.items() if k not in OUTPUT_ONLY}
+    return {k: v for k, v in cfg.items() if key_kind(k) is KeyKind.RESULT}
 
 
 def sweep_values(value: Any, key: str = "key") -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 import warnings
@@ -10,7 +12,10 @@ import hydra
 from omegaconf import DictConfig
 
 from protsweep import job
+from protsweep.aggregate.callback import NOT_AGGREGATED
 from protsweep.config_store import register_schemas
+from protsweep.errors import ConfigError
+from protsweep.launch.cfg_check import asks_for_help, check_printed_config, printing_only, without_schemas
 from protsweep.launch.monitor import last_outcome
 from protsweep.resolvers import register_resolvers
 from protsweep.schema import config_dir
@@ -21,6 +26,14 @@ def _hydra_main(cfg: DictConfig) -> None:
     job.run(cfg)
 
 
+def _print_help() -> None:
+    """Hydra's ``--help``, listing only real options (no ``*_schema`` entries)."""
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), contextlib.suppress(SystemExit):
+        _hydra_main()
+    print(without_schemas(text.getvalue()), end="")
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("USE_TF", "0")  # transformers (used by esm) must never import TensorFlow
@@ -28,6 +41,15 @@ def main() -> None:
     register_resolvers()
     # conf/hydra/launcher/submitit_local.yaml is meant to be checked against the plugin's schema of that name
     warnings.filterwarnings("ignore", message="(?s).*validated against ConfigStore schema with the same name")
+    if printing_only(sys.argv[1:]):  # --cfg/--info run no job and no callback: check the config here
+        try:
+            check_printed_config(sys.argv[1:])
+        except ConfigError as err:
+            print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+            sys.exit(2)
+    if asks_for_help(sys.argv[1:]):
+        _print_help()
+        return
     _hydra_main()
     # The exit status comes from the run records on disk (jobs may have run in other processes).
     if job.REFUSED:  # relaunches of another config: their lines are printed; nothing was rewritten
@@ -37,6 +59,9 @@ def main() -> None:
         line = outcome.failure_line()
         if line:
             print(line, file=sys.stderr)
+        sys.exit(1)
+    if NOT_AGGREGATED:  # every job completed, but the end-of-sweep tables could not be built
+        print(NOT_AGGREGATED[-1], file=sys.stderr)
         sys.exit(1)
 
 

@@ -11,7 +11,6 @@ Whether a job failed is known from its ``run.json`` alone: the sweep's exit stat
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -41,8 +40,9 @@ from protsweep.launch.loggers import build_logger, publish
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
 from protsweep.launch.reuse import ReuseKey, copy_run, find_reusable
-from protsweep.record import RUN_JSON, RunRecord, git_sha, package_versions
+from protsweep.record import RunRecord, git_sha, package_versions
 from protsweep.record.identity import CODE_KEY, INPUTS_KEY, OUTPUTS_KEY, code_identity, input_files, output_digests
+from protsweep.record.state import RunState
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +159,7 @@ def run_versions(cfg: DictConfig) -> dict[str, str | None]:
 
 def recorded_fingerprint(run_dir: Path) -> dict[str, Any] | None:
     """run.json's fingerprint, or None (no record, an unreadable one, or one from before fingerprints)."""
-    try:
-        info = json.loads((run_dir / RUN_JSON).read_text())
-    except (OSError, ValueError):
-        return None
-    found = info.get(RUN_JSON_KEY) if isinstance(info, dict) else None
-    return found if isinstance(found, dict) else None
+    return RunState.read(run_dir).fingerprint
 
 
 def write_hydra_files(run_dir: Path, cfg: DictConfig) -> None:

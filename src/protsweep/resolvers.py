@@ -6,16 +6,22 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Sequence
 
 from omegaconf import OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
+from protsweep.keypolicy import result_overrides
 
 
-def job_dirname(overrides: str, max_length: int = 200) -> str:
-    """A job's directory name from its overrides: '/' in values (paths) is escaped as %2F, and a name
-    too long for the file system keeps its head plus a hash of the whole."""
+def job_dirname(overrides: str | Sequence[str], max_length: int = 200) -> str:
+    """A job's directory name from its overrides (``${job_dirname:${hydra.overrides.task}}``): the override
+    lines that can change a result (the key policy, :mod:`protsweep.keypolicy`), sorted and joined by ',' as
+    Hydra's ``override_dirname`` joins them; '/' in values (paths) is escaped as %2F, and a name too long for
+    the file system keeps its head plus a hash of the whole. A string is taken as already joined."""
+    if not isinstance(overrides, str):
+        overrides = ",".join(sorted(result_overrides(str(o) for o in overrides)))
     name = overrides.replace("%", "%25").replace("/", "%2F") or "default"
     if len(name) > max_length:
         digest = hashlib.sha1(name.encode()).hexdigest()[:10]

@@ -124,7 +124,7 @@ class CallbackConfig:
     patience: int = 2
     restore_best: bool = True
     reduce_lr: ReduceLrConfig | None = field(default_factory=ReduceLrConfig)
-    # issue 14: end the run with the best weights of any stage (ProteinBERT's frozen/full/final), not the last
+    # end the run with the best weights of any stage (ProteinBERT's frozen/full/final), not the last
     # stage's best; false follows upstream
     best_across_stages: bool = False
 
@@ -142,8 +142,9 @@ class AblationConfig:
 
 @dataclass
 class ReportConfig:
-    """How the aggregator and the report judge a sweep (read by the end-of-sweep callback; the CLI options
-    ``--margin-auc``, ``--min-class-count``, ``--exclude-degenerate`` mirror it)."""
+    """How the aggregator and the report judge a sweep: the end-of-sweep callback reads it from the config,
+    ``protsweep-report`` / ``protsweep-aggregate`` take the same ``report.KEY=VALUE`` items
+    (:mod:`protsweep.aggregate.settings`)."""
 
     margin_auc: float = 0.01  # |ΔAUC| below this is no practical difference (docs/statistics.md: why 0.01)
     min_class_count: int = 10  # fewer positives or negatives in a split: AUC intervals flagged unreliable
@@ -179,13 +180,13 @@ class Config:
     seed: int = 0
     deterministic: bool = True
     overwrite: bool = False
-    save_model: bool = True  # the final model's weights + model card under <run dir>/model/ (issue 10)
+    save_model: bool = True  # the final model's weights + model card under <run dir>/model/
     ablation: AblationConfig = field(default_factory=AblationConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     reuse: ReuseConfig = field(default_factory=ReuseConfig)
-    # issue 11 (protsweep.launch): tracker logger group, per-job resources, progress lines
+    # protsweep.launch: tracker logger group, per-job resources, progress lines
     logger: Any = None
     resources: Any = None
     progress: Any = "auto"  # auto (true) | always | never (false)

@@ -199,7 +199,8 @@ def test_ignore_keys(tmp_path: Path) -> None:
     y = synthetic_labels(40)
     for s in range(2):
         cfg = json.loads(json.dumps(BASE_CONFIG))
-        cfg["paths"]["cache_dir"] = f"/scratch/job{s}"
+        cfg["paths"]["cache_dir"] = f"/scratch/job{s}"  # output-only (the key policy): never splits variants
+        cfg["paths"]["shared_data"] = f"/data/copy{s}"  # a result key: splits them unless ignored
         write_run(
             tmp_path,
             [f"seed={s}"],

@@ -17,6 +17,7 @@ import protsweep
 from protsweep.errors import ConfigError
 from protsweep.family import Family, families, family
 from protsweep.record import contract
+from protsweep.record.state import read_status
 from protsweep.schema import config_dir
 
 from ..conftest import compose_config
@@ -78,7 +79,7 @@ def test_a_third_family_outside_protsweep_runs_saves_and_predicts(tmp_path: Path
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert contract.read_status(run_dir) is contract.Status.COMPLETED
+    assert read_status(run_dir) is contract.Status.COMPLETED
     pred = pd.read_csv(run_dir / contract.PREDICTIONS_CSV, dtype={"id": str})
     assert list(pred.columns) == list(contract.PREDICTION_COLUMNS)
     assert (run_dir / "model" / "model.json").is_file()

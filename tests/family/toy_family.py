@@ -67,7 +67,7 @@ from hydra.utils import instantiate
 from sklearn.linear_model import LogisticRegression
 
 from protsweep.data.dataset import load_split_data
-from protsweep.record import SPLITS, write_outputs
+from protsweep.record import PREDICTION_SPLITS, write_outputs
 from protsweep.saved.card import verified_weights
 from protsweep.saved.store import finish_run
 
@@ -99,8 +99,8 @@ def train_and_evaluate(cfg, run_dir, record):
     model = LogisticRegression(C=float(cfg.model.c), max_iter=int(cfg.trainer.max_iter))
     model.fit(composition(data.train["sequence"]), data.train["label"].to_numpy())
     record.stage_finished("train")
-    raw = {s: model.predict_proba(composition(data.split(s)["sequence"]))[:, 1] for s in SPLITS}
-    examples = {s: data.split(s) for s in SPLITS}
+    raw = {s: model.predict_proba(composition(data.split(s)["sequence"]))[:, 1] for s in PREDICTION_SPLITS}
+    examples = {s: data.split(s) for s in PREDICTION_SPLITS}
     write_outputs(record, examples, raw, instantiate(cfg.calibration), {"best_epoch": 1, "epochs_run": 1})
     finish_run(cfg, run_dir, record, ToyModelIO(model), {"features": AMINO_ACIDS})
 

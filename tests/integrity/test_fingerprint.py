@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from protsweep.aggregate.grouping import group_runs
-from protsweep.aggregate.records import LoadedRun
+from protsweep.aggregate.records import LoadedRun, load_run
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_job_config, check_sweep_name, unknown_keys
 from protsweep.integrity.fingerprint import (
@@ -100,3 +100,24 @@ def test_aggregator_splits_runs_whose_recorded_configs_differ() -> None:
     assert len({v.label for v in variants}) == 2
     odd = next(v for v in variants if len(v.runs) == 1).runs[0]
     assert any("trainer.lr_full: 0.0001 -> 0.001" in w and "not pooled" in w for w in odd.warnings)
+
+
+@pytest.mark.parametrize("record", ["missing", "truncated", "not an object"])
+def test_a_run_without_a_readable_record_stays_under_its_variant(tmp_path: Path, record: str) -> None:
+    runs = [_run("a/seed=0", 0, 1e-4), _run("a/seed=1", 1, 1e-4), _run("b/seed=0", 0, 1e-3)]
+    for rec in runs:
+        rec.config = {"seed": rec.seed, "trainer": {"lr_full": rec.info["fingerprint"]["config"]["trainer.lr_full"]}}
+    job = tmp_path / "seed=2"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 2\ntrainer:\n  lr_full: 0.0001\n")
+    (job / ".hydra" / "overrides.yaml").write_text("- seed=2\n")
+    text = {"missing": None, "truncated": '{"status": "compl', "not an object": "[1, 2]"}[record]
+    if text is not None:
+        (job / "run.json").write_text(text)
+    loaded = load_run(job)
+    assert loaded.status == ("incomplete" if record == "missing" else "corrupt")
+    variants = group_runs([loaded, *runs], [])
+    assert sorted(len(v.runs) for v in variants) == [1, 3]  # listed with its seeds, not a variant of its own
+    assert loaded in next(v for v in variants if len(v.runs) == 3).runs
+    assert not any("differs" in w for v in variants for rec in v.runs if rec.path.parent.name == "a"
+                   for w in rec.warnings)

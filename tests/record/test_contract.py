@@ -17,6 +17,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from protsweep.calibration.calibrators import Calibrator
 from protsweep.family import families
 from protsweep.record import contract
+from protsweep.record.state import read_status
 from tests.conftest import TINY_RUN
 from tests.record.reference import binned_ece
 from tests.siamese.conftest import TINY as SIAMESE_TINY
@@ -53,12 +54,12 @@ def test_a_tiny_run_leaves_the_contracted_record(family: str, tmp_path: Path, cl
     for name in contract.RECORD_FILES:
         assert (run_dir / name).is_file(), name
     run = json.loads((run_dir / contract.RUN_JSON).read_text())
-    assert run["status"] == contract.Status.COMPLETED and contract.read_status(run_dir) is contract.Status.COMPLETED
+    assert run["status"] == contract.Status.COMPLETED and read_status(run_dir) is contract.Status.COMPLETED
     assert run["model_family"] == family and run["error"] is None
 
     pred = pd.read_csv(run_dir / contract.PREDICTIONS_CSV, dtype={"id": str})
     assert list(pred.columns) == [*contract.PREDICTION_COLUMNS, *own_columns]
-    assert list(pd.unique(pred["split"])) == list(contract.SPLITS) and pred["id"].is_unique
+    assert list(pd.unique(pred["split"])) == list(contract.PREDICTION_SPLITS) and pred["id"].is_unique
     assert set(pred["label"]) == {0, 1}
     for column in (contract.PROB_COLUMN, contract.RAW_SCORE_COLUMN):
         assert pred[column].between(0, 1).all()
@@ -78,7 +79,7 @@ def test_a_tiny_run_leaves_the_contracted_record(family: str, tmp_path: Path, cl
     assert set(contract.TRAINING_METRIC_KEYS) <= metrics.keys()
 
     calibrator = Calibrator.from_params(metrics[contract.CALIBRATION_KEY])
-    for split in contract.SPLITS:
+    for split in contract.PREDICTION_SPLITS:
         part = pred[pred["split"] == split]
         labels = part["label"].to_numpy()
         raw, prob = part[contract.RAW_SCORE_COLUMN].to_numpy(), part[contract.PROB_COLUMN].to_numpy()

@@ -20,9 +20,9 @@ from protsweep.record import (
     HISTORY_CSV,
     METRICS_JSON,
     PREDICTION_COLUMNS,
+    PREDICTION_SPLITS,
     PREDICTIONS_CSV,
     RUN_JSON,
-    SPLITS,
     RunRecord,
     Status,
     read_status,
@@ -105,7 +105,7 @@ def test_statuses_are_written_as_plain_strings_and_read_back(tmp_path: Path) -> 
 def synthetic_splits(seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     rng = np.random.default_rng(seed)
     examples, raw = {}, {}
-    for split, n in zip(SPLITS, (120, 200), strict=True):
+    for split, n in zip(PREDICTION_SPLITS, (120, 200), strict=True):
         labels = (rng.random(n) < 0.35).astype(int)
         raw[split] = 1 / (1 + np.exp(-(2 * rng.normal(size=n) + 1.5 * labels - 2.5)))  # over-confident
         examples[split] = pd.DataFrame({"id": [f"{split}{i}" for i in range(n)], "sequence": ["ACD"] * n,
@@ -121,11 +121,11 @@ def test_write_outputs_scores_raw_and_calibrated_probabilities(tmp_path: Path, c
     metrics = json.loads((tmp_path / METRICS_JSON).read_text())
     assert metrics == json.loads(json.dumps(written))
     assert list(pred.columns) == [*PREDICTION_COLUMNS, "id_a"]
-    assert pred["split"].tolist() == [s for s in SPLITS for _ in range(len(examples[s]))]
+    assert pred["split"].tolist() == [s for s in PREDICTION_SPLITS for _ in range(len(examples[s]))]
     # the calibrator was fitted on valid alone
     refit = type(calibrator)(n_bins=calibrator.n_bins).fit(raw["valid"], examples["valid"]["label"])
     assert metrics["calibration"] == json.loads(json.dumps(refit.params()))
-    for split in SPLITS:
+    for split in PREDICTION_SPLITS:
         part = pred[pred["split"] == split]
         labels, prob_raw, prob = part["label"].to_numpy(), part["prob_raw"].to_numpy(), part["prob"].to_numpy()
         np.testing.assert_allclose(prob_raw, raw[split])

@@ -20,11 +20,12 @@ from .bootstrap import DEFAULT_N_BOOT
 from .errors import AggregateError
 from .output import write_results
 from .render import console_summary
-from .splits import DEFAULT_MIN_CLASS_COUNT
-from .verdict import DEFAULT_MARGIN_AUC
+from .settings import REPORT_KEY, report_settings
 
 log = logging.getLogger(__name__)
-REPORT_KEY = "report"  # the config's report node (schema.ReportConfig): margin_auc, min_class_count, ...
+
+#: Sweeps of this process whose tables could not be built; ``protsweep.app`` exits non-zero when there are any.
+NOT_AGGREGATED: list[str] = []
 
 
 class AggregateOnMultirunEnd(Callback):
@@ -51,19 +52,13 @@ class AggregateOnMultirunEnd(Callback):
         }
 
     def report_options(self, config: Any) -> dict[str, Any]:
-        """The options given to the callback, else the config's ``report.<key>``, else the defaults."""
-        defaults = {
-            "min_class_count": DEFAULT_MIN_CLASS_COUNT,
-            "exclude_degenerate": False,
-            "margin_auc": DEFAULT_MARGIN_AUC,
-        }
-        out: dict[str, Any] = {}
-        for key, default in defaults.items():
-            value = self.explicit[key]
-            if value is None:
-                value = OmegaConf.select(config, f"{REPORT_KEY}.{key}", default=None)
-            out[key] = type(default)(default if value is None else value)
-        return out
+        """The options given to the callback, else the config's ``report.<key>``, else the defaults (one
+        reading of the report settings: :func:`protsweep.aggregate.settings.report_settings`)."""
+        node = OmegaConf.select(config, REPORT_KEY, default=None)
+        base = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+        assert isinstance(base, dict)
+        given = {key: value for key, value in self.explicit.items() if value is not None}
+        return report_settings((), {**base, **given})
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
@@ -82,7 +77,9 @@ class AggregateOnMultirunEnd(Callback):
             print(f"\nresults: {out}", flush=True)
         except AggregateError as exc:
             log.warning("protsweep aggregate: %s", exc)
-        except Exception as exc:  # the sweep itself is done; never fail it from here
+            NOT_AGGREGATED.append(f"protsweep: error: the sweep's tables could not be built: {exc}")
+        except Exception as exc:  # the sweep itself is done; never fail it from here (its exit status says so)
+            NOT_AGGREGATED.append(f"protsweep: error: the sweep's tables could not be built ({type(exc).__name__})")
             log.error(
                 "protsweep aggregate failed on %s: %s: %s (run `protsweep-aggregate %s --debug` for details)",
                 sweep_dir,

@@ -20,8 +20,7 @@ from .output import write_report, write_results
 from .render import console_summary
 from .report import build_report
 from .report_render import report_markdown
-from .splits import DEFAULT_MIN_CLASS_COUNT
-from .verdict import DEFAULT_MARGIN_AUC
+from .settings import is_setting, report_settings
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -31,8 +30,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dirs",
         nargs="+",
-        metavar="DIR",
-        help="sweep directory (e.g. outputs/sweeps/head/<timestamp>), or any folder above run dirs",
+        metavar="DIR | report.KEY=VALUE",
+        help="sweep directory (e.g. outputs/sweeps/head/<timestamp>), or any folder above run dirs; and report "
+        "settings as in a sweep's config: report.margin_auc=0.02, report.min_class_count=5, "
+        "report.exclude_degenerate=true",
     )
     parser.add_argument(
         "--baseline",
@@ -54,49 +55,41 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="config key (dotted) that, like the seed, never distinguishes variants (repeatable)",
     )
-    parser.add_argument(
-        "--min-class-count",
-        type=int,
-        default=DEFAULT_MIN_CLASS_COUNT,
-        metavar="N",
-        help="warn when a split has fewer positives or negatives (report.min_class_count; "
-        f"default {DEFAULT_MIN_CLASS_COUNT})",
-    )
-    parser.add_argument(
-        "--exclude-degenerate",
-        action="store_true",
-        help="leave runs with (nearly) constant predictions out of means, ensembles and comparisons "
-        "(default: keep them, flagged)",
-    )
-    parser.add_argument(
-        "--margin-auc",
-        type=float,
-        default=DEFAULT_MARGIN_AUC,
-        metavar="M",
-        help="equivalence margin: |ΔAUC| < M counts as no practical difference (report.margin_auc; "
-        f"default {DEFAULT_MARGIN_AUC})",
-    )
+    # The earlier spellings of report.min_class_count, report.exclude_degenerate, report.margin_auc (hidden).
+    parser.add_argument("--min-class-count", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--exclude-degenerate", action="store_true", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--margin-auc", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+
+def _settle(a: argparse.Namespace) -> None:
+    """Split the positional items into directories and ``report.*`` settings; the settings (after the hidden
+    flags) become ``a.report``."""
+    flags = {"min_class_count": a.min_class_count, "exclude_degenerate": a.exclude_degenerate,
+             "margin_auc": a.margin_auc}
+    items = [d for d in a.dirs if is_setting(d)]
+    a.dirs = [d for d in a.dirs if not is_setting(d)]
+    a.report = report_settings(items, {k: v for k, v in flags.items() if v is not None})
+    if not a.dirs:
+        raise AggregateError("no sweep directory given")
 
 
 def _options(a: argparse.Namespace) -> dict[str, Any]:
     """The options both commands pass on to ``aggregate()``."""
-    return {
-        "n_boot": a.n_boot,
-        "seed": a.seed,
-        "ignore_keys": a.ignore_key,
-        "min_class_count": a.min_class_count,
-        "exclude_degenerate": a.exclude_degenerate,
-        "margin_auc": a.margin_auc,
-    }
+    return {"n_boot": a.n_boot, "seed": a.seed, "ignore_keys": a.ignore_key, **a.report}
 
 
 def _run(prog: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        _settle(args)
+    except AggregateError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if args.n_boot < 1:
         print(f"{prog}: --n-boot must be positive", file=sys.stderr)
         return EXIT_USER_ERROR
-    if not 0.0 < args.margin_auc < 1.0:
-        print(f"{prog}: --margin-auc must lie in (0, 1), got {args.margin_auc}", file=sys.stderr)
+    if not 0.0 < args.report["margin_auc"] < 1.0:
+        print(f"{prog}: report.margin_auc must lie in (0, 1), got {args.report['margin_auc']}", file=sys.stderr)
         return EXIT_USER_ERROR
     if args.n_boot < DEFAULT_N_BOOT:
         print(

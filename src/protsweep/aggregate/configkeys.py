@@ -1,31 +1,18 @@
-"""Config keys and overrides: parsing ``key=value`` items, flattening configs, the output-only keys."""
+"""Config keys and overrides: parsing ``key=value`` items, flattening configs, the keys that never tell
+variants apart (from the key policy, :mod:`protsweep.keypolicy`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from protsweep.keypolicy import OUTPUT_ONLY, REPLICATE, under
 from protsweep.overrides import flatten, parse_override
 
 __all__ = ["OUTPUT_ONLY_KEYS", "flatten", "is_output_only", "non_output_overrides", "overrides_dict",
            "parse_override", "variant_config"]
 
-# Keys that never distinguish variants (docs/run-record.md).
-OUTPUT_ONLY_KEYS: tuple[str, ...] = (
-    "seed",
-    "overwrite",
-    "ablation",
-    "reference",
-    "data.reference",
-    "report",
-    "hydra",
-    "logger",
-    "progress",
-    "resources",
-    "save_model",
-    "reuse",
-    "trainer.feature_cache_memory_mb",
-    "trainer.release_memory",
-)
+#: Keys that never distinguish variants: the key policy's output-only and replicate keys.
+OUTPUT_ONLY_KEYS: tuple[str, ...] = (*OUTPUT_ONLY, *REPLICATE)
 
 
 def overrides_dict(overrides: list[str]) -> dict[str, str]:
@@ -33,7 +20,7 @@ def overrides_dict(overrides: list[str]) -> dict[str, str]:
 
 
 def is_output_only(key: str, ignore: tuple[str, ...]) -> bool:
-    return any(key == k or key.startswith(k + ".") for k in ignore)
+    return under(key, ignore)
 
 
 def variant_config(config: dict[str, Any] | None, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def fmt_value_ci(value: Any, lo: Any, hi: Any, signed: bool = False) -> str:
 
 
 def fmt_delta_ci(value: Any, lo: Any, hi: Any) -> str:
-    """A Δ in [-1, 1] with its interval; an interval cut at the range is marked so (issue 14)."""
+    """A Δ in [-1, 1] with its interval; an interval cut at the range is marked so."""
     text = fmt_value_ci(value, lo, hi, signed=True)
     try:
         cut = float(lo) <= -1.0 or float(hi) >= 1.0

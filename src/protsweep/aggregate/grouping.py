@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
-from protsweep.integrity.fingerprint import RUN_JSON_KEY, describe_change, digest
+from protsweep.integrity.fingerprint import RUN_JSON_KEY, describe_change, digest, result_config
+from protsweep.keypolicy import variant_items
 
 from .configkeys import OUTPUT_ONLY_KEYS, non_output_overrides, variant_config
 from .labels import label_variants
@@ -14,12 +15,14 @@ from .variant import Variant
 
 __all__ = ["Variant", "declared_factor", "group_runs", "variant_key"]
 
+FINGERPRINT_PART = "|fingerprint:"
+
 
 def job_config(rec: LoadedRun) -> dict | None:
-    """run.json's config fingerprint less the seed: what every run of one variant must share."""
-    recorded = rec.info.get(RUN_JSON_KEY)
-    config = recorded.get("config") if isinstance(recorded, dict) else None
-    return {k: v for k, v in config.items() if k != "seed"} if isinstance(config, dict) else None
+    """run.json's config fingerprint less the replicate keys (the seed, the fold): what every run of one
+    variant must share."""
+    config = result_config(rec.info.get(RUN_JSON_KEY))
+    return variant_items(config) if config is not None else None
 
 
 def variant_key(rec: LoadedRun, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> str:
@@ -28,7 +31,16 @@ def variant_key(rec: LoadedRun, ignore: tuple[str, ...] = OUTPUT_ONLY_KEYS) -> s
     else:
         key = "overrides:" + json.dumps(sorted(non_output_overrides(rec.overrides, ignore)))
     config = job_config(rec)
-    return key if config is None else f"{key}|fingerprint:{digest(config)}"
+    return key if config is None else f"{key}{FINGERPRINT_PART}{digest(config)}"
+
+
+def _look(key: str) -> str:
+    """A variant key less its recorded-fingerprint part."""
+    return key.split(FINGERPRINT_PART)[0]
+
+
+def _recorded_config(variant: Variant) -> dict:
+    return next((c for c in map(job_config, variant.runs) if c is not None), {})
 
 
 def warn_fingerprint_splits(variants: list[Variant]) -> None:
@@ -36,11 +48,11 @@ def warn_fingerprint_splits(variants: list[Variant]) -> None:
     the keys, on each such run (the aggregator lists run warnings among its problems)."""
     by_look: dict[str, list[Variant]] = {}
     for variant in variants:
-        by_look.setdefault(variant.key.split("|fingerprint:")[0], []).append(variant)
+        by_look.setdefault(_look(variant.key), []).append(variant)
     for group in (g for g in by_look.values() if len(g) > 1):
-        first = job_config(group[0].runs[0]) or {}
+        first = _recorded_config(group[0])
         for variant in group[1:]:
-            change = describe_change(first, job_config(variant.runs[0]) or {})
+            change = describe_change(first, _recorded_config(variant))
             for rec in variant.runs + group[0].runs:
                 rec.warnings.append(f"recorded config differs within one variant ({change}): split into separate "
                                     "variants, not pooled")
@@ -62,8 +74,11 @@ def group_runs(
 ) -> list[Variant]:
     """Group runs into variants, attach expected-but-missing jobs, and label every variant."""
     variants: OrderedDict[str, Variant] = OrderedDict()
+    keys = {id(rec): variant_key(rec, ignore) for rec in runs}
+    recorded = {_look(key): key for key in keys.values() if key != _look(key)}
     for rec in runs:
-        key = variant_key(rec, ignore)
+        key = keys[id(rec)]
+        key = recorded.get(key, key)  # no readable run.json: listed under the variant it looks like
         variants.setdefault(key, Variant(key=key)).runs.append(rec)
     by_overrides: dict[frozenset[str], Variant] = {}
     for variant in variants.values():

@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN
-
-PREDICTION_SPLITS = ("valid", "test")
+from protsweep.record.contract import PREDICTION_SPLITS, PROB_COLUMN, RAW_SCORE_COLUMN
 
 
 @dataclass(frozen=True)

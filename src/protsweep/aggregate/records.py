@@ -16,21 +16,22 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from protsweep.record import METRICS_JSON, PREDICTIONS_CSV, RUN_JSON
+from protsweep.record.contract import METRICS_JSON, PREDICTION_SPLITS, PREDICTIONS_CSV, RUN_JSON, Status
+from protsweep.record.state import NOT_WALKED_NAMES, RunState, walk_run_dirs
 
 from .configkeys import overrides_dict
 from .errors import NoRunsError
 from .expected import MULTIRUN_YAML, find_sweep_dir, read_yaml
 from .metrics import is_degenerate
-from .predictions import PREDICTION_SPLITS, SplitPredictions, read_predictions
+from .predictions import SplitPredictions, read_predictions
 
 HYDRA_DIR = ".hydra"
-RESULTS_DIR = "results"
+RESULTS_DIR = NOT_WALKED_NAMES[0]
 __all__ = ["MULTIRUN_YAML", "LoadedRun", "discover_run_dirs", "load_run"]
 
-# Statuses of a loaded run. COMPLETED and FAILED are the writer's words in run.json.
-COMPLETED = "completed"
-FAILED = "failed"
+# Statuses of a loaded run. COMPLETED and FAILED are the writer's words in run.json (the contract's Status).
+COMPLETED = Status.COMPLETED
+FAILED = Status.FAILED
 INCOMPLETE = "incomplete"  # still running, killed, or never wrote run.json
 CORRUPT = "corrupt"  # says completed, but a file is missing or unreadable: reported and skipped
 
@@ -99,15 +100,7 @@ def discover_run_dirs(paths: list[str | os.PathLike[str]]) -> list[Path]:
             raise NoRunsError(f"{root}: no such directory")
         if not root.is_dir():
             raise NoRunsError(f"{root}: not a directory")
-        for dirpath, dirnames, _ in os.walk(root):
-            here = Path(dirpath)
-            if is_run_dir(here):
-                found.append(here)
-                dirnames[:] = []
-                continue
-            # results/ is ours; replaced-<time>/ holds a record set aside by overwrite=true; dot-folders
-            # are temporary or Hydra's own.
-            dirnames[:] = sorted(d for d in dirnames if d != RESULTS_DIR and not d.startswith((".", "replaced-")))
+        found.extend(walk_run_dirs(root, is_run_dir))
     unique = list(OrderedDict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise NoRunsError(
@@ -159,23 +152,17 @@ def load_run(path: Path) -> LoadedRun:
 
 def _read_run_json(rec: LoadedRun) -> bool:
     """Read run.json into ``rec``; False (with ``rec.error`` set) when there is none or it is unreadable."""
-    run_json = rec.path / RUN_JSON
     rec.seed = _seed_from(rec)
-    if not run_json.is_file():
-        rec.error = "no run.json (the job did not start or was killed before writing it)"
+    state = RunState.read(rec.path)
+    if not (rec.path / RUN_JSON).exists():
+        rec.error = state.problem
         return False
-    try:
-        info = json.loads(run_json.read_text(encoding="utf-8"))
-        if not isinstance(info, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        _corrupt(rec, f"run.json unreadable: {_one_line(str(exc))}")
+    if not state.readable:
+        _corrupt(rec, state.problem or "run.json unreadable")
         return False
-    rec.info = info
-    if not rec.overrides and isinstance(info.get("overrides"), list):
-        rec.overrides = [str(o) for o in info["overrides"]]
-    if not rec.choices and isinstance(info.get("choices"), dict):
-        rec.choices = {str(k): str(v) for k, v in info["choices"].items()}
+    rec.info = state.info
+    rec.overrides = rec.overrides or state.overrides or []
+    rec.choices = rec.choices or state.choices or {}
     rec.seed = _seed_from(rec)
     return True
 

@@ -13,7 +13,8 @@ from protsweep.aggregate.grouping import group_runs
 from protsweep.aggregate.records import discover_run_dirs, is_run_dir, load_run
 from protsweep.aggregate.selection import choose_runs
 from protsweep.errors import ProtsweepError
-from protsweep.record.contract import RUN_JSON, Status, read_status
+from protsweep.record.contract import RUN_JSON, Status
+from protsweep.record.state import read_status
 
 
 def parse_selector(items: Sequence[str]) -> dict[str, str]:

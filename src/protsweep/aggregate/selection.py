@@ -49,7 +49,7 @@ def no_completed_message(runs: list[LoadedRun], dirs: list[Path]) -> str:
 
 def degenerate_note(v: Variant, rec: LoadedRun, excluded: bool) -> str:
     how = (
-        "excluded from means, ensembles and comparisons (--exclude-degenerate)"
+        "excluded from means, ensembles and comparisons (report.exclude_degenerate=true)"
         if excluded
         else "kept in means, ensembles and comparisons (docs/statistics.md)"
     )

@@ -1,4 +1,4 @@
-"""Training curves per variant: mean over seeds with the min–max range, from history.csv (issue 14)."""
+"""Training curves per variant: mean over seeds with the min–max range, from history.csv."""
 
 from __future__ import annotations
 

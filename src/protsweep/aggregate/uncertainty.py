@@ -58,15 +58,6 @@ def _two_part_variances(d10: np.ndarray, d01: np.ndarray) -> tuple[float, float]
     return avg, single
 
 
-def sampling_variances_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike) -> tuple[float, float]:
-    """DeLong variances of the seed-averaged ΔAUC and (mean over seeds) of one seed's ΔAUC.
-
-    ``probs_*``: K x n, row k the seed-k model's scores on the test set (same seeds in both)."""
-    _, v10_v, v01_v = structural_components(labels, probs_variant)
-    _, v10_b, v01_b = structural_components(labels, probs_base)
-    return _two_part_variances(v10_v - v10_b, v01_v - v01_b)
-
-
 def sampling_variances_boot(resampled_variant: ArrayLike, resampled_base: ArrayLike) -> tuple[float, float]:
     """Paired bootstrap variances of the seed-averaged Δ and (mean over seeds) of one seed's Δ.
 

@@ -1,4 +1,4 @@
-"""Post-hoc calibration, fitted on the validation set (issue 9: calibration never changes AUC).
+"""Post-hoc calibration, fitted on the validation set (calibration never changes AUC).
 
 - :mod:`.calibrators`: ``Identity``, ``Platt``, ``Isotonic``, built by Hydra ``_target_`` from
   ``conf/calibration/<name>.yaml``; each is monotone non-decreasing once fitted.

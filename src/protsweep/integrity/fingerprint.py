@@ -1,7 +1,7 @@
 """The fingerprint of the config that produced a job's result, kept in ``run.json``.
 
-A relaunch into an existing job folder compares its config with the recorded one; keys that only decide
-where or how output is shown (``OUTPUT_ONLY``) are left out, everything else (the seed included) counts.
+A relaunch into an existing job folder compares its config with the recorded one; the output-only keys of
+the key policy (:mod:`protsweep.keypolicy`) are left out, everything else (the seed included) counts.
 The aggregator uses the same digest to keep runs of two configurations out of one variant.
 """
 
@@ -15,33 +15,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
+from protsweep.keypolicy import KeyKind, key_kind, without
+from protsweep.record.contract import FINGERPRINT_KEY
 
-#: run.json key holding ``{"sha256": ..., "config": {dotted key: value}}``
-RUN_JSON_KEY = "fingerprint"
-
-#: Dotted keys (and everything under them) that never change what a job computes.
-OUTPUT_ONLY: tuple[str, ...] = (
-    "hydra",
-    "overwrite",
-    "progress",
-    "logger",
-    "resources",
-    "paths.cache_dir",
-    "reference",
-    "ablation",
-    "reuse",
-    "trainer.resume",
-    "embedder.progress",
-    "embedder.cache_dir",
-    "data.cluster.cache_dir",  # where clusters are cached, not what they are
-    "trainer.feature_cache_memory_mb",  # where cached features live (memory or disk), not their values
-    "trainer.release_memory",  # when freed memory goes back to the OS
-)
-
-
-def _excluded(key: str) -> bool:
-    return any(key == out or key.startswith(out + ".") for out in OUTPUT_ONLY)
-
+#: run.json key holding ``{"sha256": ..., "config": {dotted key: value}}`` (the run-record contract's)
+RUN_JSON_KEY = FINGERPRINT_KEY
 
 def _flatten(node: Any, prefix: str, out: dict[str, Any]) -> None:
     if isinstance(node, Mapping) and node:
@@ -59,7 +37,8 @@ def fingerprint_config(cfg: DictConfig) -> dict[str, Any]:
     raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True, throw_on_missing=False)
     flat: dict[str, Any] = {}
     _flatten(raw, "", flat)
-    return {k: json.loads(json.dumps(v, default=str)) for k, v in sorted(flat.items()) if not _excluded(k)}
+    kept = {k: v for k, v in sorted(flat.items()) if key_kind(k) is not KeyKind.OUTPUT_ONLY}
+    return {k: json.loads(json.dumps(v, default=str)) for k, v in kept.items()}
 
 
 def digest(flat: Mapping[str, Any]) -> str:
@@ -89,12 +68,29 @@ def describe_change(recorded: Mapping[str, Any], current: Mapping[str, Any], lim
     return ", ".join(parts[:limit]) + more
 
 
+def result_config(recorded: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A recorded fingerprint's config under today's key policy (a record written before a key became
+    output-only still holds it), or None when the record has no config."""
+    config = recorded.get("config") if isinstance(recorded, Mapping) else None
+    return without(config, KeyKind.OUTPUT_ONLY) if isinstance(config, Mapping) else None
+
+
+def same_config(recorded: Mapping[str, Any] | None, current: Mapping[str, Any]) -> bool:
+    """Whether a recorded fingerprint is of the config of ``current`` (a :func:`fingerprint_record`)."""
+    if not isinstance(recorded, Mapping):
+        return False
+    if recorded.get("sha256") == current["sha256"]:
+        return True
+    old = result_config(recorded)
+    return old is not None and digest(old) == current["sha256"]
+
+
 def check_relaunch(job: str, recorded: Mapping[str, Any] | None, cfg: DictConfig) -> dict[str, Any]:
     """The job's fingerprint record; raises when ``recorded`` (run.json's, if any) is of another config."""
     current = fingerprint_record(cfg)
-    if not recorded or recorded.get("sha256") == current["sha256"]:
+    if not recorded or same_config(recorded, current):
         return current
-    old = recorded.get("config")
+    old = result_config(recorded)
     change = describe_change(old, current["config"]) if isinstance(old, Mapping) else "unknown keys"
     raise ConfigError(
         f"{job}: its earlier run used another config ({change}); nothing was rewritten. "

@@ -10,7 +10,6 @@ native code) gets a ``failed`` record here, so the sweep's outcome on disk is st
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import signal
@@ -22,12 +21,12 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from protsweep.record import RUN_JSON, RunRecord, read_status
+from protsweep.record import RunRecord
+from protsweep.record.state import RunState
 
 PAYLOAD = ".protsweep-job.pkl"
 #: the child's entry point (named, not imported: it imports :mod:`protsweep.job`, which imports this module)
 CHILD_MODULE = "protsweep.launch.child"
-FINISHED = ("completed", "failed")
 
 
 def run_in_fresh_process(cfg: DictConfig, run_dir: Path, env: Mapping[str, str]) -> int:
@@ -44,7 +43,7 @@ def run_in_fresh_process(cfg: DictConfig, run_dir: Path, env: Mapping[str, str])
         ).returncode
     finally:
         payload.unlink(missing_ok=True)
-    if code != 0 and read_status(run_dir) not in FINISHED:
+    if code != 0 and not RunState.read(run_dir).finished:
         record_crash(run_dir, code)
     return code
 
@@ -60,11 +59,7 @@ def describe_exit(code: int) -> str:
 
 def record_crash(run_dir: Path, code: int) -> None:
     """Mark a job whose process died mid-run as failed, keeping what its run.json already says."""
-    try:
-        info = json.loads((run_dir / RUN_JSON).read_text())
-    except (OSError, ValueError):
-        info = {}
-    record = RunRecord(run_dir, info=info if isinstance(info, dict) else {})
+    record = RunRecord(run_dir, info=RunState.read(run_dir).info)
     message = describe_exit(code)
     record.fail(message)
     print(f"protsweep: error [{run_dir.name}]: {message}", file=sys.stderr, flush=True)

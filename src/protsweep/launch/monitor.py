@@ -20,12 +20,13 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
+from protsweep.integrity.values import check_composed
 from protsweep.launch.base import BASE_GROUP, check_base
 from protsweep.launch.outcome import JobTable, Outcome, RecordState, expected_jobs, record_state
 from protsweep.launch.progress import eta_seconds, format_sweep_line, progress_enabled
+from protsweep.launch.sweepfolder import check_sweep_folder
+from protsweep.record.contract import Status
 from protsweep.schema import config_dir
-
-FINISHED = ("completed", "failed")
 
 #: This process's running sweep ("watch", "stop", "thread") and the last outcome ("outcome").
 _STATE: dict[str, Any] = {}
@@ -56,13 +57,21 @@ class SweepWatch:
         done = failed = here = 0
         for name, state in self.table.states().items():
             status = state[0]
-            if state != self.at_launch.get(name) and status in FINISHED:
+            if state != self.at_launch.get(name) and status in (Status.COMPLETED, Status.FAILED):
                 here += 1
                 done += 1
-                failed += status == "failed"
-            elif status == "completed" and not self.rerun_completed:
+                failed += status == Status.FAILED
+            elif status == Status.COMPLETED and not self.rerun_completed:
                 done += 1
         return done, failed, here
+
+    def outcome_statuses(self) -> dict[str, str | None]:
+        """Each job's status; under ``overwrite=true`` a record unchanged since the launch was not redone by it
+        (e.g. another live process held the job): no status."""
+        states = self.table.states()
+        if not self.rerun_completed:
+            return {name: status for name, (status, _) in states.items()}
+        return {name: (None if state == self.at_launch.get(name) else state[0]) for name, state in states.items()}
 
     def poll(self) -> None:
         with self.lock:
@@ -79,6 +88,7 @@ class SweepWatch:
 def check_launch(config: DictConfig, jobs: list[tuple[str, ...]]) -> None:
     """Checks of the whole command before any job runs: a bad one prints one line and stops it."""
     try:
+        check_composed(config)  # unknown keys and open-typed values, before any job starts
         progress_enabled(config.get("progress", "auto"), sys.stderr)
         check_base(config_dir(), config.hydra.runtime.choices.get(BASE_GROUP), jobs)
     except ConfigError as err:
@@ -106,6 +116,11 @@ class SweepMonitor(Callback):
         _STATE.clear()
         jobs = expected_jobs(config)
         check_launch(config, jobs if jobs is not None else [tuple(config.hydra.overrides.task)])
+        try:  # a relaunch into a sweep folder must be the sweep it holds; refused like a job's relaunch (exit 1)
+            check_sweep_folder(config, jobs)
+        except ConfigError as err:
+            print(f"protsweep: error: {err}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
         table = JobTable(Path(str(config.hydra.sweep.dir)), jobs)
         enabled = progress_enabled(config.get("progress", "auto"), sys.stderr)
         watch = SweepWatch(table, enabled=enabled, rerun_completed=bool(config.get("overwrite", False)))
@@ -129,4 +144,4 @@ class SweepMonitor(Callback):
         if watch is None:
             return
         watch.poll()
-        _STATE["outcome"] = Outcome(multirun=True, statuses=watch.table.statuses())
+        _STATE["outcome"] = Outcome(multirun=True, statuses=watch.outcome_statuses())

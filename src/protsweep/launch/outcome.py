@@ -8,34 +8,25 @@ its ``.hydra/overrides.yaml`` matches one of the override lists the sweep expand
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from hydra._internal.config_loader_impl import ConfigLoaderImpl
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra._internal.utils import create_config_search_path
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from omegaconf import DictConfig
 
-from protsweep.record import RUN_JSON
-from protsweep.schema import config_dir
+from protsweep.keypolicy import result_overrides
+from protsweep.record.contract import Status
+from protsweep.record.state import RunState
+from protsweep.sweepjobs import BASIC_SWEEPER, Overrides, sweep_jobs
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-Overrides = tuple[str, ...]
 RecordState = tuple[str | None, str | None]  # (status, ended_at) from run.json; (None, None) without one
 
 
 def record_state(job_dir: Path | None) -> RecordState:
     if job_dir is None:
         return None, None
-    try:
-        info = json.loads((job_dir / RUN_JSON).read_text())
-    except (OSError, ValueError):
-        return None, None
-    return (info.get("status"), info.get("ended_at")) if isinstance(info, dict) else (None, None)
+    state = RunState.read(job_dir)
+    return state.status, state.ended_at
 
 
 def expected_jobs(config: DictConfig) -> list[Overrides] | None:
@@ -43,16 +34,7 @@ def expected_jobs(config: DictConfig) -> list[Overrides] | None:
     sweeper = config.hydra.sweeper
     if sweeper.get("_target_") != BASIC_SWEEPER:
         return None
-    params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
-    # A config loader lets the parser expand glob() over a group's options (routes: variant=glob(*)).
-    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(config_dir())))
-    try:
-        parser = OverridesParser.create(config_loader=loader)
-        overrides = parser.parse_overrides([*params, *config.hydra.overrides.task])
-        jobs = BasicSweeper.split_arguments(overrides, None)[0]
-    except HydraException:  # the sweeper itself reports the bad override, in its own words
-        return None
-    return [tuple(job) for job in jobs]
+    return sweep_jobs(sweeper.get("params"), list(config.hydra.overrides.task))
 
 
 def job_overrides(job_dir: Path) -> Overrides | None:
@@ -63,15 +45,21 @@ def job_overrides(job_dir: Path) -> Overrides | None:
     return tuple(str(item) for item in loaded) if isinstance(loaded, list) else None
 
 
+def result_key(job: Overrides) -> Overrides:
+    """A job's overrides less the output-only ones (the key policy), sorted: a job relaunched with only
+    another ``report.*`` or ``progress`` value is the same job, in the same folder."""
+    return tuple(sorted(result_overrides(job)))
+
+
 def find_job_dirs(sweep_dir: Path) -> dict[Overrides, Path]:
-    """Job folders directly under the sweep directory, by their task overrides."""
+    """Job folders directly under the sweep directory, by their task overrides (:func:`result_key`)."""
     if not sweep_dir.is_dir():
         return {}
     found = {}
     for child in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
         overrides = job_overrides(child)
         if overrides is not None:
-            found[overrides] = child
+            found[result_key(overrides)] = child
     return found
 
 
@@ -85,14 +73,12 @@ class JobTable:
 
     def refresh(self) -> dict[str, Path | None]:
         """Job name -> folder (None while it has none yet); every job folder when the launch's jobs are unknown."""
-        if self.expected is None or any(job not in self.dirs for job in self.expected):
+        if self.expected is None or any(result_key(job) not in self.dirs for job in self.expected):
             self.dirs.update(find_job_dirs(self.sweep_dir))
         if self.expected is None:
             return {path.name: path for path in self.dirs.values()}
-        return {
-            (self.dirs[job].name if job in self.dirs else ",".join(job) or "default"): self.dirs.get(job)
-            for job in self.expected
-        }
+        found = {job: self.dirs.get(result_key(job)) for job in self.expected}
+        return {(path.name if path is not None else ",".join(job) or "default"): path for job, path in found.items()}
 
     def states(self) -> dict[str, RecordState]:
         return {name: record_state(path) for name, path in self.refresh().items()}
@@ -110,7 +96,7 @@ class Outcome:
 
     @property
     def failed(self) -> list[str]:
-        return [name for name, status in self.statuses.items() if status != "completed"]
+        return [name for name, status in self.statuses.items() if status != Status.COMPLETED]
 
     def failure_line(self) -> str | None:
         if not self.failed:

@@ -19,7 +19,6 @@ metrics are checked against the recorded sha256.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,42 +26,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from protsweep.atomic import write_json_atomic
-from protsweep.integrity.fingerprint import RUN_JSON_KEY
 from protsweep.record import RUN_JSON
+from protsweep.record.contract import REUSED_FROM_KEY
 from protsweep.record.identity import CODE_KEY, DIGESTED_OUTPUTS, INPUTS_KEY, OUTPUTS_KEY, file_sha256
 from protsweep.record.provenance import now_iso
+from protsweep.record.state import NOT_WALKED_NAMES, NOT_WALKED_PREFIXES, RunState, walk_run_dirs
 
 log = logging.getLogger(__name__)
 
 #: Linux's ioctl that clones a file's extents (btrfs, XFS, ...): a copy-on-write copy
 FICLONE = 0x40049409
 
-REUSED_FROM = "reused_from"
+REUSED_FROM = REUSED_FROM_KEY
 #: Folders of a run directory that are not its result: Hydra's files (this job writes its own), records set
-#: aside by ``overwrite=true``, the end-of-sweep results, temporary files and locks.
-NOT_COPIED_PREFIXES = (".", "replaced-")
-NOT_COPIED = ("results",)
+#: aside by ``overwrite=true``, the end-of-sweep results, temporary files and locks (the walker's skip rules).
+NOT_COPIED_PREFIXES = NOT_WALKED_PREFIXES
+NOT_COPIED = NOT_WALKED_NAMES
 
 
 def run_dirs_below(root: Path, max_depth: int = 4) -> Iterator[Path]:
     """Folders holding a ``run.json`` at most ``max_depth`` levels below ``root``; a run folder's own
-    subfolders, dot-folders and ``replaced-*`` folders are not searched."""
-    if not root.is_dir():
-        return
-    stack = [(root, 0)]
-    while stack:
-        here, depth = stack.pop()
-        if (here / RUN_JSON).is_file():
-            yield here
-            continue
-        if depth == max_depth:
-            continue
-        try:
-            children = sorted((p for p in here.iterdir() if p.is_dir()), reverse=True)
-        except OSError:
-            continue
-        stack.extend((c, depth + 1) for c in children if not c.name.startswith(NOT_COPIED_PREFIXES))
+    subfolders, dot-folders, ``replaced-*`` and ``results`` folders are not searched."""
+    return walk_run_dirs(root, max_depth=max_depth)
 
 
 @dataclass(frozen=True)
@@ -84,14 +69,11 @@ def completed_with_fingerprint(run_dir: Path, sha256: str) -> dict[str, Any] | N
         return None
     if sha256 not in text:  # most records differ: skip parsing them
         return None
-    try:
-        info = json.loads(text)
-    except ValueError:
+    state = RunState.read(run_dir, text)
+    if not state.completed or state.reused_from:
         return None
-    if not isinstance(info, dict) or info.get("status") != "completed" or info.get(REUSED_FROM):
-        return None
-    recorded = info.get(RUN_JSON_KEY)
-    return info if isinstance(recorded, dict) and recorded.get("sha256") == sha256 else None
+    recorded = state.fingerprint
+    return state.info if recorded is not None and recorded.get("sha256") == sha256 else None
 
 
 def _differences(recorded: Any, current: Mapping[str, Any]) -> list[str]:
@@ -209,5 +191,5 @@ def copy_run(source: Path, info: Mapping[str, Any], target: Path, identity: Mapp
         **identity,
         REUSED_FROM: {"run": str(source.resolve()), "at": now_iso()},
     }
-    write_json_atomic(target / RUN_JSON, record)
+    RunState(target).write(record)
     return record

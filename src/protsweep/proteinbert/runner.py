@@ -25,7 +25,7 @@ from protsweep.proteinbert.model_io import KerasModelIO, proteinbert_settings, w
 from protsweep.proteinbert.stages import Stage, plan_stages
 from protsweep.proteinbert.tf_env import keras, tf
 from protsweep.proteinbert.trainer import FineTuner, StageResult
-from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.record import PREDICTION_SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
 from protsweep.schema import CallbackConfig
 
@@ -82,7 +82,7 @@ def train_and_evaluate(
         backbone = load_backbone(cfg.model)
         record.update(pretrained=backbone.pretrained)
         model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
-        warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights (issue 10)
+        warm_start(model, cfg, record)  # trainer.init_from: a finished run's weights
         tuner = _build_tuner(cfg, model, make_loss, int(backbone.generator.n_annotations), padding, run_dir, events)
         augmenter = instantiate(cfg.augment)
         labels = train["label"].to_numpy()
@@ -101,7 +101,7 @@ def train_and_evaluate(
 
     final_len = stages[-1].seq_len
     with events.stage("predict"):
-        predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in SPLITS}
+        predictions = {s: tuner.predict(data.split(s)["sequence"].tolist(), final_len) for s in PREDICTION_SPLITS}
     _write_outputs(cfg, record, data, predictions, stage_results, best)
     settings = proteinbert_settings(final_len, padding, backbone.generator.n_annotations, cfg.trainer.eval_batch_size)
     finish_run(cfg, run_dir, record, KerasModelIO(model), settings)  # summary, curves.png, saved model
@@ -168,5 +168,5 @@ def _write_outputs(
         "epochs_run": sum(r["epochs_run"] for r in stage_results.values()),
         "stages": stage_results,
     }
-    examples = {split: data.split(split) for split in SPLITS}
+    examples = {split: data.split(split) for split in PREDICTION_SPLITS}
     write_outputs(record, examples, raw, instantiate(cfg.calibration), training)

@@ -1,4 +1,5 @@
-"""The run record: the contract (:mod:`.contract`), the writer (:mod:`.writer`) and the one output
+"""The run record: the contract (:mod:`.contract`), the state file's reader (:mod:`.state`), the writer
+(:mod:`.writer`) and the one output
 writer shared by every model family (:mod:`.outputs`). See docs/run-record.md.
 
 Names resolve lazily (PEP 562), so ``protsweep.record.contract``, a leaf, can be imported by the
@@ -22,6 +23,9 @@ _LAZY = {
     "now_iso": "provenance",
     "package_versions": "provenance",
     "RunRecord": "writer",
+    "RunState": "state",
+    "read_status": "state",
+    "walk_run_dirs": "state",
 }
 
 __all__ = [*_CONTRACT, *_LAZY]

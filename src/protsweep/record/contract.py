@@ -6,9 +6,7 @@ read these names from here. A leaf module: standard library only.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
-from pathlib import Path
 
 __all__ = [
     "CALIBRATION_KEY",
@@ -16,6 +14,7 @@ __all__ = [
     "COUNT_METRICS",
     "DISCRIMINATION_METRICS",
     "EXAMPLE_COLUMNS",
+    "FINGERPRINT_KEY",
     "FIT_SPLIT",
     "HISTORY_COLUMNS",
     "HISTORY_CSV",
@@ -24,6 +23,7 @@ __all__ = [
     "NN_REFERENCE_KEY",
     "PREDICTIONS_CSV",
     "PREDICTION_COLUMNS",
+    "PREDICTION_SPLITS",
     "PROB_COLUMN",
     "RAW_SCORE_COLUMN",
     "RAW_SUFFIX",
@@ -31,13 +31,12 @@ __all__ = [
     "REFERENCE_COLUMNS",
     "REFERENCE_PREDICTIONS_CSV",
     "REFERENCE_SCORE_COLUMN",
+    "REUSED_FROM_KEY",
     "RUN_JSON",
-    "SPLITS",
     "SPLIT_METRIC_KEYS",
     "TRAINING_METRIC_KEYS",
     "Status",
     "raw_name",
-    "read_status",
 ]
 
 RUN_JSON = "run.json"
@@ -58,9 +57,16 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
-#: Splits with predictions and metrics, in file order. The calibrator is fitted on the first.
-SPLITS = ("valid", "test")
-FIT_SPLIT = SPLITS[0]
+#: run.json key holding the config fingerprint ``{"sha256": ..., "config": {dotted key: value}}``.
+FINGERPRINT_KEY = "fingerprint"
+#: run.json key of a run copied from an earlier one (``{"run": <path>, "at": <time>}``).
+REUSED_FROM_KEY = "reused_from"
+
+
+#: Splits with predictions and metrics, in file order (the data has a train split too: data.split.SPLITS).
+#: The calibrator is fitted on the first.
+PREDICTION_SPLITS = ("valid", "test")
+FIT_SPLIT = PREDICTION_SPLITS[0]
 
 #: The calibrated probability (Brier, ECE) and the model's raw score (AUC, AUPRC, rankings).
 PROB_COLUMN = "prob"
@@ -104,10 +110,3 @@ SPLIT_METRIC_KEYS = (
 TRAINING_METRIC_KEYS = ("best_epoch", "epochs_run")
 CALIBRATION_KEY = "calibration"  # the calibrator's params(): _target_, name, n_bins and fitted values
 
-
-def read_status(run_dir: Path) -> Status | None:
-    """The status in ``run_dir/run.json``, or None when there is no readable record or status."""
-    try:
-        return Status(json.loads((Path(run_dir) / RUN_JSON).read_text()).get("status"))
-    except (OSError, ValueError, AttributeError):
-        return None

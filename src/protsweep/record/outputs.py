@@ -21,9 +21,9 @@ from protsweep.record.contract import (
     EXAMPLE_COLUMNS,
     FIT_SPLIT,
     PREDICTION_COLUMNS,
+    PREDICTION_SPLITS,
     PROB_COLUMN,
     RAW_SCORE_COLUMN,
-    SPLITS,
 )
 from protsweep.record.metrics import is_degenerate, split_metrics
 from protsweep.record.writer import RunRecord
@@ -68,28 +68,30 @@ def write_outputs(
 ) -> dict[str, Any]:
     """Fit ``calibrator`` on the valid split's raw scores, write predictions.csv and metrics.json.
 
-    ``examples`` and ``raw_scores`` are keyed by split (:data:`SPLITS`), rows in the same order.
+    ``examples`` and ``raw_scores`` are keyed by split (:data:`PREDICTION_SPLITS`), rows in the same order.
     ``extra_metrics`` (``best_epoch``, ``epochs_run``, a family's own) join metrics.json's top level.
     Each split's ``degenerate`` flag (``record.metrics.is_degenerate`` of the raw scores) goes into run.json
     and metrics.json.
     Returns the metrics as written.
     """
-    if set(examples) != set(SPLITS) or set(raw_scores) != set(SPLITS):
-        raise ValueError(f"outputs need exactly the splits {SPLITS}, got {sorted(examples)} / {sorted(raw_scores)}")
-    raw = {split: probabilities(raw_scores[split], f"{split}: the model's") for split in SPLITS}
-    labels = {split: examples[split]["label"].to_numpy(dtype=int) for split in SPLITS}
+    if set(examples) != set(PREDICTION_SPLITS) or set(raw_scores) != set(PREDICTION_SPLITS):
+        raise ValueError(
+            f"outputs need exactly the splits {PREDICTION_SPLITS}, got {sorted(examples)} / {sorted(raw_scores)}"
+        )
+    raw = {split: probabilities(raw_scores[split], f"{split}: the model's") for split in PREDICTION_SPLITS}
+    labels = {split: examples[split]["label"].to_numpy(dtype=int) for split in PREDICTION_SPLITS}
     calibrator.fit(raw[FIT_SPLIT], labels[FIT_SPLIT])
     calibrated = {split: probabilities(calibrator.transform(raw[split]), f"{split}: the calibrated")
-                  for split in SPLITS}
-    frames = [prediction_frame(split, examples[split], raw[split], calibrated[split]) for split in SPLITS]
+                  for split in PREDICTION_SPLITS}
+    frames = [prediction_frame(split, examples[split], raw[split], calibrated[split]) for split in PREDICTION_SPLITS]
     metrics: dict[str, Any] = {
         split: split_metrics(labels[split], raw[split], calibrated[split], calibrator.n_bins)
-        for split in reversed(SPLITS)  # test first: what a reader of metrics.json looks for
+        for split in reversed(PREDICTION_SPLITS)  # test first: what a reader of metrics.json looks for
     }
     metrics |= dict(extra_metrics or {})
     metrics[CALIBRATION_KEY] = calibrator.params()
     # (nearly) constant raw scores: a collapsed model; the aggregator flags it (docs/statistics.md)
-    degenerate = {split: is_degenerate(raw[split]) for split in SPLITS if raw[split].size}
+    degenerate = {split: is_degenerate(raw[split]) for split in PREDICTION_SPLITS if raw[split].size}
     metrics[DEGENERATE_KEY] = degenerate
     record.update(**{DEGENERATE_KEY: degenerate})
     record.write_predictions(pd.concat(frames, ignore_index=True))

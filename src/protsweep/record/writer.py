@@ -21,11 +21,10 @@ from protsweep.record.contract import (
     PREDICTION_COLUMNS,
     PREDICTIONS_CSV,
     RECORD_FILES,
-    RUN_JSON,
     Status,
-    read_status,
 )
 from protsweep.record.provenance import now_iso
+from protsweep.record.state import RunState
 
 
 @dataclass
@@ -46,7 +45,7 @@ class RunRecord(TrainerCallback):
     _t0: float = field(default_factory=time.perf_counter)
 
     def is_completed(self) -> bool:
-        return read_status(self.run_dir) is Status.COMPLETED
+        return RunState.read(self.run_dir).completed
 
     def set_aside_previous(self) -> Path | None:
         """Move an earlier record out of the way (``overwrite=true``) so nothing written before is lost."""
@@ -141,4 +140,4 @@ class RunRecord(TrainerCallback):
         write_csv_atomic(self.run_dir / HISTORY_CSV, pd.DataFrame(self.history, columns=HISTORY_COLUMNS))
 
     def _write(self) -> None:
-        write_json_atomic(self.run_dir / RUN_JSON, self.info)
+        RunState(self.run_dir).write(self.info)

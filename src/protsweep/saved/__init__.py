@@ -1,4 +1,4 @@
-"""Saved fine-tuned models (issue 10): each run's final weights with a model card (:mod:`.card`), written by
+"""Saved fine-tuned models: each run's final weights with a model card (:mod:`.card`), written by
 :func:`.store.finish_run` with the run's ``model_summary.txt`` and ``curves.png``; the warm start
 (``trainer.init_from``); and the predictors ``protsweep-predict`` builds from a run directory.
 

@@ -18,8 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.atomic import write_atomic, write_json_atomic, write_text_atomic
 from protsweep.errors import ProtsweepError
-from protsweep.record.contract import CALIBRATION_KEY, HISTORY_CSV, METRICS_JSON, Status, read_status
+from protsweep.record.contract import CALIBRATION_KEY, HISTORY_CSV, METRICS_JSON, Status
 from protsweep.record.plots import CURVES_PNG, write_curves
+from protsweep.record.state import read_status
 from protsweep.record.writer import RunRecord
 from protsweep.saved.card import (
     CARD_FORMAT,

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from protsweep.callbacks import CallbackHandler, TrainerCallback
 from protsweep.config_objects import as_object
@@ -25,7 +25,9 @@ from protsweep.data.config import DataKind, TrainTarget
 from protsweep.data.load import load_data
 from protsweep.data.pairs.dataset import PairData
 from protsweep.errors import ConfigError
-from protsweep.record import SPLITS, RunRecord, write_outputs
+from protsweep.integrity.fingerprint import fingerprint_config
+from protsweep.keypolicy import RESUMABLE_ACROSS, without
+from protsweep.record import PREDICTION_SPLITS, RunRecord, write_outputs
 from protsweep.saved.store import finish_run
 from protsweep.schema import CallbackConfig
 from protsweep.siamese.embed.esmc import resolve_device
@@ -43,15 +45,6 @@ from protsweep.siamese.train.seeding import seed_torch
 from protsweep.siamese.train.state import TrainState
 
 log = logging.getLogger(__name__)
-
-#: Keys that never change what a run computes: a checkpoint written under other values still resumes.
-_NOT_FINGERPRINTED = ("overwrite", "ablation", "reference", "report", "paths", "save_model")
-_NOT_FINGERPRINTED_IN = {
-    "data": ("reference",),
-    "trainer": ("resume", "device", "num_threads"),
-    "embedder": ("progress", "device", "cache_dir", "batch_tokens", "max_pad_frac"),
-}
-
 
 def train_and_evaluate(
     cfg: DictConfig, run_dir: Path, record: RunRecord, callbacks: Sequence[TrainerCallback] = ()
@@ -75,7 +68,7 @@ def train_and_evaluate(
     seed_torch(int(cfg.seed), bool(cfg.deterministic), cfg.trainer.num_threads)
     model = build_model(cfg, embeddings.dim, head).to(device)
     record.update(network=_describe_network(model, head, device, cfg))
-    warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from (issue 10)
+    warm_start(model, cfg, record, embeddings.identity.key())  # trainer.init_from
     tensors = as_tensors(embeddings.vectors)
     embeddings.vectors.clear()  # the fp16 tensors hold the same numbers; keep one copy in memory
     splits = {
@@ -93,7 +86,7 @@ def train_and_evaluate(
     record.write_history(state.history)
 
     with events.stage("predict"):
-        probs = {name: trainer.evaluate(splits[name]).prob for name in SPLITS}
+        probs = {name: trainer.evaluate(splits[name]).prob for name in PREDICTION_SPLITS}
         write_outputs(record, _examples(data), probs, instantiate(cfg.calibration), _training_metrics(state))
     finish_run(cfg, run_dir, record, TorchModelIO(model), siamese_settings(embeddings, cfg.embedder))
 
@@ -168,13 +161,7 @@ def _describe_network(
 def run_fingerprint(cfg: DictConfig, data: PairData, embedder_key: str) -> str:
     """What a checkpoint must match to be resumed: the resolved config (less output-only keys), the
     embedder identity (weights included) and the exact pairs of every split."""
-    raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    assert isinstance(raw, dict)
-    for key in _NOT_FINGERPRINTED:
-        raw.pop(key, None)
-    for group, keys in _NOT_FINGERPRINTED_IN.items():
-        for key in keys:
-            (raw.get(group) or {}).pop(key, None)
+    raw = without(fingerprint_config(cfg), extra=RESUMABLE_ACROSS)  # the key policy: what a resume must match
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
     digest.update(embedder_key.encode())
     for name in ("train", "valid", "test"):
@@ -212,7 +199,7 @@ def _examples(data: PairData) -> dict[str, pd.DataFrame]:
     joiner = "|" if data.report.get("kind") == DataKind.complexes.value else ":"
     soft = data.report["labels"].get("target") == TrainTarget.soft.value
     examples = {}
-    for name in SPLITS:
+    for name in PREDICTION_SPLITS:
         part = data.split(name)
         examples[name] = pd.DataFrame(
             {

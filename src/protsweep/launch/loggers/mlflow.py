@@ -26,12 +26,13 @@ from omegaconf import DictConfig
 from protsweep.errors import ConfigError
 from protsweep.launch.loggers.source import RunFiles, config_params, epoch_metrics, final_metrics
 from protsweep.record import RECORD_FILES
+from protsweep.record.contract import Status
 
 SQLITE = "sqlite:///"
 MAX_PARAMS_PER_BATCH = 100  # MLflow's limits for one log_batch call
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAM_LENGTH = 6000
-STATUS = {"completed": "FINISHED", "failed": "FAILED"}
+STATUS = {Status.COMPLETED: "FINISHED", Status.FAILED: "FAILED"}
 T = TypeVar("T")
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON, RUN_JSON
+from protsweep.keypolicy import KeyKind, override_key, result_overrides, without
+from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON
+from protsweep.record.state import RunState
 
 #: history.csv columns that index a row rather than measure it.
 HISTORY_INDEX = ("stage", "epoch")
@@ -23,7 +25,7 @@ def _read_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}  # metrics.json
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class RunFiles:
     def read(cls, run_dir: Path) -> RunFiles:
         history_path = run_dir / HISTORY_CSV
         history = pd.read_csv(history_path) if history_path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
-        return cls(run_dir, _read_json(run_dir / RUN_JSON), _read_json(run_dir / METRICS_JSON), history)
+        return cls(run_dir, RunState.read(run_dir).info, _read_json(run_dir / METRICS_JSON), history)
 
     @property
     def status(self) -> str:
@@ -82,9 +84,10 @@ def config_params(cfg: DictConfig) -> dict[str, str]:
 
 
 def run_hparams(run: Mapping[str, Any]) -> dict[str, str | float | int | bool]:
-    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides."""
-    hparams: dict[str, str | float | int | bool] = {k: str(v) for k, v in (run.get("choices") or {}).items()}
-    for override in run.get("overrides") or []:
-        key, _, value = str(override).partition("=")
-        hparams[key.lstrip("+~")] = value
+    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides;
+    output-only keys of the key policy (logger, progress, report...) left out."""
+    choices = {k: str(v) for k, v in (run.get("choices") or {}).items()}
+    hparams: dict[str, str | float | int | bool] = dict(without(choices, KeyKind.OUTPUT_ONLY))
+    for override in result_overrides(str(o) for o in run.get("overrides") or []):
+        hparams[override_key(override)] = override.partition("=")[2]
     return hparams

@@ -1,4 +1,4 @@
-"""Embeddings read from the cache when a batch needs them, not held in memory (issue 13: all of Guo at
+"""Embeddings read from the cache when a batch needs them, not held in memory (all of Guo at
 ESM C 300M is ~2.5 GB of fp16). Every entry was verified (checksums) when the run started; a read here only
 parses the entry's header length and returns its payload, so the OS page cache, not the process, holds
 the bytes between epochs."""
