@@ -22,9 +22,11 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 __all__ = [
+    "FOLD_KEY",
     "OUTPUT_ONLY",
     "REPLICATE",
     "RESUMABLE_ACROSS",
+    "SEED_KEY",
     "KeyKind",
     "key_kind",
     "override_key",
@@ -64,8 +66,11 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "trainer.release_memory",  # when freed memory goes back to the OS
 )
 
+#: The replicate keys: the training seed and the cross-validation fold (``data.cv.fold``).
+SEED_KEY = "seed"
+FOLD_KEY = "data.cv.fold"
 #: Keys that change the result but index replicates of one variant.
-REPLICATE: tuple[str, ...] = ("seed", "data.cv.fold")
+REPLICATE: tuple[str, ...] = (SEED_KEY, FOLD_KEY)
 
 #: Result keys a training checkpoint may be resumed across (where and how fast it computes).
 RESUMABLE_ACROSS: tuple[str, ...] = (

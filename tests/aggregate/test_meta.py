@@ -118,3 +118,25 @@ def test_routes_on_both_split_kinds_side_by_side(tmp_path) -> None:
     table = report_markdown(rep).split("## Across data sets and splits")[1]
     header = next(line for line in table.splitlines() if line.startswith("| route"))
     assert "data.split_by=sequence" in header and "data.split_by=cluster" in header
+
+
+def test_protsweep_aggregate_on_a_two_data_set_sweep_writes_each_stratum_and_the_pooled_report(tmp_path,
+                                                                                            capsys) -> None:
+    """Before: 'test sets differ' and no tables; now one results folder per stratum plus report/ (pooled)."""
+    from protsweep.aggregate.cli import aggregate_main
+    from protsweep.aggregate.stratified import stratum_folder
+
+    sweep = _multi_data_sweep(tmp_path, {"amp_modlamp": 1.5, "hemolysis": 0.0})
+    assert aggregate_main([str(sweep), "--n-boot", "200", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    results = sweep / "results"
+    folders = sorted(p.name for p in results.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert folders == sorted(["report", stratum_folder("head [data.name=amp_modlamp]"),
+                              stratum_folder("head [data.name=hemolysis]")])
+    for name in ("amp_modlamp", "hemolysis"):
+        per_run = pd.read_csv(results / stratum_folder(f"head [data.name={name}]") / "per_run.csv")
+        assert len(per_run) == 6  # 2 variants x 3 seeds of this data set only
+    routes = pd.read_csv(results / "report" / "routes.csv")
+    by = dict(zip(routes["stratum"], routes["verdict"], strict=True))
+    assert by["data.name=amp_modlamp"] == BETTER and by["data.name=hemolysis"] != BETTER
+    assert "Pooled across data sets and splits" in printed and "## head [data.name=hemolysis]" in printed

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from protsweep.keypolicy import FOLD_KEY
+
 from .baseline import resolve_baseline
 from .bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap
 from .comparisons import compare_to_baseline
@@ -28,7 +30,7 @@ from .result import Results
 from .selection import check_test_sets, choose_runs, missing_jobs, no_completed_message
 from .similarity import similarity_reference
 from .splits import DEFAULT_MIN_CLASS_COUNT, cold_split_notes, small_split_warnings, split_frame
-from .strata import FOLD_KEY, data_overrides, stratum_of
+from .strata import data_overrides, stratum_of
 from .summary import best_basis, summary_frame
 from .verdict import ALPHA, DEFAULT_MARGIN_AUC
 

@@ -21,6 +21,7 @@ from .errors import AggregateError
 from .output import write_results
 from .render import console_summary
 from .settings import REPORT_KEY, report_settings
+from .stratified import aggregate_strata, spans_strata
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,13 @@ class AggregateOnMultirunEnd(Callback):
         sweep_dir = "?"
         try:
             sweep_dir = str(config.hydra.sweep.dir)
-            results = aggregate(
-                [Path(sweep_dir)],
-                n_boot=self.n_boot,
-                seed=self.seed,
-                **self.report_options(config),
-            )
+            options = {"n_boot": self.n_boot, "seed": self.seed, **self.report_options(config)}
+            if spans_strata([sweep_dir]):  # several data sets or split kinds: one table each, then pooled
+                text, out = aggregate_strata([sweep_dir], Path(sweep_dir) / "results", plots=self.plots, **options)
+                print(text, flush=True)
+                print(f"\nresults (one folder per stratum, report/ pools them): {out}", flush=True)
+                return
+            results = aggregate([Path(sweep_dir)], **options)
             out = write_results(results, Path(sweep_dir) / "results", plots=self.plots)
             print(console_summary(results), flush=True)
             print(f"\nresults: {out}", flush=True)

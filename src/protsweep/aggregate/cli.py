@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from protsweep.integrity.faults import disk_problem
@@ -16,11 +17,12 @@ from protsweep.integrity.faults import disk_problem
 from .api import aggregate
 from .bootstrap import DEFAULT_N_BOOT
 from .errors import AggregateError
-from .output import write_report, write_results
+from .output import RESULTS_DIR, write_report, write_results
 from .render import console_summary
 from .report import build_report
 from .report_render import report_markdown
 from .settings import is_setting, report_settings
+from .stratified import aggregate_strata, spans_strata
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -131,6 +133,13 @@ def aggregate_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body(a: argparse.Namespace) -> int:
+        if spans_strata(a.dirs):  # several data sets or split kinds: one table each, then the pooled report
+            out_dir = None if a.no_write else Path(a.out) if a.out else Path(a.dirs[0]) / RESULTS_DIR
+            text, out = aggregate_strata(a.dirs, out_dir, plots=not a.no_plots, baseline=a.baseline, **_options(a))
+            print(text)
+            if out is not None:
+                print(f"\nresults (one folder per stratum, report/ pools them): {out}")
+            return 0
         results = aggregate(a.dirs, baseline=a.baseline, **_options(a))
         print(console_summary(results))
         if not a.no_write:

@@ -8,11 +8,12 @@ import math
 import shlex
 from pathlib import Path
 
+from protsweep.keypolicy import FOLD_KEY as CV_FOLD_KEY
+from protsweep.keypolicy import SEED_KEY
+
 from .expected import MULTIRUN_YAML, read_yaml
 from .records import display_path
-from .strata import FOLD_KEY as CV_FOLD_KEY
 from .strata import FOLDS_KEY as CV_FOLDS_KEY
-from .strata import SEED_KEY
 
 SUGGESTED_FOLDS = 5
 

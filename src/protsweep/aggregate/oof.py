@@ -19,11 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import rankdata
 
+from protsweep.keypolicy import FOLD_KEY, SEED_KEY
+
 from .configkeys import flatten, variant_config
 from .delong import structural_components
 from .predictions import SplitPredictions
 from .records import COMPLETED, INCOMPLETE, LoadedRun, display_path
-from .strata import FOLD_KEY, FOLDS_KEY, SEED_KEY
+from .strata import FOLDS_KEY
 
 
 @dataclass(frozen=True)

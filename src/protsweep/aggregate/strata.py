@@ -1,4 +1,4 @@
-"""The one owner of the keys that index replicates and strata.
+"""Strata, and the replicate keys as the aggregator uses them (declared once, in :mod:`protsweep.keypolicy`).
 
 * Replicate keys change results but index replicates of one variant: the seed and the cross-validation
   fold (``data.cv.fold``; its count ``data.cv.folds`` defines the design and stays in the variant).
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from protsweep.keypolicy import FOLD_KEY
+
 from .configkeys import flatten
 
-FOLD_KEY = "data.cv.fold"
 FOLDS_KEY = "data.cv.folds"
-SEED_KEY = "seed"
-REPLICATE_KEYS = (SEED_KEY, FOLD_KEY)
 DATA_PREFIX = "data."
 NOT_STRATUM = (FOLD_KEY, "data.reference")
 
