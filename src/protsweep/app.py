@@ -1,7 +1,9 @@
-"""The ``protsweep`` command: a thin Hydra entry point. All work happens in :mod:`protsweep.job`."""
+"""The ``protsweep`` command: a thin Hydra entry point. All work happens in :mod:`protsweep.job`; the task
+returns the validation objective ``tune.metric`` (:mod:`protsweep.tune`), which a tuning sweeper optimises."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -10,14 +12,22 @@ from omegaconf import DictConfig
 
 from protsweep import job
 from protsweep.config_store import register_schemas
+from protsweep.errors import ConfigError
 from protsweep.launch.monitor import last_outcome
 from protsweep.resolvers import register_resolvers
 from protsweep.schema import config_dir
+from protsweep.tune.trial import run_trial
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def _hydra_main(cfg: DictConfig) -> None:
-    job.run(cfg)
+def _hydra_main(cfg: DictConfig) -> float:
+    try:
+        return run_trial(cfg)
+    except ConfigError as err:  # e.g. tune.metric naming a test metric: one line, non-zero exit
+        line = f"protsweep: error: {err}"
+        job.REFUSED.append(line)
+        print(line, file=sys.stderr, flush=True)
+        return math.nan
 
 
 def main() -> None:

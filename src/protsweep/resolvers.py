@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
+from protsweep.tune.best import tune_storage
 
 
 def job_dirname(overrides: str, max_length: int = 200) -> str:
@@ -42,3 +43,4 @@ def register_resolvers() -> None:
     OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
     OmegaConf.register_new_resolver("job_dirname", job_dirname, replace=True)
     OmegaConf.register_new_resolver("sweep_name", sweep_name, replace=True)
+    OmegaConf.register_new_resolver("tune_storage", tune_storage, replace=True)

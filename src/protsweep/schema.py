@@ -20,6 +20,7 @@ from omegaconf import MISSING
 
 from protsweep.calibration.config import CalibrationConfig
 from protsweep.data.config import DataConfig, ReferenceConfig
+from protsweep.tune.config import TuneConfig
 
 
 # ---------------------------------------------------------------- family-neutral bases
@@ -185,6 +186,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     reuse: ReuseConfig = field(default_factory=ReuseConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)  # the objective returned to a tuning sweeper
     # issue 11 (protsweep.launch): tracker logger group, per-job resources, progress lines
     logger: Any = None
     resources: Any = None

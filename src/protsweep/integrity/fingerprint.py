@@ -30,6 +30,7 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "reference",
     "ablation",
     "reuse",
+    "tune",  # which metric a sweeper reads and where a tuned value came from; each seed job has its seed
     "trainer.resume",
     "embedder.progress",
     "embedder.cache_dir",
