@@ -37,13 +37,13 @@ def test_run_sweep_load_and_score_in_memory(tmp_path, tiny_run, monkeypatch):
 
 
 def test_a_failed_run_raises_with_its_error_line(tmp_path):
-    with pytest.raises(api.RunFailed, match="protsweep: error:.*missing.csv"):
+    with pytest.raises(api.RunFailedError, match=r"protsweep: error:.*missing\.csv"):
         api.run(["data=csv", f"data.source.path={tmp_path / 'missing.csv'}", "model=proteinbert_tiny"], cwd=tmp_path)
 
 
 def test_in_memory_sequences_are_checked_like_files(tmp_path):
     model = api.SavedModel(runs={}, cards={}, family="proteinbert", kind="single", alphabet="ACDEFGHIKLMNPQRSTVWY")
-    with pytest.raises(api.ProtsweepError, match="<sequences>.*row 1.*'1'"):
+    with pytest.raises(api.ProtsweepError, match=r"<sequences>.*row 1.*'1'"):
         model.inputs(["ACD", "AC1"])
     pairs = api.SavedModel(runs={}, cards={}, family="siamese", kind="pairs", alphabet="ACDEFGHIKLMNPQRSTVWY")
     frame = pairs.inputs([("acd", "KLM")])

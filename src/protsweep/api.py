@@ -10,7 +10,7 @@ load a saved model and score sequences (or pairs) in memory.
 
 A job or sweep runs as the ``protsweep`` command does, in a child process (``python -m protsweep``): the same
 Hydra composition, locks, run records and exit status, and each job's framework state stays out of the
-notebook. A failure raises :class:`RunFailed` with the command's error lines.
+notebook. A failure raises :class:`RunFailedError` with the command's error lines.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ SWEEPS_ROOT = Path("outputs") / "sweeps"
 IN_MEMORY = "<sequences>"
 
 
-class RunFailed(ProtsweepError):
+class RunFailedError(ProtsweepError):
     """A job or sweep started from Python exited non-zero; the message holds its error lines."""
 
 
@@ -62,7 +62,7 @@ def _protsweep(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.startswith("protsweep")]
         tail = "\n".join(lines or done.stderr.strip().splitlines()[-5:])
-        raise RunFailed(f"protsweep {' '.join(args)} exited {done.returncode}:\n{tail}")
+        raise RunFailedError(f"protsweep {' '.join(args)} exited {done.returncode}:\n{tail}")
     return done
 
 
