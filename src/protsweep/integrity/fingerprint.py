@@ -39,6 +39,15 @@ OUTPUT_ONLY: tuple[str, ...] = (
 )
 
 
+#: Keys added after fingerprints were first recorded, with their defaults: left out while at the default, so
+#: the runs recorded before them keep their fingerprints (relaunch check, reuse).
+ADDED_LATER: dict[str, Any] = {
+    "trainer.init_variant": None,
+    "trainer.init_seed": None,
+    "trainer.init_backbone_only": False,
+}
+
+
 def _excluded(key: str) -> bool:
     return any(key == out or key.startswith(out + ".") for out in OUTPUT_ONLY)
 
@@ -59,7 +68,11 @@ def fingerprint_config(cfg: DictConfig) -> dict[str, Any]:
     raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True, throw_on_missing=False)
     flat: dict[str, Any] = {}
     _flatten(raw, "", flat)
-    return {k: json.loads(json.dumps(v, default=str)) for k, v in sorted(flat.items()) if not _excluded(k)}
+    return {
+        k: json.loads(json.dumps(v, default=str))
+        for k, v in sorted(flat.items())
+        if not _excluded(k) and not (k in ADDED_LATER and v == ADDED_LATER[k])
+    }
 
 
 def digest(flat: Mapping[str, Any]) -> str:

@@ -30,6 +30,7 @@ from protsweep.saved.card import (
     verified_weights,
     weights_entry,
 )
+from protsweep.saved.parent_source import parent_dir
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,8 @@ def parent_run(cfg: DictConfig, record: RunRecord | None = None) -> Parent | Non
     init_from = cfg.trainer.get("init_from")
     if init_from in (None, ""):
         return None
-    run_dir = Path(str(init_from)).expanduser().resolve()
-    if not run_dir.is_dir():
-        raise ProtsweepError(f"trainer.init_from={init_from}: no such run directory")
+    variant = cfg.trainer.get("init_variant") or {}  # None: a run folder, or a sweep of one variant
+    run_dir = parent_dir(str(init_from), variant, cfg.trainer.get("init_seed"), int(cfg.get("seed", 0)))
     if read_status(run_dir) is not Status.COMPLETED:
         raise ProtsweepError(f"trainer.init_from={init_from}: run.json does not say completed")
     card = read_card(run_dir, str(cfg.model.family))
