@@ -33,11 +33,11 @@ from protsweep.aggregate.result import Results
 from protsweep.calibration.calibrators import Calibrator
 from protsweep.data.dataset import sequence_id
 from protsweep.data.pairs.pipeline import pair_id
-from protsweep.data.validate import normalise_sequence
 from protsweep.errors import ProtsweepError
 from protsweep.family import family as family_of
 from protsweep.predict_cli import ensemble_frame
 from protsweep.saved import read_card
+from protsweep.saved.residues import ResiduePolicy
 from protsweep.saved.runs import select_runs
 
 #: where :func:`run` and :func:`sweep` put their folders unless told (relative to ``cwd``), as the command does
@@ -102,26 +102,33 @@ class SavedModel:
     kind: str  #: ``single`` (sequences) or ``pairs`` (two sequences per example)
     alphabet: str
     cache_dir: str | None = None
+    nonstandard: str = "refuse"  #: see :mod:`protsweep.saved.residues`: map, skip or refuse
 
     def inputs(self, examples: Sequence[str] | Sequence[tuple[str, str]] | Mapping[str, Any]) -> pd.DataFrame:
         """The input table the predictors read: sequences (a list, or ``{id: sequence}``), or pairs (a list of
         ``(seq_a, seq_b)``); ids derived from the sequences as in training when not given."""
         items = list(examples.items()) if isinstance(examples, Mapping) else [(None, e) for e in examples]
+        policy = ResiduePolicy(self.nonstandard)
         if self.kind == "pairs":
-            seq_a = [normalise_sequence(e[0], self.alphabet, IN_MEMORY, i, "seq_a") for i, (_, e) in enumerate(items)]
-            seq_b = [normalise_sequence(e[1], self.alphabet, IN_MEMORY, i, "seq_b") for i, (_, e) in enumerate(items)]
+            checked = [(policy.sequence(e[0], self.alphabet, IN_MEMORY, i, "seq_a"),
+                        policy.sequence(e[1], self.alphabet, IN_MEMORY, i, "seq_b")) for i, (_, e) in enumerate(items)]
+            items = [(k, pair) for (k, _), pair in zip(items, checked, strict=True) if None not in pair]
+            seq_a, seq_b = [p[0] for _, p in items], [p[1] for _, p in items]
             id_a, id_b = [sequence_id(s) for s in seq_a], [sequence_id(s) for s in seq_b]
             return pd.DataFrame({
                 "id": [k if k is not None else pair_id(a, b) for (k, _), a, b in zip(items, id_a, id_b, strict=True)],
                 "sequence": [f"{a}:{b}" for a, b in zip(seq_a, seq_b, strict=True)],
                 "id_a": id_a, "id_b": id_b, "seq_a": seq_a, "seq_b": seq_b,
             })
-        sequences = [normalise_sequence(e, self.alphabet, IN_MEMORY, i, "sequence") for i, (_, e) in enumerate(items)]
+        checked = [policy.sequence(e, self.alphabet, IN_MEMORY, i, "sequence") for i, (_, e) in enumerate(items)]
+        items = [(k, s) for (k, _), s in zip(items, checked, strict=True) if s is not None]
+        sequences = [s for _, s in items]
         ids = [k if k is not None else sequence_id(s) for (k, _), s in zip(items, sequences, strict=True)]
         return pd.DataFrame({"id": [str(i) for i in ids], "sequence": sequences})
 
     def score(self, examples: Sequence[str] | Sequence[tuple[str, str]] | Mapping[str, Any]) -> pd.DataFrame:
-        """``id, sequence, prob, prob_raw`` and each seed's columns, as ``protsweep-predict``'s CSV."""
+        """``id, sequence, prob, prob_raw`` and each seed's columns, as ``protsweep-predict``'s CSV (a record
+        the ``nonstandard`` policy skips has no row)."""
         inputs = self.inputs(examples)
         predictor_class = get_class(family_of(self.family).predictor)
         raw: dict[int, np.ndarray] = {}
@@ -133,8 +140,10 @@ class SavedModel:
         return ensemble_frame(inputs, raw, calibrated)
 
 
-def load_model(path: str | os.PathLike[str], variant: Sequence[str] = (), cache_dir: str | None = None) -> SavedModel:
-    """The saved model of a run folder, or of a sweep folder's variant (``["head=two_layer"]``: its seeds)."""
+def load_model(path: str | os.PathLike[str], variant: Sequence[str] = (), cache_dir: str | None = None,
+               nonstandard: str = "map") -> SavedModel:
+    """The saved model of a run folder, or of a sweep folder's variant (``["head=two_layer"]``: its seeds);
+    ``nonstandard``: what scoring does with a residue outside the model's alphabet (map, skip, refuse)."""
     runs = select_runs(path, variant)
     cards = {seed: read_card(run_dir) for seed, run_dir in runs.items()}
     families = {card["family"] for card in cards.values()}
@@ -142,4 +151,4 @@ def load_model(path: str | os.PathLike[str], variant: Sequence[str] = (), cache_
         raise ProtsweepError(f"the selected runs mix model families ({', '.join(sorted(families))})")
     data = next(iter(cards.values()))["config"]["data"]
     return SavedModel(runs, cards, families.pop(), str(data.get("kind") or "single"), str(data["alphabet"]),
-                      cache_dir)
+                      cache_dir, nonstandard)
