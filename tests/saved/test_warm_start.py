@@ -56,6 +56,15 @@ def test_backbone_only_into_another_head(sweep: Path, tmp_path: Path) -> None:
     (job,) = [p for p in sweep.iterdir() if (p / "run.json").is_file()]
     info = json.loads((child / "run.json").read_text())
     assert info["parent"]["run_dir"] == str(job.resolve())
+    # the model card: the run's metrics, the random-init flag, versions, the parent; only relative paths
+    card = read_card(child)
+    metrics = json.loads((child / "metrics.json").read_text())
+    assert card["metrics"] == {"valid": metrics["valid"], "test": metrics["test"]}
+    assert card["pretrained"] == info["pretrained"] == "random"  # the tiny model is random-init
+    assert card["versions"] == info["versions"] and "protsweep" in card["versions"]
+    assert (child / card["parent"]["run_dir"]).resolve() == job.resolve()
+    assert not Path(card["parent"]["run_dir"]).is_absolute() and not Path(card["cwd"]).is_absolute()
+    assert (child / card["cwd"]).resolve() == tmp_path.resolve()
     mine, theirs = backbone_arrays(child), backbone_arrays(job)
     assert len(mine) == len(theirs) > 0
     for a, b in zip(mine, theirs, strict=True):

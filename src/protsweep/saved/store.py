@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +29,7 @@ from protsweep.saved.card import (
     verified_weights,
     weights_entry,
 )
+from protsweep.saved.card_info import card_info, relative_settings
 from protsweep.saved.parent_source import parent_dir
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ def finish_run(
         "weights": entry,
         "config": resolved_config(cfg),
         "calibration": metrics[CALIBRATION_KEY],
-        "family_settings": family_settings,
-        "cwd": os.getcwd(),  # relative paths of the config (cache dirs) are relative to it
+        "family_settings": relative_settings(family_settings, run_dir),
+        **card_info(run_dir),  # metrics, pretrained, versions, parent, cwd: relative paths only
     }
     write_json_atomic(card_path(run_dir), card)
     saved = {"path": f"{MODEL_DIR}/{entry['file']}", **entry}

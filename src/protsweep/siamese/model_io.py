@@ -151,7 +151,9 @@ class SiamesePredictor:
         settings = card["family_settings"]
         self.identity = settings["embedder"]
         self.embedder_cfg = OmegaConf.merge(
-            cfg.embedder, {"cache_dir": cache_dir or settings["embedder_cache_dir"], "progress": False}
+            # the card's cache dir is relative to the run folder (an older card's absolute path joins as itself)
+            cfg.embedder, {"cache_dir": cache_dir or str(Path(run_dir) / settings["embedder_cache_dir"]),
+                           "progress": False}
         )
         self.device = resolve_device(str(cfg.trainer.device))
         self.model = build_model(cfg, int(settings["d_in"]), resolve_head(cfg)).to(self.device)
