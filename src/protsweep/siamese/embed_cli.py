@@ -13,7 +13,14 @@ split method finds its sequences cached.
     protsweep-embed data=guo_yeast_ppi embedder=esmc_tiny --export h5 [--out guo.h5]
 
 also writes them to one HDF5 file (one dataset per sequence under /residues, mean-pooled vectors in /mean,
-their order in /sequences; default file: embeddings-<embedder>.h5) for use outside protsweep.
+their order in /sequences, the records' ids in /ids; default file: embeddings-<embedder>.h5) for use outside
+protsweep. New, unlabelled sequences (FASTA, or CSV/TSV with a ``sequence`` column; ids from the FASTA headers
+or ``--id-col``, default ``id``) instead of a data set:
+
+    protsweep-embed --input new.fasta embedder=esmc_tiny --export h5 --out new.h5
+
+Their residues outside the alphabet follow prediction's policy (``protsweep.saved.residues``: U/O/B/Z
+mapped, other records skipped with a note line).
 """
 
 from __future__ import annotations
@@ -62,6 +69,21 @@ def _sequences(cfg: DictConfig) -> tuple[list[str], str]:
     return list(dict.fromkeys(sequences)), f"data={cfg.data.name}"
 
 
+def _input_records(path: str, id_col: str, alphabet: str) -> tuple[list[str], list[str], str]:
+    """An unlabelled FASTA or CSV/TSV: sequences, ids and what to call them (labels are not needed)."""
+    from protsweep.saved.inputs import InputColumns, read_inputs
+    from protsweep.saved.residues import ResiduePolicy
+
+    policy = ResiduePolicy("map")
+    frame = read_inputs(path, "single", alphabet, InputColumns(id=id_col), policy)
+    note = policy.note(path)
+    if note:
+        print(f"protsweep-embed: note: {note}", file=sys.stderr)
+    if frame.empty:
+        raise ProtsweepError(f"{path}: no record left to embed")
+    return frame["sequence"].tolist(), frame["id"].tolist(), f"--input {path}"
+
+
 def compose_config(overrides: list[str]) -> DictConfig:
     register_schemas()
     if not any(item.split("=", 1)[0].lstrip("+~") == "model" for item in overrides):
@@ -79,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         export = _take_option(args, "--export")
         out = _take_option(args, "--out")
+        input_file = _take_option(args, "--input")
+        id_col = _take_option(args, "--id-col") or "id"
         if export is not None and export not in EXPORT_FORMATS:
             raise ProtsweepError(f"--export {export}: unknown format (one of {', '.join(EXPORT_FORMATS)})")
         cfg = compose_config(args)
@@ -86,13 +110,17 @@ def main(argv: list[str] | None = None) -> None:
             raise ProtsweepError("no embedder chosen: add embedder=esmc_300m | esmc_600m | esmc_tiny")
         from protsweep.siamese.embed.service import ensure_embeddings
 
-        sequences, what = _sequences(cfg)
-        embeddings = ensure_embeddings(sequences, cfg.embedder)
+        ids = None
+        if input_file is not None:
+            sequences, ids, what = _input_records(input_file, id_col, str(cfg.data.get("alphabet")))
+        else:
+            sequences, what = _sequences(cfg)
+        embeddings = ensure_embeddings(list(dict.fromkeys(sequences)), cfg.embedder)
         report = embeddings.report
         if export is not None:
             from protsweep.siamese.embed.export import export_h5
 
-            target = export_h5(embeddings, sequences, Path(out or f"embeddings-{report['name']}.h5"))
+            target = export_h5(embeddings, sequences, Path(out or f"embeddings-{report['name']}.h5"), ids)
             print(f"protsweep-embed: wrote {len(sequences)} sequences' embeddings to {target}")
     except (HydraException, OmegaConfBaseException) as err:
         print(f"protsweep-embed: config error: {err}", file=sys.stderr)
