@@ -42,3 +42,27 @@ def test_csv_ids_come_from_the_id_column(tmp_path: Path) -> None:
                 "embedder.progress=false", "--export", "h5", "--out", str(out)])
     with h5py.File(out) as handle:
         assert [s.decode() for s in handle["ids"][:]] == ["A1", "A2"]
+
+
+@pytest.mark.slow
+def test_proteinbert_exports_per_residue_and_global_representations(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    fasta = tmp_path / "new.fasta"
+    fasta.write_text(">p1\nMKTAYIAKQR\n>p2\nGLFDIVKKVVGA\n")
+    out = tmp_path / "pb.h5"
+    embed_main(["model=proteinbert_tiny", "--input", str(fasta), "--export", "h5", "--out", str(out)])
+    assert str(out) in capsys.readouterr().out
+    with h5py.File(out) as handle:
+        assert [s.decode() for s in handle["ids"][:]] == ["p1", "p2"]
+        assert handle.attrs["family"] == "proteinbert" and handle.attrs["pretrained"] == "random"
+        assert handle["global"].shape[0] == 2 and handle["global"].shape[1] > 0
+        lengths = sorted(d.shape[0] for d in handle["residues"].values())
+        assert lengths == [10, 12]  # one vector per residue, <START>/<END> dropped
+        assert np.isfinite(handle["global"][:]).all()
+
+
+def test_proteinbert_needs_an_input_file(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        embed_main(["model=proteinbert_tiny", "--export", "h5"])
+    assert exit_info.value.code == 1
+    assert "add --input FILE --export h5" in capsys.readouterr().err
