@@ -73,3 +73,23 @@ class WriteTunedBest(Callback):
         write_text_atomic(sweep_dir / BEST_YAML, text)
         print(f"protsweep: tuned on {tune['metric']}: {results['best_params']} -> {sweep_dir / BEST_YAML}; "
               f"run it against the baseline: protsweep -cd {study} sweep=tuned", flush=True)
+
+
+#: what the follow-up sweep (``sweep=tuned``) writes beside its results: where the tuned arm came from
+TUNED_NOTE = Path("results") / "tuned.md"
+
+
+class NoteTunedVariant(Callback):
+    """At the end of ``sweep=tuned``: one line, printed and in ``results/tuned.md``, saying that the ``best`` arm
+    was tuned on the validation split only (the header of the study's ``best.yaml``)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        # the study folder is on the search path (-cd); its best.yaml is the `best` arm
+        folders = [str(src.path) for src in config.hydra.runtime.config_sources if src.schema == "file"]
+        best = next((Path(f) / BEST_YAML for f in folders if (Path(f) / BEST_YAML).is_file()), None)
+        if best is None:
+            return
+        header = [line.lstrip("# ").strip() for line in best.read_text().splitlines()[1:3] if line.startswith("#")]
+        line = f"tuned=best: {' '.join(header).split('. Run it')[0]}"
+        write_text_atomic(Path(str(config.hydra.sweep.dir)) / TUNED_NOTE, line + "\n")
+        print(f"protsweep: {line}", flush=True)
