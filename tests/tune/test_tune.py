@@ -93,3 +93,27 @@ def test_three_trial_study_and_the_tuned_follow_up(cli, tmp_path, tiny_run, read
     assert used == {"none": 0.0, "best": tuned}
     note = (sweep / "results/tuned.md").read_text()
     assert note.startswith("tuned=best: Tuned on the validation split only: valid_auc") and str(study.name) in note
+
+
+TUNE_SWEEPS = sorted(p.stem for p in Path(__file__).parents[2].joinpath("sweeps").glob("tune_*.yaml"))
+
+
+@pytest.mark.parametrize("name", TUNE_SWEEPS)
+def test_every_tuning_sweep_maximises_a_validation_metric_over_seeds(name: str, compose_cfg) -> None:
+    cfg = compose_cfg(f"sweep={name}", return_hydra_config=True)
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper") and str(sweeper.direction) in {"maximize", "Direction.maximize"}
+    assert cfg.ablation.name == name and sweeper.study_name == name
+    parse_metric(cfg.tune.metric)
+    assert len(cfg.tune.seeds) >= 3
+    for key in sweeper.params:  # every tuned knob is a key of the composed config
+        node = cfg
+        for part in str(key).split("."):
+            node = node[part]
+        assert isinstance(node, float | int), (name, key)
+
+
+def test_the_tuned_sweep_compares_best_with_none(compose_cfg) -> None:
+    cfg = compose_cfg("sweep=tuned", return_hydra_config=True)
+    assert dict(cfg.hydra.sweeper.params) == {"tuned": "none,best", "seed": "range(5)"}
+    assert dict(cfg.ablation.baseline) == {"tuned": "none"}
