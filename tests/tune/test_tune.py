@@ -56,6 +56,13 @@ def test_a_test_metric_objective_is_refused_in_one_line(cli, tmp_path, tiny_run)
     assert not list(tmp_path.glob("outputs/runs/*/run.json"))
 
 
+def test_seeds_per_trial_are_for_tuning_sweeps_only(cli, tmp_path, tiny_run):
+    out = cli(["tune.seeds=[0,1]", LIMIT, *tiny_run], cwd=tmp_path)
+    assert out.returncode == 1
+    assert "protsweep: error: tune.seeds makes each trial of a tuning sweep" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 @pytest.mark.slow
 def test_three_trial_study_and_the_tuned_follow_up(cli, tmp_path, tiny_run, read_json):
     out = cli(["sweep=tune_label_smoothing", "hydra.sweeper.n_trials=3", "tune.seeds=[0,1]", LIMIT, *tiny_run],

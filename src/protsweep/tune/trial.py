@@ -14,12 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from protsweep import job
 from protsweep.atomic import write_text_atomic
+from protsweep.errors import ConfigError
 from protsweep.tune.objective import parse_metric, run_metric, seed_mean
 
+#: Hydra's own sweeper (its jobs are the sweep's job folders, one seed each)
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: what a multi-seed trial writes into its folder: the objective and each seed's value
 TRIAL_JSON = "trial.json"
 
@@ -47,11 +51,15 @@ def run_trial(cfg: DictConfig) -> float:
     """Run the job (one seed, or each of ``tune.seeds``) and return the objective (NaN when a seed failed)."""
     key = str(cfg.tune.metric)
     parse_metric(key)  # a test metric is refused before anything trains
-    trial_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    trial_dir = Path(hydra_cfg.runtime.output_dir)
     seeds = [int(s) for s in cfg.tune.seeds or []]
     if not seeds:
         job.run(cfg)
         return run_metric(trial_dir, key)
+    if hydra_cfg.mode != RunMode.MULTIRUN or hydra_cfg.sweeper.get("_target_") == BASIC_SWEEPER:
+        raise ConfigError("tune.seeds makes each trial of a tuning sweep (hydra/sweeper=tune) several seeds; "
+                          "a run or an ablation sweep takes seeds as seed=0,1,2")
     values: dict[int, float] = {}
     for seed in seeds:
         seed_dir = trial_dir / f"seed={seed}"
