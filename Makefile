@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python 'esm==3.4.1.post1'
 	touch $@
 
-# The tracker loggers' packages (the [track] extra): what the test suite needs beyond the demo.
+# The tracker loggers' packages (the [track] extra) and the tuning sweeper's ([tune]): what the test suite needs beyond the demo.
 $(TRACK): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,track]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,track,tune]'
 	touch $@
 
 setup: $(STAMP)

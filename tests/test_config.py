@@ -27,7 +27,9 @@ from protsweep.keypolicy import KeyKind, key_kind
 from .conftest import compose_config
 
 CONF = Path(app.config_dir())
-SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml"))
+#: the tuning sweeps (tests/tune): an Optuna study per knob, and `tuned` (its arm `best` lives in a study folder)
+TUNING = {p.stem for p in (CONF / "sweep").glob("tune*.yaml")}
+SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml") if p.stem not in TUNING)
 #: a model option of each family (its family file lists the groups only that family has), from the registry
 FAMILIES = {name: record.example_model for name, record in families().items()}
 FAMILY_OF_MODEL = {model: family for family, model in FAMILIES.items()}

@@ -1,9 +1,11 @@
-"""The ``protsweep`` command: a thin Hydra entry point. All work happens in :mod:`protsweep.job`."""
+"""The ``protsweep`` command: a thin Hydra entry point. All work happens in :mod:`protsweep.job`; the task
+returns the validation objective ``tune.metric`` (:mod:`protsweep.tune`), which a tuning sweeper optimises."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import sys
 import warnings
@@ -19,11 +21,18 @@ from protsweep.launch.cfg_check import asks_for_help, check_printed_config, prin
 from protsweep.launch.monitor import last_outcome
 from protsweep.resolvers import register_resolvers
 from protsweep.schema import config_dir
+from protsweep.tune.trial import run_trial
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def _hydra_main(cfg: DictConfig) -> None:
-    job.run(cfg)
+def _hydra_main(cfg: DictConfig) -> float:
+    try:
+        return run_trial(cfg)
+    except ConfigError as err:  # e.g. tune.metric naming a test metric: one line, non-zero exit
+        line = f"protsweep: error: {err}"
+        job.REFUSED.append(line)
+        print(line, file=sys.stderr, flush=True)
+        return math.nan
 
 
 def _print_help() -> None:

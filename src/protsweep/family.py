@@ -57,6 +57,9 @@ class Family:
     loss_registry: str = ""
     #: combination checks made before data is read or a framework imported (one ``ConfigError`` line)
     check: Callable[[Any], None] = _no_checks
+    #: ``export_h5(cfg, sequences, ids, path) -> report``: ``protsweep-embed --input ... --export h5`` for a family
+    #: without an ``embedder`` group (its own backbone's representations); "" when the family has none
+    embeddings_export: str = ""
     #: a folder of option files (``model/``, ``family/``, ``trainer/``, ...) added to Hydra's search path; None
     #: for the built-in families, whose options live in protsweep's own ``conf/``
     conf_dir: Path | None = None

@@ -22,12 +22,14 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 __all__ = [
+    "ADDED_LATER",
     "FOLD_KEY",
     "OUTPUT_ONLY",
     "REPLICATE",
     "RESUMABLE_ACROSS",
     "SEED_KEY",
     "KeyKind",
+    "at_added_default",
     "key_kind",
     "override_key",
     "result_overrides",
@@ -58,6 +60,7 @@ OUTPUT_ONLY: tuple[str, ...] = (
     "data.reference",
     "ablation",
     "reuse",
+    "tune",  # which metric a sweeper reads and where a tuned value came from; each seed job has its seed
     "trainer.resume",
     "embedder.progress",
     "embedder.cache_dir",
@@ -72,6 +75,14 @@ FOLD_KEY = "data.cv.fold"
 #: Keys that change the result but index replicates of one variant.
 REPLICATE: tuple[str, ...] = (SEED_KEY, FOLD_KEY)
 
+#: Result keys added after fingerprints were first recorded, with their defaults: left out of the fingerprint
+#: while at the default, so the runs recorded before them keep their fingerprints (relaunch check, reuse).
+ADDED_LATER: dict[str, Any] = {
+    "trainer.init_variant": None,
+    "trainer.init_seed": None,
+    "trainer.init_backbone_only": False,
+}
+
 #: Result keys a training checkpoint may be resumed across (where and how fast it computes).
 RESUMABLE_ACROSS: tuple[str, ...] = (
     "paths.shared_data",
@@ -81,6 +92,11 @@ RESUMABLE_ACROSS: tuple[str, ...] = (
     "embedder.batch_tokens",
     "embedder.max_pad_frac",
 )
+
+
+def at_added_default(key: str, value: Any) -> bool:
+    """Whether ``key`` is a result key added later (:data:`ADDED_LATER`) still at its default."""
+    return key in ADDED_LATER and value == ADDED_LATER[key]
 
 
 def under(key: str, prefixes: Iterable[str]) -> bool:

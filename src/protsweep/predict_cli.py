@@ -37,6 +37,7 @@ from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
 from protsweep.saved.guard import trusted_card
 from protsweep.saved.inputs import InputColumns, read_inputs
 from protsweep.saved.out_path import check_out, write_out
+from protsweep.saved.residues import POLICIES, ResiduePolicy
 
 PROG = "protsweep-predict"
 EXIT_USER_ERROR = 2
@@ -126,9 +127,16 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
     cards = {seed: trusted_card(path, families()) for seed, path in runs.items()}
     calibrators = {seed: calibrator_of(cards[seed], path) for seed, path in runs.items()}
     family, kind, alphabet = _family_and_alphabet(cards)
+    policy = ResiduePolicy(args.nonstandard)
     inputs = read_inputs(args.input, kind, alphabet, InputColumns(
         sequence=args.sequence_col, seq_a=args.seq_a_col, seq_b=args.seq_b_col, label=args.label_col,
-    ))
+        id=args.id_col, id_a=f"{args.id_col}_a", id_b=f"{args.id_col}_b",
+    ), policy)
+    note = policy.note(str(args.input))
+    if note:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    if inputs.empty:
+        raise ProtsweepError(f"{args.input}: no record left to score")
     predictor_class = get_class(family_of(family).predictor)
     auto = sys.stderr.isatty() and len(inputs) >= PROGRESS_MIN
     show = args.progress == "always" or (args.progress == "auto" and auto)
@@ -161,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="the CSV to write (never an existing file without --force)")
     p.add_argument("--force", action="store_true", help="replace an existing --out (never the --input file)")
     p.add_argument("--sequence-col", default="sequence")
+    p.add_argument("--id-col", default="id", help="the id column of a CSV/TSV (pairs: <id-col>_a, <id-col>_b); "
+                   "without it ids are derived from the sequences, as in training")
+    p.add_argument("--nonstandard", choices=POLICIES, default="map",
+                   help="a residue outside the model's alphabet: map U/O/B/Z to C/K/N/Q and skip records with "
+                   "others (map), skip every such record (skip), or refuse the file (refuse)")
     p.add_argument("--seq-a-col", default="seq_a")
     p.add_argument("--seq-b-col", default="seq_b")
     p.add_argument("--label-col", default="label", help="used when present: AUC/AUPRC with bootstrap CIs")

@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
 from protsweep.keypolicy import result_overrides
+from protsweep.tune.best import tune_storage
 
 
 def job_dirname(overrides: str | Sequence[str], max_length: int = 200) -> str:
@@ -48,3 +49,4 @@ def register_resolvers() -> None:
     OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True, replace=True)
     OmegaConf.register_new_resolver("job_dirname", job_dirname, replace=True)
     OmegaConf.register_new_resolver("sweep_name", sweep_name, replace=True)
+    OmegaConf.register_new_resolver("tune_storage", tune_storage, replace=True)

@@ -20,6 +20,7 @@ from omegaconf import MISSING
 
 from protsweep.calibration.config import CalibrationConfig
 from protsweep.data.config import DataConfig, ReferenceConfig
+from protsweep.tune.config import TuneConfig
 
 
 # ---------------------------------------------------------------- family-neutral bases
@@ -37,9 +38,15 @@ class TrainerConfig:
     """``trainer``: each family's training protocol (extended by the family's own schema).
 
     ``init_from``: a finished run's directory; the new run starts from that run's saved weights (warm start,
-    recorded as ``parent`` in run.json)."""
+    recorded as ``parent`` in run.json). Or a sweep folder with ``init_variant`` (``{head:two_layer}``) and
+    ``init_seed`` (default: the job's seed): see :mod:`protsweep.saved.parent_source`.
+    ``init_backbone_only``: take only the parent's backbone (ProteinBERT's pretrained layers, the Siamese
+    encoders); the head (and features) start fresh, so the parent may have another head."""
 
     init_from: str | None = None
+    init_variant: Any = None  # a dict, {head:two_layer}
+    init_seed: int | None = None
+    init_backbone_only: bool = False
 
 
 @dataclass
@@ -186,6 +193,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     reuse: ReuseConfig = field(default_factory=ReuseConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)  # the objective returned to a tuning sweeper
     # protsweep.launch: tracker logger group, per-job resources, progress lines
     logger: Any = None
     resources: Any = None

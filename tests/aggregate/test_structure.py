@@ -91,14 +91,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the integrity checks
     ("protsweep", "protsweep.errors", "protsweep.atomic", "protsweep.overrides", "protsweep.family",
      "protsweep.schema", "protsweep.targets", "protsweep.resolvers", "protsweep.data", "protsweep.record",
-     "protsweep.calibration", "protsweep.integrity"),
+     "protsweep.calibration", "protsweep.integrity", "protsweep.tune"),
     # the model families and the model store they write
     ("protsweep.proteinbert", "protsweep.siamese", "protsweep.saved"),
     # running jobs and sweeps, and judging them
-    ("protsweep.job", "protsweep.launch", "protsweep.aggregate", "protsweep.config_store"),
+    ("protsweep.job", "protsweep.launch", "protsweep.aggregate", "protsweep.config_store", "protsweep.tune.trial"),
     # entry points: the commands
     ("protsweep.app", "protsweep.__main__", "protsweep.predict_cli", "protsweep.siamese.embed_cli",
-     "protsweep.launch.child", "protsweep.aggregate.cli"),
+     "protsweep.launch.child", "protsweep.aggregate.cli", "protsweep.api"),
 )
 MAX_ARROWS_BACK_UP = 6
 #: Third-party packages heavy enough that a protsweep module importing them may be imported inside a function

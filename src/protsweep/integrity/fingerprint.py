@@ -15,7 +15,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from protsweep.errors import ConfigError
-from protsweep.keypolicy import KeyKind, key_kind, without
+from protsweep.keypolicy import KeyKind, at_added_default, key_kind, without
 from protsweep.record.contract import FINGERPRINT_KEY
 
 #: run.json key holding ``{"sha256": ..., "config": {dotted key: value}}`` (the run-record contract's)
@@ -37,7 +37,8 @@ def fingerprint_config(cfg: DictConfig) -> dict[str, Any]:
     raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True, throw_on_missing=False)
     flat: dict[str, Any] = {}
     _flatten(raw, "", flat)
-    kept = {k: v for k, v in sorted(flat.items()) if key_kind(k) is not KeyKind.OUTPUT_ONLY}
+    kept = {k: v for k, v in sorted(flat.items())
+            if key_kind(k) is not KeyKind.OUTPUT_ONLY and not at_added_default(k, v)}
     return {k: json.loads(json.dumps(v, default=str)) for k, v in kept.items()}
 
 

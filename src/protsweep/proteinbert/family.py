@@ -33,4 +33,5 @@ FAMILY = Family(
     losses=tuple(KERAS_LOSSES),
     loss_registry="protsweep.proteinbert.losses.KERAS_LOSSES",
     check=check_config,
+    embeddings_export="protsweep.proteinbert.embed_export.export_h5",
 )

@@ -86,9 +86,37 @@ def load_weights_into(model: Any, path: Path, misfit: Callable[[Exception], Exce
 def warm_start(model: Any, cfg: DictConfig, record: RunRecord) -> Parent | None:
     """``trainer.init_from``: the parent run's final weights replace the new model's initial ones."""
     parent = parent_run(cfg, record)
-    if parent is not None:
-        load_weights_into(model, parent.weights, lambda err: weights_misfit(parent, err))
+    if parent is None:
+        return None
+    misfit = lambda err: weights_misfit(parent, err)  # noqa: E731
+    if cfg.trainer.get("init_backbone_only"):
+        copy_backbone(rebuild_model(parent.card, parent.weights, misfit), model, misfit)
+    else:
+        load_weights_into(model, parent.weights, misfit)
     return parent
+
+
+def copy_backbone(source: Any, target: Any, misfit: Callable[[Exception], Exception]) -> None:
+    """``trainer.init_backbone_only``: the backbone layers' weights (every layer but the head and features) of
+    ``source`` into ``target``, layer by layer in order; the target's head keeps its fresh initial weights."""
+    theirs = [layer for layer in source.layers if layer.weights and not is_head_layer(layer)]
+    ours = [layer for layer in target.layers if layer.weights and not is_head_layer(layer)]
+    shapes = [[tuple(w.shape) for w in layer.weights] for layer in theirs]
+    if shapes != [[tuple(w.shape) for w in layer.weights] for layer in ours]:
+        raise misfit(ValueError(f"its backbone ({len(theirs)} layers) differs from this run's ({len(ours)} layers)"))
+    for mine, parents in zip(ours, theirs, strict=True):
+        mine.set_weights(parents.get_weights())
+
+
+def rebuild_model(card: dict[str, Any], weights: Path, misfit: Callable[[Exception], Exception]) -> Any:
+    """The model a card describes (upstream architecture, ``features``, ``head``), with its saved weights."""
+    cfg = OmegaConf.create(card["config"])
+    settings = card["family_settings"]
+    model_cfg = OmegaConf.merge(cfg.model, {"pretrained": "random", "n_annotations": settings["n_annotations"]})
+    backbone = load_backbone(model_cfg)
+    model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
+    load_weights_into(model, weights, misfit)
+    return model
 
 
 def proteinbert_settings(seq_len: int, padding: str, n_annotations: int, eval_batch_size: int) -> dict[str, Any]:
@@ -104,14 +132,10 @@ class ProteinBertPredictor:
 
     def __init__(self, run_dir: Path, card: dict[str, Any], cache_dir: str | None = None) -> None:
         """``cache_dir`` is for the Siamese predictor's embeddings; ProteinBERT reads sequences directly."""
-        cfg = OmegaConf.create(card["config"])
         settings = card["family_settings"]
-        model_cfg = OmegaConf.merge(cfg.model, {"pretrained": "random", "n_annotations": settings["n_annotations"]})
-        backbone = load_backbone(model_cfg)
-        model = build_model(backbone.generator, instantiate(cfg.features), instantiate(cfg.head))
         weights = verified_weights(run_dir, card)
-        load_weights_into(
-            model, weights, lambda err: ProtsweepError(f"{weights}: does not fit the model its card describes: {err}")
+        model = rebuild_model(
+            card, weights, lambda err: ProtsweepError(f"{weights}: does not fit the model its card describes: {err}")
         )
         self.seq_len = int(settings["seq_len"])
         self.tuner = FineTuner(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +32,8 @@ from protsweep.saved.card import (
     verified_weights,
     weights_entry,
 )
+from protsweep.saved.card_info import card_info, relative_settings
+from protsweep.saved.parent_source import parent_dir
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ def finish_run(
         "weights": entry,
         "config": resolved_config(cfg),
         "calibration": metrics[CALIBRATION_KEY],
-        "family_settings": family_settings,
-        "cwd": os.getcwd(),  # relative paths of the config (cache dirs) are relative to it
+        "family_settings": relative_settings(family_settings, run_dir),
+        **card_info(run_dir),  # metrics, pretrained, versions, parent, cwd: relative paths only
     }
     written = write_json_atomic(card_path(run_dir), card)
     saved = {"path": f"{MODEL_DIR}/{entry['file']}", **entry, "card_sha256": sha256_file(written)}
@@ -103,9 +104,8 @@ def parent_run(cfg: DictConfig, record: RunRecord | None = None) -> Parent | Non
     init_from = cfg.trainer.get("init_from")
     if init_from in (None, ""):
         return None
-    run_dir = Path(str(init_from)).expanduser().resolve()
-    if not run_dir.is_dir():
-        raise ProtsweepError(f"trainer.init_from={init_from}: no such run directory")
+    variant = cfg.trainer.get("init_variant") or {}  # None: a run folder, or a sweep of one variant
+    run_dir = parent_dir(str(init_from), variant, cfg.trainer.get("init_seed"), int(cfg.get("seed", 0)))
     if read_status(run_dir) is not Status.COMPLETED:
         raise ProtsweepError(f"trainer.init_from={init_from}: run.json does not say completed")
     card = read_card(run_dir, str(cfg.model.family))

@@ -92,8 +92,28 @@ def warm_start(model: nn.Module, cfg: DictConfig, record: RunRecord, embedder_ke
             f"trainer.init_from={parent.run_dir}: its model read embedder {theirs}, this run's is {embedder_key} "
             "(use the same embedder)"
         )
-    load_state(model, parent.weights, lambda err: weights_misfit(parent, err))
+    misfit = lambda err: weights_misfit(parent, err)  # noqa: E731
+    if cfg.trainer.get("init_backbone_only"):
+        load_encoders(model, parent.weights, misfit)
+    else:
+        load_state(model, parent.weights, misfit)
     return parent
+
+
+#: the state-dict prefix of the Siamese backbone: the sequence encoders (the head is ``head.``)
+ENCODERS = "encoders."
+
+
+def load_encoders(model: nn.Module, path: Path, misfit: Any) -> None:
+    """``trainer.init_backbone_only``: the parent's encoders only; the head keeps its fresh initial weights."""
+    try:
+        theirs = {k: v for k, v in load_file(str(path)).items() if k.startswith(ENCODERS)}
+        ours = {k for k in model.state_dict() if k.startswith(ENCODERS)}
+        if set(theirs) != ours:
+            raise RuntimeError(f"its encoders hold {len(theirs)} tensors, this run's {len(ours)}")
+        model.load_state_dict(theirs, strict=False)
+    except (RuntimeError, SafetensorError, OSError) as err:
+        raise misfit(err) from err
 
 
 def siamese_settings(embeddings: EmbeddingSet, embedder_cfg: DictConfig) -> dict[str, Any]:
@@ -131,7 +151,9 @@ class SiamesePredictor:
         settings = card["family_settings"]
         self.identity = settings["embedder"]
         self.embedder_cfg = OmegaConf.merge(
-            cfg.embedder, {"cache_dir": cache_dir or settings["embedder_cache_dir"], "progress": False}
+            # the card's cache dir is relative to the run folder (an older card's absolute path joins as itself)
+            cfg.embedder, {"cache_dir": cache_dir or str(Path(run_dir) / settings["embedder_cache_dir"]),
+                           "progress": False}
         )
         self.device = resolve_device(str(cfg.trainer.device))
         self.model = build_model(cfg, int(settings["d_in"]), resolve_head(cfg)).to(self.device)
