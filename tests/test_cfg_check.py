@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from protsweep.errors import ConfigError
-from protsweep.integrity.values import check_composed
 from protsweep.launch.cfg_check import without_schemas
+from protsweep.launch.values import check_composed
 
 from .conftest import compose_config
 

@@ -1,6 +1,6 @@
 """``protsweep --cfg job`` (and ``--cfg all``/``hydra``, ``--info``) composes and prints the config without
 running a job or a callback; this module makes the launch's config checks
-(:func:`protsweep.integrity.values.check_composed`) first, so a mistake fails there in one line too."""
+(:func:`protsweep.launch.values.check_composed`) first, so a mistake fails there in one line too."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hydra import compose, initialize_config_dir
 from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from protsweep.integrity.values import check_composed
+from protsweep.launch.values import check_composed
 from protsweep.schema import config_dir
 
 SCHEMA_SUFFIX = "_schema"  # ConfigStore names of the project's schemas (protsweep.schema.register_schemas)

@@ -20,11 +20,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
-from protsweep.integrity.values import check_composed
 from protsweep.launch.base import BASE_GROUP, check_base
 from protsweep.launch.outcome import JobTable, Outcome, RecordState, expected_jobs, record_state
 from protsweep.launch.progress import eta_seconds, format_sweep_line, progress_enabled
 from protsweep.launch.sweepfolder import check_sweep_folder
+from protsweep.launch.values import check_composed
 from protsweep.record.contract import Status
 from protsweep.schema import config_dir
 
