@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import OutputDirError
+from .palette import variant_styles
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph, routes_latex
-from .plots import delta_forest_plot, forest_plot, roc_pr_plot
+from .plots import delta_forest_plot, ensemble_legend_stats, forest_plot, roc_pr_plot
 from .render import summary_latex, summary_markdown, titled
 from .report import Report
 from .report_render import DELTA_FOREST_PNG, figure_names, report_markdown
@@ -63,10 +64,12 @@ FIGURES = ("forest.png", "roc_pr.png", "training_curves.png")
 def write_plots(results: Results, forest: Path, roc_pr: Path, training: Path) -> None:
     """The figures of one sweep; every title states the provenance (backbone init, dataset)."""
     title = titled(results)
+    styles = variant_styles(results.summary["variant"], results.baseline)  # one colour per variant, every figure
     forest_plot(results.summary, results.per_run, title, forest)
-    roc_pr_plot(results.curves, results.baseline, results.prevalence, title, roc_pr)
+    roc_pr_plot(results.curves, results.baseline, results.prevalence, title, roc_pr, styles,
+                ensemble_legend_stats(results.summary))
     if results.histories:
-        training_curves_plot(results.histories, results.baseline, title, training)
+        training_curves_plot(results.histories, results.baseline, title, training, styles)
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str] | None = None, plots: bool = True) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 from .columns import METRICS
 from .metrics import pr_points, roc_points
+from .palette import style_of, variant_styles
 
 SEED_COLOR = "#1f77b4"
 ENS_COLOR = "#d62728"
@@ -113,14 +115,40 @@ def forest_plot(summary: pd.DataFrame, per_run: pd.DataFrame, title: str, path: 
 Curves = Mapping[str, tuple[NDArray[np.int8], NDArray[np.float64]]]
 
 
-def roc_pr_plot(curves: Curves, baseline: str | None, prevalence: float, title: str, path: Path) -> None:
-    """ROC and precision-recall curves: ``curves`` maps a label to (labels, scores) of its ensemble."""
-    fig = Figure(figsize=(11, 5 + 0.2 * max(len(curves) - 6, 0)), layout="constrained")
+def ensemble_legend_stats(summary: pd.DataFrame) -> dict[str, str]:
+    """Variant -> "AUC x [lo, hi] · AUPRC y [lo, hi]" of its seed ensemble (bootstrap 95% intervals), the
+    numbers the ROC/PR legend carries."""
+
+    def one(r: pd.Series, metric: str) -> str:
+        v, lo, hi = (float(r[c]) for c in (f"ens_{metric}", f"ens_{metric}_lo", f"ens_{metric}_hi"))
+        if math.isnan(v):
+            return f"{metric.upper()} n/a"
+        interval = "" if math.isnan(lo) or math.isnan(hi) else f" [{lo:.3f}, {hi:.3f}]"
+        return f"{metric.upper()} {v:.3f}{interval}"
+
+    return {str(r["variant"]): f"{one(r, 'auc')} · {one(r, 'auprc')}" for _, r in summary.iterrows()}
+
+
+def roc_pr_plot(
+    curves: Curves,
+    baseline: str | None,
+    prevalence: float,
+    title: str,
+    path: Path,
+    styles: dict[str, dict[str, Any]] | None = None,
+    legend_stats: Mapping[str, str] | None = None,
+) -> None:
+    """ROC and precision-recall curves: ``curves`` maps a label to (labels, scores) of its ensemble;
+    ``styles`` (palette.variant_styles) keeps each variant's colour across figures, ``legend_stats`` adds
+    each variant's AUC and AUPRC with their intervals to its legend entry."""
+    fig = Figure(figsize=(11, 5 + 0.25 * max(len(curves) - 6, 0)), layout="constrained")
     ax_roc, ax_pr = fig.subplots(1, 2)
+    styles = styles if styles is not None else variant_styles(curves, baseline)
     for label, (y, p) in curves.items():
-        is_base = label == baseline
-        style = {"color": "black", "lw": 2.0} if is_base else {"lw": 1.2}
-        name = f"{label} (baseline)" if is_base else label
+        style = style_of(styles, label, baseline)
+        name = f"{label} (baseline)" if label == baseline else label
+        if legend_stats and label in legend_stats:
+            name = f"{name}: {legend_stats[label]}"
         fpr, tpr = roc_points(p, y)
         ax_roc.plot(fpr, tpr, label=name, **style)
         recall, precision = pr_points(p, y)
@@ -136,7 +164,7 @@ def roc_pr_plot(curves: Curves, baseline: str | None, prevalence: float, title: 
     fig.legend(
         *ax_roc.get_legend_handles_labels(),
         loc="outside lower center",
-        ncol=min(3, max(len(curves), 1)),
+        ncol=min(2 if legend_stats else 3, max(len(curves), 1)),
         fontsize="small",
     )
     fig.suptitle(title)

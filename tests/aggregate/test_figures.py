@@ -1,0 +1,139 @@
+"""issue 25: figures a paper can print — a palette distinct at 1, 12 and 24 variants, one colour per variant
+in every figure, AUC/AUPRC with intervals in the ROC/PR legend, training curves by stage with loss kinds apart."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from protsweep.aggregate import output, plots, training_plot
+from protsweep.aggregate.api import aggregate
+from protsweep.aggregate.history import LOSS_KIND
+from protsweep.aggregate.palette import variant_styles
+
+from .runrecords import make_head_sweep
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
+    """Every figure the plot functions save, by file name (still written to disk)."""
+    figures: dict[str, Figure] = {}
+    real = plots.save_figure
+
+    def keep(fig: Figure, path: Path) -> None:
+        figures[Path(path).name] = fig
+        real(fig, path)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    monkeypatch.setattr(training_plot, "save_figure", keep)
+    return figures
+
+
+def _labels(n: int) -> list[str]:
+    return ["base"] + [f"head=variant_{i:02d}" for i in range(1, n)]
+
+
+@pytest.mark.parametrize("n", [1, 12, 24])
+def test_palette_is_distinct(n: int) -> None:
+    styles = variant_styles(_labels(n), "base")
+    assert styles["base"]["color"] == "black"
+    others = [s for label, s in styles.items() if label != "base"]
+    assert len({(s["color"], s["ls"]) for s in others}) == len(others)  # no two variants drawn alike
+    colours = sorted({s["color"] for s in others})
+    for a, b in itertools.combinations(colours, 2):  # independent check: CIE76 distance in Lab, not just names
+        assert _delta_e(a, b) > 25, (a, b)
+    for c in colours:  # far from white (invisible) and from black (the baseline)
+        assert _delta_e(c, "white") > 40 and _delta_e(c, "black") > 40, c
+
+
+def _lab(colour: str) -> np.ndarray:
+    """sRGB -> CIE L*a*b* (D65), written out here so the test does not lean on the code under test."""
+    rgb = np.array(to_rgb(colour))
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = m @ lin / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _delta_e(a: str, b: str) -> float:
+    return float(np.linalg.norm(_lab(a) - _lab(b)))
+
+
+def _synthetic_inputs(n: int, rng: np.random.Generator) -> tuple[dict, dict, pd.DataFrame]:
+    curves, histories, rows = {}, {}, []
+    for i, label in enumerate(_labels(n)):
+        y = np.r_[np.ones(40, np.int8), np.zeros(160, np.int8)]
+        curves[label] = (y, rng.normal(y * (0.5 + 0.05 * i), 1.0))
+        parts = []
+        for seed in range(2):
+            epochs = 3 + seed  # seeds stop at different epochs of the first stage
+            parts.append(pd.DataFrame({
+                "stage": ["frozen"] * epochs + ["full"] * 2, "epoch": [*range(1, epochs + 1), 1, 2],
+                "loss": rng.uniform(0.05, 0.15 if i % 2 else 0.8, epochs + 2), "val_loss": 0.5, "val_auc": 0.7,
+                "lr": 1e-3, "seed": seed, "step": range(1, epochs + 3), LOSS_KIND: "focal" if i % 2 else "bce",
+            }))
+        histories[label] = pd.concat(parts, ignore_index=True)
+        rows.append({"variant": label, "ens_auc": 0.7 + 0.001 * i, "ens_auc_lo": 0.65, "ens_auc_hi": 0.75,
+                     "ens_auprc": 0.4, "ens_auprc_lo": 0.3, "ens_auprc_hi": 0.5})
+    return curves, histories, pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n", [1, 12, 24])
+def test_figures_at_1_12_24_variants_without_warnings(n: int, tmp_path: Path, captured: dict[str, Figure]) -> None:
+    curves, histories, summary = _synthetic_inputs(n, np.random.default_rng(n))
+    styles = variant_styles(summary["variant"], "base")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.roc_pr_plot(curves, "base", 0.2, "t", tmp_path / "roc_pr.png", styles,
+                          plots.ensemble_legend_stats(summary))
+        training_plot.training_curves_plot(histories, "base", "t", tmp_path / "training.png", styles)
+    legend = [t.get_text() for t in captured["roc_pr.png"].legends[0].get_texts()]
+    assert len(legend) == n and legend[0].startswith("base (baseline): AUC 0.700 [0.650, 0.750] · AUPRC 0.400")
+    titles = [ax.get_title() for ax in captured["training.png"].axes]
+    if n > 1:  # focal and BCE variants: every loss panel holds one kind only, and says which
+        assert "training loss — bce loss only" in titles and "training loss — focal loss only" in titles
+        focal = captured["training.png"].axes[titles.index("training loss — focal loss only")]
+        assert {line.get_label() for line in focal.get_lines() if not line.get_label().startswith("_")} == {
+            label for i, label in enumerate(_labels(n)) if i % 2
+        }
+
+
+def test_stages_are_averaged_apart_and_drawn_in_order() -> None:
+    """Seed 0 stops its first stage at epoch 3, seed 1 at 4: the full stage's first epoch is one point
+    (both seeds) after the longest first stage, never averaged with seed 1's fourth frozen epoch."""
+    h = pd.DataFrame({
+        "stage": ["frozen"] * 3 + ["full"] * 2 + ["frozen"] * 4 + ["full"] * 2,
+        "epoch": [1, 2, 3, 1, 2, 1, 2, 3, 4, 1, 2], "seed": [0] * 5 + [1] * 6,
+        "val_auc": [0.1, 0.2, 0.3, 0.9, 0.95, 0.1, 0.2, 0.3, 0.4, 0.7, 0.75],
+    }).assign(step=lambda f: f.groupby("seed").cumcount() + 1)
+    st = training_plot.curve_stats(h, "val_auc").set_index("step")
+    assert list(st.index) == [1, 2, 3, 4, 5, 6]
+    assert st.loc[4, "mean"] == pytest.approx(0.4) and st.loc[4, "count"] == 1  # frozen epoch 4, seed 1 alone
+    assert st.loc[5, "mean"] == pytest.approx(0.8) and st.loc[5, "count"] == 2  # full epoch 1 of both seeds
+
+
+def test_one_colour_per_variant_in_every_figure_of_a_sweep(tmp_path: Path, captured: dict[str, Figure]) -> None:
+    sweep = make_head_sweep(tmp_path, effects={"default": 1.6, "two_layer": 2.0, "wide": 2.4}, seeds=[0, 1])
+    for run_json in sweep.glob("*/run.json"):
+        pd.DataFrame({"stage": ["frozen", "full"], "epoch": [1, 1], "loss": [0.7, 0.6], "val_loss": [0.7, 0.6],
+                      "val_auc": [0.6, 0.7], "lr": 1e-3}).to_csv(run_json.parent / "history.csv", index=False)
+        assert json.loads(run_json.read_text())["status"] == "completed"
+    res = aggregate([sweep], n_boot=100)
+    output.write_results(res, tmp_path / "results")
+
+    def colours(fig: Figure) -> dict[str, str]:
+        return {line.get_label().split(":")[0].removesuffix(" (baseline)"): line.get_color()
+                for ax in fig.axes for line in ax.get_lines() if not line.get_label().startswith("_")}
+
+    roc, training = colours(captured["roc_pr.png"]), colours(captured["training_curves.png"])
+    assert set(roc) == {"head=default", "head=two_layer", "head=wide"} and roc == training
+    assert len(set(roc.values())) == 3 and roc["head=default"] == "black"
