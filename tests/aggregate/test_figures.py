@@ -14,8 +14,9 @@ import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from protsweep.aggregate import output, plots, training_plot
+from protsweep.aggregate import delta_forest, output, plots, training_plot
 from protsweep.aggregate.api import aggregate
+from protsweep.aggregate.delta_forest import delta_forest_plot
 from protsweep.aggregate.history import LOSS_KIND
 from protsweep.aggregate.palette import variant_styles
 
@@ -34,6 +35,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
 
     monkeypatch.setattr(plots, "save_figure", keep)
     monkeypatch.setattr(training_plot, "save_figure", keep)
+    monkeypatch.setattr(delta_forest, "save_figure", keep)
     return figures
 
 
@@ -137,3 +139,32 @@ def test_one_colour_per_variant_in_every_figure_of_a_sweep(tmp_path: Path, captu
     roc, training = colours(captured["roc_pr.png"]), colours(captured["training_curves.png"])
     assert set(roc) == {"head=default", "head=two_layer", "head=wide"} and roc == training
     assert len(set(roc.values())) == 3 and roc["head=default"] == "black"
+
+
+def _routes(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["route", "verdict", "delta_auc", "delta_auc_lo", "delta_auc_hi", "ens_delta_auc", "ens_delta_auc_lo",
+            "ens_delta_auc_hi", "n_degenerate"]
+    return pd.DataFrame(rows, columns=cols).assign(negligible=False, collapsed=lambda f: f["n_degenerate"] > 0)
+
+
+def test_delta_forest_zooms_to_the_data_and_margin_and_marks_verdicts(
+    tmp_path: Path, captured: dict[str, Figure]
+) -> None:
+    """The issue's figure ran over [−1, 1]: a collapsed route's ensemble Δ (−0.45) set the axis, and the
+    ±0.01 band vanished. Now the counted routes and the margin set it; the outlier is clipped with an arrow."""
+    routes = _routes([
+        ("a: x=1", "better", 0.03, 0.02, 0.04, 0.031, 0.015, 0.05, 0),
+        ("a: x=2", "equivalent", 0.001, -0.004, 0.006, 0.0, -0.005, 0.005, 0),
+        ("a: x=3", "undecided", -0.45, -0.9, 0.0, -0.45, -0.6, -0.3, 3),  # collapsed
+    ])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        delta_forest_plot(routes, tmp_path / "delta_forest.png", "t", margin=0.01)
+    ax = captured["delta_forest.png"].axes[0]
+    lo, hi = ax.get_xlim()
+    assert -0.06 < lo < -0.01 and 0.04 < hi < 0.08  # zoomed: the margin band is a visible share of the axis
+    assert 0.02 / (hi - lo) > 0.15
+    texts = {t.get_text() for t in ax.texts}
+    assert {"better", "equivalent", "degenerate"} <= texts
+    arrows = [line for line in ax.get_lines() if line.get_marker() == "<"]
+    assert arrows and all(line.get_xdata()[0] == pytest.approx(lo) for line in arrows)

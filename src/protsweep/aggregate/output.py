@@ -8,10 +8,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .delta_forest import delta_forest_plot
 from .errors import OutputDirError
 from .palette import variant_styles
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph, routes_latex
-from .plots import delta_forest_plot, ensemble_legend_stats, forest_plot, roc_pr_plot
+from .plots import ensemble_legend_stats, forest_plot, roc_pr_plot
 from .render import summary_latex, summary_markdown, titled
 from .report import Report
 from .report_render import DELTA_FOREST_PNG, figure_names, report_markdown
