@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from sklearn.metrics import brier_score_loss
 
-from protsweep.aggregate import delta_forest, output, plots, training_plot
+from protsweep.aggregate import calibration_table, delta_forest, output, plots, training_plot
 from protsweep.aggregate.api import aggregate
 from protsweep.aggregate.delta_forest import delta_forest_plot
 from protsweep.aggregate.history import LOSS_KIND
@@ -36,6 +37,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
     monkeypatch.setattr(plots, "save_figure", keep)
     monkeypatch.setattr(training_plot, "save_figure", keep)
     monkeypatch.setattr(delta_forest, "save_figure", keep)
+    monkeypatch.setattr(calibration_table, "save_figure", keep)
     return figures
 
 
@@ -168,3 +170,49 @@ def test_delta_forest_zooms_to_the_data_and_margin_and_marks_verdicts(
     assert {"better", "equivalent", "degenerate"} <= texts
     arrows = [line for line in ax.get_lines() if line.get_marker() == "<"]
     assert arrows and all(line.get_xdata()[0] == pytest.approx(lo) for line in arrows)
+
+
+def _ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    """Equal-width-bin ECE written out independently (docs/run-record.md's definition)."""
+    edges = np.linspace(0, 1, n_bins + 1)
+    total = 0.0
+    for b in range(n_bins):
+        inside = (p >= edges[b]) & ((p < edges[b + 1]) if b < n_bins - 1 else (p <= 1))
+        if inside.any():
+            total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
+    return total / y.size
+
+
+def test_calibration_table_and_reliability_diagram(tmp_path: Path, captured: dict[str, Figure]) -> None:
+    """Brier and ECE, mean ± sd over seeds and of the ensemble, reach summary.md and calibration.csv; the
+    reliability diagram shows raw and calibrated curves where a calibrator changed the probabilities."""
+    sweep = make_head_sweep(tmp_path, effects={"default": 1.6, "two_layer": 2.2}, seeds=[0, 1, 2])
+    by_variant: dict[str, list[pd.DataFrame]] = {}
+    for pred in sorted(sweep.glob("*/predictions.csv")):
+        frame = pd.read_csv(pred, dtype={"id": str})
+        frame["prob_raw"] = frame["prob"]
+        if "two_layer" in pred.parent.name:  # a calibrator squeezed these towards 0.3
+            frame["prob"] = 0.3 + 0.4 * (frame["prob_raw"] - 0.5)
+        frame.to_csv(pred, index=False)
+        test = frame[frame["split"] == "test"].sort_values("id")
+        by_variant.setdefault("head=two_layer" if "two_layer" in pred.parent.name else "head=default", []).append(test)
+    res = aggregate([sweep], n_boot=100)
+    out = output.write_results(res, tmp_path / "results")
+    table = pd.read_csv(out / "calibration.csv").set_index("variant")
+    for variant, tests in by_variant.items():
+        y = tests[0]["label"].to_numpy()
+        briers = [brier_score_loss(t["label"], t["prob"]) for t in tests]
+        eces = [_ece(t["label"].to_numpy(), t["prob"].to_numpy()) for t in tests]
+        ens = np.mean([t["prob"].to_numpy() for t in tests], axis=0)
+        assert table.loc[variant, "brier_mean"] == pytest.approx(np.mean(briers))
+        assert table.loc[variant, "brier_sd"] == pytest.approx(np.std(briers, ddof=1))
+        assert table.loc[variant, "ece_mean"] == pytest.approx(np.mean(eces))
+        assert table.loc[variant, "ens_brier"] == pytest.approx(brier_score_loss(y, ens))
+        assert table.loc[variant, "ens_ece"] == pytest.approx(_ece(y, ens))
+    assert bool(table.loc["head=two_layer", "calibrated"]) and not bool(table.loc["head=default", "calibrated"])
+    md = (out / "summary.md").read_text()
+    assert "## Calibration" in md and f"{table.loc['head=default', 'brier_mean']:.4f} ± " in md
+    fig = captured["calibration.png"]
+    lines = {ax.get_title(): [ln.get_label() for ln in ax.get_lines()] for ax in fig.axes if ax.get_visible()}
+    assert "calibrated (prob)" in lines["head=two_layer"]
+    assert "calibrated (prob)" not in lines["head=default (baseline)"]

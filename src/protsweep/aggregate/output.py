@@ -8,6 +8,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .calibration_table import (
+    CALIBRATION_CSV,
+    CALIBRATION_PNG,
+    calibration_markdown,
+    calibration_table,
+    reliability_plot,
+)
 from .delta_forest import delta_forest_plot
 from .errors import OutputDirError
 from .palette import variant_styles
@@ -80,10 +87,16 @@ def write_results(results: Results, out_dir: str | os.PathLike[str] | None = Non
     def fill(tmp: Path) -> None:
         for name, attr in RESULT_TABLES.items():
             getattr(results, attr).to_csv(tmp / name, index=False)
-        (tmp / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
+        calibration, ensembles = calibration_table(results.per_run)
+        calibration.to_csv(tmp / CALIBRATION_CSV, index=False)
+        summary = summary_markdown(results) + ("\n" + calibration_markdown(calibration) if ensembles else "")
+        (tmp / "summary.md").write_text(summary, encoding="utf-8")
         (tmp / "summary.tex").write_text(summary_latex(results), encoding="utf-8")
         if plots:
             write_plots(results, *(tmp / f for f in FIGURES))
+            if ensembles:
+                reliability_plot(ensembles, results.baseline, titled(results), tmp / CALIBRATION_PNG,
+                                 variant_styles(results.summary["variant"], results.baseline))
 
     return replace_owned_dir(out, fill)
 
