@@ -87,7 +87,7 @@ def test_a_record_written_before_a_key_became_output_only_still_matches() -> Non
 
 def test_job_folder_names_come_from_the_policy() -> None:
     hydra = yaml.safe_load((config_dir() / "hydra" / "protsweep.yaml").read_text())
-    assert hydra["sweep"]["subdir"] == "${job_dirname:${hydra.overrides.task}}"
+    assert hydra["sweep"]["subdir"] == "${job_dirname:${hydra.overrides.task},${oc.select:hydra.sweeper.params,null}}"
     composed = compose_config("model=proteinbert_tiny", "report.margin_auc=0.02", "seed=2", return_hydra_config=True)
     resolvers.register_resolvers()
     assert composed.hydra.sweep.subdir == "model=proteinbert_tiny,seed=2"
@@ -98,3 +98,29 @@ def test_loggers_leave_output_only_keys_out() -> None:
            "overrides": ["head=two_layer", "seed=3", "progress=never", "report.margin_auc=0.02"]}
     assert run_hparams(run) == {"model": "proteinbert_tiny", "head": "two_layer", "seed": "3"}
     assert result_overrides(run["overrides"]) == ["head=two_layer", "seed=3"]
+
+
+def test_a_long_job_folder_name_keeps_the_seed_and_the_swept_values() -> None:
+    """issue 25: names cut at 200 characters lost the seed and sometimes the swept value behind a hash
+    (``…loss.label_smoo~5e4a4e9330``; two ``head=default`` folders differing only by a hash)."""
+    shared = [f"trainer.some_long_setting_{i}=value_number_{i}" for i in range(12)]
+    swept = {"head": "default,two_layer", "seed": "range(5)", "trainer.lr_full": "0.001"}  # lr_full: one value
+    names = {
+        (head, seed): resolvers.job_dirname([*shared, f"head={head}", f"seed={seed}", "trainer.lr_full=0.001"], swept)
+        for head in ("default", "two_layer")
+        for seed in (0, 1)
+    }
+    assert len(set(names.values())) == 4
+    for (head, seed), name in names.items():
+        assert len(name) <= 200
+        assert name.split(",")[:2] == [f"seed={seed}", f"head={head}"] and name.split(",")[2].startswith("~")
+
+
+def test_a_long_job_folder_name_from_hydra() -> None:
+    long_path = "paths.shared_data=/" + "/".join(["a_rather_long_folder_name"] * 10)
+    composed = compose_config(
+        "model=proteinbert_tiny", "sweep=head", "head=two_layer", "seed=3", long_path, return_hydra_config=True
+    )
+    resolvers.register_resolvers()
+    name = composed.hydra.sweep.subdir
+    assert len(name) <= 200 and name.startswith("seed=3,head=two_layer,~")

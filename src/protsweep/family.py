@@ -30,6 +30,10 @@ BUILTIN: tuple[str, ...] = ("protsweep.proteinbert.family:FAMILY", "protsweep.si
 ENTRY_POINT_GROUP = "protsweep.families"
 
 
+def _no_planned_epochs(cfg: Any) -> dict[str, int]:
+    return {}
+
+
 def _no_checks(cfg: Any) -> None:
     """A family without combination checks."""
 
@@ -60,6 +64,8 @@ class Family:
     #: ``export_h5(cfg, sequences, ids, path) -> report``: ``protsweep-embed --input ... --export h5`` for a family
     #: without an ``embedder`` group (its own backbone's representations); "" when the family has none
     embeddings_export: str = ""
+    #: ``cfg -> {stage: planned epochs}``: the N of the progress lines' "epoch k/N" (empty: k alone)
+    planned_epochs: Callable[[Any], Mapping[str, int]] = _no_planned_epochs
     #: a folder of option files (``model/``, ``family/``, ``trainer/``, ...) added to Hydra's search path; None
     #: for the built-in families, whose options live in protsweep's own ``conf/``
     conf_dir: Path | None = None

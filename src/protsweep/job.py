@@ -186,9 +186,12 @@ def execute(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    record = RunRecord(run_dir, callbacks=[EpochProgress(label=run_dir.name, setting=cfg.get("progress", "auto"))])
     family = str(cfg.model.family)
     registered = families().get(family)
+    totals = registered.planned_epochs(cfg) if registered is not None else {}  # "epoch k/N"
+    record = RunRecord(
+        run_dir, callbacks=[EpochProgress(totals, label=run_dir.name, setting=cfg.get("progress", "auto"))]
+    )
     packages = registered.packages if registered is not None else ()
     record.start(
         **run_identity(cfg),

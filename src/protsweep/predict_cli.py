@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from protsweep.aggregate.bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap, percentile_ci
 from protsweep.aggregate.formatting import fmt_value_ci
+from protsweep.aggregate.mc_error import percentile_ci_mc_error
 from protsweep.aggregate.metrics import auc_auprc
 from protsweep.aggregate.saved_runs import select_runs
 from protsweep.calibration.calibrators import Calibrator
@@ -34,6 +35,7 @@ from protsweep.errors import ProtsweepError
 from protsweep.family import families
 from protsweep.family import family as family_of
 from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
+from protsweep.record.metrics import is_degenerate
 from protsweep.saved.guard import trusted_card
 from protsweep.saved.inputs import InputColumns, read_inputs
 from protsweep.saved.out_path import check_out, write_out
@@ -63,18 +65,46 @@ def ensemble_frame(inputs: pd.DataFrame, raw: dict[int, np.ndarray], calibrated:
     return out
 
 
-def metric_lines(scores: dict[str, np.ndarray], labels: np.ndarray, n_boot: int) -> list[str]:
-    """AUC and AUPRC with 95% stratified-bootstrap percentile intervals, one line per score vector."""
+def metric_lines(
+    scores: dict[str, np.ndarray], labels: np.ndarray, n_boot: int, ids: np.ndarray | None = None
+) -> list[str]:
+    """AUC and AUPRC with 95% stratified-bootstrap percentile intervals, one line per score vector, and the
+    Monte-Carlo error of the interval ends. With ``ids`` the rows are taken in id order, as the aggregator
+    aligns its test sets, so the same model and test set give the aggregator's interval (same resamples)."""
     if labels.min() == labels.max():
         return [f"labels are all {int(labels[0])}: AUC and AUPRC need both classes"]
+    order = np.argsort(np.asarray(ids).astype(str), kind="stable") if ids is not None else np.arange(labels.size)
+    labels = labels[order]
     boot = StratifiedBootstrap.create(labels, n_boot=n_boot, seed=0)
-    lines = [f"n={labels.size} ({int(labels.sum())} positive); 95% CIs from {boot.n_boot} stratified resamples"]
+    lines = [f"n={labels.size} ({int(labels.sum())} positive); 95% CIs from {boot.n_boot} stratified resamples "
+             "(seed 0, rows in id order, as protsweep-aggregate)"]
+    errors = []
     for name, values in scores.items():
+        values = np.asarray(values)[order]
+        if is_degenerate(values):
+            lines.append(f"{name}: degenerate (constant predictions): its AUC of 0.5 says the model ranks nothing")
+            continue
         point = auc_auprc(values, labels)
-        cis = [percentile_ci(b) for b in boot.auc_auprc(values)]
+        boots = boot.auc_auprc(values)
+        cis = [percentile_ci(b) for b in boots]
+        errors += [percentile_ci_mc_error(b) for b in boots]
         cells = [f"{m} {fmt_value_ci(p, lo, hi)}" for m, p, (lo, hi) in zip(("AUC", "AUPRC"), point, cis, strict=True)]
         lines.append(f"{name}: " + "  ".join(cells))
+    finite = [e for e in errors if np.isfinite(e)]
+    if finite:
+        lines.append(f"Monte-Carlo error of the interval ends (another {boot.n_boot} resamples): up to "
+                     f"±{max(finite):.4f}" + ("" if max(finite) < 5e-5 else "; raise --n-boot to shrink it"))
     return lines
+
+
+def degenerate_warnings(raw: dict[int, np.ndarray], where: dict[int, Path]) -> list[str]:
+    """One line per ensemble member whose predictions on these inputs are constant (a collapsed model)."""
+    return [
+        f"{PROG}: warning: seed {seed} ({where[seed]}) predicts a constant here (a degenerate, collapsed model): "
+        "it ranks nothing and pulls the ensemble's probabilities towards its constant"
+        for seed, values in raw.items()
+        if len(values) and is_degenerate(values)
+    ]
 
 
 def _family_and_alphabet(cards: dict[int, dict[str, Any]]) -> tuple[str, str, str]:
@@ -147,6 +177,8 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
             predictor = built_predictor(predictor_class, path, cards[seed], args.cache_dir)
             raw[seed] = checked_probabilities(predictor.predict_raw(inputs, bar.update), f"{path}: the model")
             calibrated[seed] = checked_probabilities(calibrators[seed].transform(raw[seed]), f"{path}: the calibrated")
+    for line in degenerate_warnings(raw, runs):
+        print(line, file=sys.stderr)
     frame = ensemble_frame(inputs, raw, calibrated)
     write_out(args.out, frame)
     print(f"{PROG}: {len(frame)} {'pairs' if kind == 'pairs' else 'sequences'}, {len(runs)} seed(s) "
@@ -156,7 +188,8 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
         named = {f"seed {s}": raw[s] for s in raw}
         if len(raw) > 1:
             named[f"ensemble of {len(raw)}"] = frame[RAW_SCORE_COLUMN].to_numpy()
-        print("\n".join(metric_lines(named, labels, args.n_boot)))
+        ids = frame["id"].to_numpy() if "id" in frame.columns else None
+        print("\n".join(metric_lines(named, labels, args.n_boot, ids)))
     return frame
 
 

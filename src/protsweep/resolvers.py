@@ -5,29 +5,62 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from omegaconf import OmegaConf
 
 from protsweep.errors import ConfigError
 from protsweep.integrity.checks import check_sweep_name
-from protsweep.keypolicy import result_overrides
+from protsweep.keypolicy import KeyKind, key_kind, override_key, result_overrides
 from protsweep.tune.best import tune_storage
 
+SHARED_MARK = "~"  # stands for the shared overrides of a long folder name (with a hash of the whole name)
+_SWEPT = re.compile(r",|^\s*(range|choice|glob|interval)\(")  # a sweeper value with more than one choice
 
-def job_dirname(overrides: str | Sequence[str], max_length: int = 200) -> str:
-    """A job's directory name from its overrides (``${job_dirname:${hydra.overrides.task}}``): the override
-    lines that can change a result (the key policy, :mod:`protsweep.keypolicy`), sorted and joined by ',' as
-    Hydra's ``override_dirname`` joins them; '/' in values (paths) is escaped as %2F, and a name too long for
-    the file system keeps its head plus a hash of the whole. A string is taken as already joined."""
-    if not isinstance(overrides, str):
-        overrides = ",".join(sorted(result_overrides(str(o) for o in overrides)))
-    name = overrides.replace("%", "%25").replace("/", "%2F") or "default"
-    if len(name) > max_length:
-        digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-        name = f"{name[: max_length - 11]}~{digest}"
-    return name
+
+def _escaped(text: str) -> str:
+    return text.replace("%", "%25").replace("/", "%2F")
+
+
+def _swept_keys(swept: Mapping[str, Any] | None) -> set[str]:
+    """Keys the sweeper varies (``hydra.sweeper.params`` values with several choices)."""
+    return {override_key(str(k)) for k, v in (swept or {}).items() if _SWEPT.search(str(v))}
+
+
+def job_dirname(
+    overrides: str | Sequence[str], swept: Mapping[str, Any] | None = None, max_length: int = 200
+) -> str:
+    """A job's directory name from its overrides (``${job_dirname:${hydra.overrides.task},
+    ${oc.select:hydra.sweeper.params,null}}``): the override lines that can change a result (the key policy,
+    :mod:`protsweep.keypolicy`), sorted and joined by ',' as Hydra's ``override_dirname`` joins them; '/' in
+    values (paths) is escaped as %2F. A name too long for the file system keeps the seed (and fold) and the
+    swept values (``swept``: the sweeper's params) in full and gives the shared overrides up first, for
+    ``~`` and a hash of the whole name; only if those alone are still too long is the name cut, replicate keys
+    first so the seed stays. A string is taken as already joined (cut at its end, plus a hash)."""
+    if isinstance(overrides, str):
+        name = _escaped(overrides) or "default"
+        return name if len(name) <= max_length else _cut(name, name, max_length)
+    lines = sorted(result_overrides(str(o) for o in overrides))
+    name = _escaped(",".join(lines)) or "default"
+    if len(name) <= max_length:
+        return name
+    swept_keys = _swept_keys(swept)
+    replicate = [o for o in lines if key_kind(override_key(o)) is KeyKind.REPLICATE]
+    varied = [o for o in lines if o not in replicate and override_key(o) in swept_keys]
+    kept = _escaped(",".join(replicate + varied))
+    shortened = f"{kept},{SHARED_MARK}{_digest(name)}" if kept else f"{SHARED_MARK}{_digest(name)}"
+    return shortened if len(shortened) <= max_length else _cut(kept, name, max_length)
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha1(name.encode()).hexdigest()[:10]
+
+
+def _cut(text: str, whole: str, max_length: int) -> str:
+    return f"{text[: max_length - 11]}{SHARED_MARK}{_digest(whole)}"
 
 
 def sweep_name(name: str) -> str:

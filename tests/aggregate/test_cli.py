@@ -130,3 +130,26 @@ def test_report_of_nothing_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert report_main([str(broken), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("protsweep-report: nothing to report") and "Traceback" not in err
+
+
+def test_reports_never_replace_each_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 25: reports without --out land in folders of their own; outputs/report/latest leads to the last."""
+    first = make_head_sweep(tmp_path / "first", effects={"default": 1.6, "two_layer": 2.4})
+    second = make_head_sweep(tmp_path / "second", effects={"default": 1.6, "wide": 1.6})
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    printed = []
+    for sweep in (first, second, second):  # the same inputs twice, likely in the same second: still a new folder
+        assert report_main([str(sweep), "--n-boot", "100"]) == 0
+        line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("report: ")][-1]
+        printed.append((work / line.removeprefix("report: ")).resolve().parent)
+    root = (work / "outputs" / "report").resolve()
+    folders = {p.resolve() for p in root.iterdir() if p.is_dir() and not p.is_symlink()}
+    assert folders == set(printed) and len(folders) == 3
+    assert "head=two_layer" in (printed[0] / "report.md").read_text()  # the first report is still there
+    assert "head=two_layer" not in (printed[2] / "report.md").read_text()
+    latest = root / "latest"
+    assert latest.is_symlink() and latest.resolve() == printed[2]

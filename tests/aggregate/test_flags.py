@@ -17,6 +17,7 @@ from protsweep.aggregate.cli import aggregate_main
 from protsweep.aggregate.labels import ELLIPSIS, MAX_LABEL_LEN
 from protsweep.aggregate.metrics import auc_edge_eps, is_degenerate
 from protsweep.aggregate.plots import bounded_limits
+from protsweep.aggregate.render import coverage_display, seeds_cell
 from protsweep.aggregate.stat_tests import bounded_t_summary
 
 from .runrecords import BASE_CONFIG, make_head_sweep, synthetic_labels, synthetic_probs, write_run
@@ -277,3 +278,10 @@ def test_twelve_variants_plot_without_warnings(tmp_path: Path) -> None:
     assert len(res.summary) == 12 and res.summary["variant"].str.len().max() <= MAX_LABEL_LEN
     assert res.summary["variant"].is_unique and not res.summary["variant"].str.contains("#").any()
     _write_without_warnings(res, tmp_path / "out")
+
+
+def test_the_coverage_table_names_seeds_not_counts(collapsed_sweep: Path) -> None:
+    """issue 25: "degenerate | 0" meant seed 0 but read as "zero degenerate runs"."""
+    shown = coverage_display(aggregate([collapsed_sweep], n_boot=100)).set_index("variant")
+    assert shown.loc["head=two_layer", "degenerate"] == "seed 0" and shown.loc["head=default", "degenerate"] == "—"
+    assert seeds_cell("0,3") == "seeds 0, 3" and seeds_cell("") == "—" and seeds_cell(float("nan")) == "—"

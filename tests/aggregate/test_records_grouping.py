@@ -215,3 +215,17 @@ def test_ignore_keys(tmp_path: Path) -> None:
         len(group_runs(_runs(tmp_path), [], ("seed", "overwrite", "ablation", "reference", "hydra", "paths")))
         == 1
     )
+
+
+def test_a_variant_no_key_tells_apart_is_named_after_the_ablation(tmp_path: Path) -> None:
+    """issue 25: a sweep whose one variant differs in nothing but shared overrides was labelled
+    ``model=proteinbert_ti…ainer.epochs_full=1``; it is now the ablation's name."""
+    y = synthetic_labels(40)
+    shared = ["model=proteinbert_tiny", "data.limit=200", "trainer.epochs_frozen=1", "trainer.epochs_full=1"]
+    for s in range(2):
+        cfg = json.loads(json.dumps(BASE_CONFIG))
+        cfg["ablation"] = {"name": "adhoc"}
+        write_run(tmp_path, [*shared, f"seed={s}"], seed=s, test_probs=np.linspace(0, 1, 40), test_labels=y,
+                  config=cfg, subdir=f"job{s}")
+    variants = group_runs(_runs(tmp_path), [])
+    assert [v.label for v in variants] == ["adhoc"]

@@ -19,6 +19,7 @@ from protsweep.family import families
 from protsweep.record import contract
 from protsweep.record.state import read_status
 from tests.conftest import TINY_RUN
+from tests.record.docs_keys import documented_run_json_keys
 from tests.record.reference import binned_ece
 from tests.siamese.conftest import TINY as SIAMESE_TINY
 from tests.siamese.pairgen import write_pairs_csv
@@ -55,6 +56,8 @@ def test_a_tiny_run_leaves_the_contracted_record(family: str, tmp_path: Path, cl
         assert (run_dir / name).is_file(), name
     run = json.loads((run_dir / contract.RUN_JSON).read_text())
     assert run["status"] == contract.Status.COMPLETED and read_status(run_dir) is contract.Status.COMPLETED
+    documented, added = documented_run_json_keys()  # issue 25: docs/run-record.md matches the real record
+    assert set(run) - set(documented) <= added and set(documented) - {"saved_model"} <= set(run)
     assert run["model_family"] == family and run["error"] is None
 
     pred = pd.read_csv(run_dir / contract.PREDICTIONS_CSV, dtype={"id": str})

@@ -20,6 +20,7 @@ from .errors import AggregateError
 from .output import RESULTS_DIR, write_report, write_results
 from .render import console_summary
 from .report import build_report
+from .report_dir import DEFAULT_REPORT_ROOT, new_report_dir, point_latest
 from .report_render import report_markdown
 from .settings import is_setting, report_settings
 from .stratified import aggregate_strata, spans_strata
@@ -161,8 +162,9 @@ def report_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out",
         metavar="DIR",
-        default="outputs/report",
-        help="report folder (default: outputs/report); replaced as a whole",
+        default=None,
+        help=f"report folder, replaced as a whole (default: a new folder {DEFAULT_REPORT_ROOT}/<UTC time>_<inputs "
+        f"hash>, never an earlier report's; {DEFAULT_REPORT_ROOT}/latest then leads to it)",
     )
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
     parser.add_argument(
@@ -172,7 +174,17 @@ def report_main(argv: Sequence[str] | None = None) -> int:
 
     def body(a: argparse.Namespace) -> int:
         rep = build_report(a.dirs, baseline=a.baseline, alpha=a.alpha, show_reference=not a.no_reference, **_options(a))
-        out = write_report(rep, a.out)
+        if a.out is not None:
+            out = write_report(rep, a.out)
+        else:
+            out = new_report_dir(DEFAULT_REPORT_ROOT, a.dirs)
+            try:
+                write_report(rep, out)
+            except BaseException:
+                if out.is_dir() and not any(out.iterdir()):
+                    out.rmdir()  # the empty folder reserved for this report
+                raise
+            point_latest(DEFAULT_REPORT_ROOT, out)
         print(report_markdown(rep))
         print(f"\nreport: {out / 'report.md'}")
         for d, why in rep.failed:

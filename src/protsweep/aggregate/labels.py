@@ -59,14 +59,18 @@ def _differing_keys(sets: list[list[dict[str, str]]], factor: str | None) -> lis
     return sorted(out, key=lambda k: k != factor)
 
 
+def ablation_name(variants: list[Variant]) -> str | None:
+    """The one ``ablation.name`` every run of the variants declares (None when absent or not one)."""
+    names = {str(r.ablation.get("name")) for v in variants for r in v.runs if r.ablation.get("name")}
+    return next(iter(names)) if len(names) == 1 else None
+
+
 def _single_variant_parts(per: list[dict[str, str]], factor: str | None) -> list[tuple[str, str]]:
-    """A lone variant: the factor's value if the overrides give it, else the shared overrides minus
-    data/path settings and path values."""
+    """A lone variant: the factor's value if the overrides give it; else nothing (no key tells it from another
+    variant, so none labels it: the caller names it after the ablation)."""
     first = per[0] if per else {}
     shared = [(k, v) for k, v in first.items() if all(o.get(k) == v for o in per)]
-    if factor is not None and any(k == factor for k, _ in shared):
-        return [(k, v) for k, v in shared if k == factor]
-    return [(k, v) for k, v in shared if k.split(".")[0] not in SHARED_SETTING_PREFIXES and not is_path_like(v)]
+    return [(k, v) for k, v in shared if factor is not None and k == factor]
 
 
 def label_variants(
@@ -83,6 +87,11 @@ def label_variants(
             parts = [(k, first[k]) for k in label_keys if first.get(k) is not None]
         variant.label = format_label(parts, max_len) or DEFAULT_LABEL
     _split_by_config(variants, ignore, max_len)
+    # no key tells a variant apart (a lone variant, or shared overrides only): the ablation's name
+    name = ablation_name(variants)
+    for variant in variants:
+        if variant.label == DEFAULT_LABEL and name:
+            variant.label = name
     # Labels are table keys: make the last few collisions (if any) unique by position.
     seen: dict[str, int] = {}
     for variant in variants:

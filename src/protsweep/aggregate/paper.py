@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .formatting import fmt_delta_ci, fmt_p, latex_escape, latex_table
+from .formatting import fmt_delta_ci, fmt_p
+from .paper_notes import methods_notes
 from .report import Report
+from .routes_tex import routes_latex
 from .verdict import POWER
 
 ROUTES_TEX = "routes.tex"
+__all__ = ["METHODS_MD", "ROUTES_TEX", "methods_paragraph", "routes_latex", "routes_paper_frame"]
 METHODS_MD = "methods.md"
 
 
@@ -35,19 +38,9 @@ def routes_paper_frame(routes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def routes_latex(rep: Report) -> str:
-    """A LaTeX table (booktabs) with a caption that carries the provenance and the margin."""
-    prov = "; ".join(f"{n}: {r.provenance.line()}" for n, r in rep.sweeps if r.provenance is not None)
-    caption = latex_escape(
-        f"ΔAUC and ΔAUPRC of each route against its baseline (mean over matched seeds, 95% interval with seed "
-        f"and test-set variance), verdict at equivalence margin ±{rep.margin_auc:g} AUC, Holm-adjusted p. {prov}"
-    )
-    body = latex_table(routes_paper_frame(rep.routes)) if not rep.routes.empty else "% no routes\n"
-    return "\n".join(["\\begin{table}", "\\centering", f"\\caption{{{caption}}}", body.rstrip(), "\\end{table}", ""])
-
-
 def methods_paragraph(rep: Report) -> str:
-    """What was done, in the words a methods section needs (numbers from this report)."""
+    """What was done, in the words a methods section needs (numbers from this report), then the notes it
+    shares with routes.tex: degenerate routes, the backbone's init and weights, the software versions."""
     ks = sorted({int(k) for k in rep.routes["k"]}) if not rep.routes.empty else []
     seeds = "/".join(str(k) for k in ks) or "no"
     n_boot = rep.sweeps[0][1].n_boot
@@ -71,5 +64,5 @@ def methods_paragraph(rep: Report) -> str:
         "As secondary analyses we report the paired t-test over seeds (training variability only) and "
         "DeLong's test between the seed ensembles at equal K (test-set variability only), both Holm-adjusted. "
         "The best configuration was selected on mean validation AUC; its test figures are reported after "
-        "selection."
+        "selection.\n\n" + "\n\n".join(methods_notes(rep))
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 from .columns import METRICS
 from .metrics import pr_points, roc_points
+from .palette import style_of, variant_styles
 
 SEED_COLOR = "#1f77b4"
 ENS_COLOR = "#d62728"
@@ -113,14 +115,40 @@ def forest_plot(summary: pd.DataFrame, per_run: pd.DataFrame, title: str, path: 
 Curves = Mapping[str, tuple[NDArray[np.int8], NDArray[np.float64]]]
 
 
-def roc_pr_plot(curves: Curves, baseline: str | None, prevalence: float, title: str, path: Path) -> None:
-    """ROC and precision-recall curves: ``curves`` maps a label to (labels, scores) of its ensemble."""
-    fig = Figure(figsize=(11, 5 + 0.2 * max(len(curves) - 6, 0)), layout="constrained")
+def ensemble_legend_stats(summary: pd.DataFrame) -> dict[str, str]:
+    """Variant -> "AUC x [lo, hi] · AUPRC y [lo, hi]" of its seed ensemble (bootstrap 95% intervals), the
+    numbers the ROC/PR legend carries."""
+
+    def one(r: pd.Series, metric: str) -> str:
+        v, lo, hi = (float(r[c]) for c in (f"ens_{metric}", f"ens_{metric}_lo", f"ens_{metric}_hi"))
+        if math.isnan(v):
+            return f"{metric.upper()} n/a"
+        interval = "" if math.isnan(lo) or math.isnan(hi) else f" [{lo:.3f}, {hi:.3f}]"
+        return f"{metric.upper()} {v:.3f}{interval}"
+
+    return {str(r["variant"]): f"{one(r, 'auc')} · {one(r, 'auprc')}" for _, r in summary.iterrows()}
+
+
+def roc_pr_plot(
+    curves: Curves,
+    baseline: str | None,
+    prevalence: float,
+    title: str,
+    path: Path,
+    styles: dict[str, dict[str, Any]] | None = None,
+    legend_stats: Mapping[str, str] | None = None,
+) -> None:
+    """ROC and precision-recall curves: ``curves`` maps a label to (labels, scores) of its ensemble;
+    ``styles`` (palette.variant_styles) keeps each variant's colour across figures, ``legend_stats`` adds
+    each variant's AUC and AUPRC with their intervals to its legend entry."""
+    fig = Figure(figsize=(11, 5 + 0.25 * max(len(curves) - 6, 0)), layout="constrained")
     ax_roc, ax_pr = fig.subplots(1, 2)
+    styles = styles if styles is not None else variant_styles(curves, baseline)
     for label, (y, p) in curves.items():
-        is_base = label == baseline
-        style = {"color": "black", "lw": 2.0} if is_base else {"lw": 1.2}
-        name = f"{label} (baseline)" if is_base else label
+        style = style_of(styles, label, baseline)
+        name = f"{label} (baseline)" if label == baseline else label
+        if legend_stats and label in legend_stats:
+            name = f"{name}: {legend_stats[label]}"
         fpr, tpr = roc_points(p, y)
         ax_roc.plot(fpr, tpr, label=name, **style)
         recall, precision = pr_points(p, y)
@@ -136,52 +164,8 @@ def roc_pr_plot(curves: Curves, baseline: str | None, prevalence: float, title: 
     fig.legend(
         *ax_roc.get_legend_handles_labels(),
         loc="outside lower center",
-        ncol=min(3, max(len(curves), 1)),
+        ncol=min(2 if legend_stats else 3, max(len(curves), 1)),
         fontsize="small",
     )
     fig.suptitle(title)
-    save_figure(fig, path)
-
-
-def delta_forest_plot(routes: pd.DataFrame, path: Path, title: str = "", margin: float | None = None) -> None:
-    """Report figure: per route, ΔAUC vs its baseline (primary interval: seeds and test set), the ensemble Δ
-    (bootstrap CI), and the ±margin band of equivalence."""
-    n = len(routes)
-    fig = Figure(figsize=(9, BASE_HEIGHT + ROW_HEIGHT * n), layout="constrained")
-    ax = fig.subplots()
-    y_pos = np.arange(n)[::-1]
-    for y, (_, r) in zip(y_pos, routes.iterrows(), strict=True):
-        first = y == y_pos[0]
-        ax.errorbar(
-            r["delta_auc"],
-            y + 0.15,
-            xerr=_err(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
-            fmt="o",
-            color=SEED_COLOR,
-            capsize=3,
-            label="Δ seed mean, 95% CI (seeds + test set)" if first else None,
-        )
-        ax.errorbar(
-            r["ens_delta_auc"],
-            y - 0.15,
-            xerr=_err(r["ens_delta_auc"], r["ens_delta_auc_lo"], r["ens_delta_auc_hi"]),
-            fmt="D",
-            color=ENS_COLOR,
-            capsize=3,
-            label="Δ ensemble, 95% bootstrap CI" if first else None,
-        )
-    ax.axvline(0.0, color="black", lw=1)
-    if margin:
-        ax.axvspan(-margin, margin, color="0.85", alpha=0.6, lw=0, label=f"equivalence margin ±{margin:g}")
-    cols = ["delta_auc", "delta_auc_lo", "delta_auc_hi", "ens_delta_auc", "ens_delta_auc_lo", "ens_delta_auc_hi"]
-    edges = [-(margin or 0.0), margin or 0.0]
-    ax.set_xlim(*bounded_limits([*edges, *routes[cols].to_numpy(dtype=float).ravel()], -1.0, 1.0))
-    ax.set_yticks(y_pos, list(routes["route"]))
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlabel("Δ test ROC AUC vs the route's baseline")
-    ax.grid(axis="x", alpha=0.3)
-    if n:
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize="small")
-    if title:
-        fig.suptitle(title, fontsize="medium")
     save_figure(fig, path)

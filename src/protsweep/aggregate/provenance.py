@@ -8,6 +8,7 @@ title and report states it; random-init results carry a warning.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import PurePath
 from typing import Any
 
 from protsweep.launch.base import BASE_GROUP
@@ -37,12 +38,19 @@ def collect_provenance(infos: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -
     sources: set[str] = set()
     bases: set[str] = set()
     n_reused = 0
+    versions: dict[str, set[str]] = {}
+    weights: set[str] = set()
     for info, config in infos:
+        for package, version in (info.get("versions") or {}).items():
+            versions.setdefault(str(package), set()).add("not installed" if version is None else str(version))
         base = (info.get("choices") or {}).get(BASE_GROUP)
         if base not in (None, "", "None", "null"):
             bases.add(str(base))
         n_reused += bool(info.get(REUSED_FROM))
         inits.add(backbone_init(info.get("pretrained")))
+        loaded = str(info.get("pretrained") or "")
+        if loaded.lower().startswith("loaded ") and loaded[7:].strip():
+            weights.add(PurePath(loaded[7:].strip()).name)  # the file's name only, never its path
         name = (config.get("data") or {}).get("name")
         if name:
             datasets.add(str(name))
@@ -50,5 +58,6 @@ def collect_provenance(infos: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -
         if source:
             sources.add(str(source))
     return Provenance(
-        tuple(sorted(inits)), tuple(sorted(datasets)), tuple(sorted(sources)), tuple(sorted(bases)), n_reused
+        tuple(sorted(inits)), tuple(sorted(datasets)), tuple(sorted(sources)), tuple(sorted(bases)), n_reused,
+        tuple(sorted(weights)), tuple((p, " / ".join(sorted(v))) for p, v in sorted(versions.items())),
     )

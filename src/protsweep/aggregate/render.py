@@ -103,18 +103,24 @@ def comparisons_display(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def seeds_cell(seeds: object) -> str:
+    """``"0,3"`` -> ``"seeds 0, 3"``; ``"0"`` -> ``"seed 0"`` (never read as a count); none -> ``"—"``."""
+    listed = [s for s in str(seeds if isinstance(seeds, str) else "").split(",") if s.strip()]
+    return "—" if not listed else f"seed{'s' if len(listed) > 1 else ''} {', '.join(s.strip() for s in listed)}"
+
+
 def coverage_display(results: Results) -> pd.DataFrame:
     c = results.coverage
     return pd.DataFrame(
         {
             "variant": c["variant"],
             "completed/expected": [f"{a}/{b}" for a, b in zip(c["n_completed"], c["n_expected"], strict=True)],
-            "seeds completed": c["seeds_completed"],
-            "missing": c["seeds_missing"],
-            "failed": c["seeds_failed"],
-            "incomplete": c["seeds_incomplete"],
-            "skipped (corrupt)": c["seeds_skipped"],
-            "degenerate": c["seeds_degenerate"],
+            "seeds completed": c["seeds_completed"].map(seeds_cell),
+            "missing": c["seeds_missing"].map(seeds_cell),
+            "failed": c["seeds_failed"].map(seeds_cell),
+            "incomplete": c["seeds_incomplete"].map(seeds_cell),
+            "skipped (corrupt)": c["seeds_skipped"].map(seeds_cell),
+            "degenerate": c["seeds_degenerate"].map(seeds_cell),
             "errors": c["errors"],
         }
     )

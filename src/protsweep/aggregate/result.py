@@ -22,6 +22,8 @@ class Provenance:
     sources: tuple[str, ...]  # distinct run.json data.source values
     bases: tuple[str, ...] = ()  # distinct ``base=`` choices: the variant every arm was stacked on
     n_reused: int = 0  # counted runs copied from an earlier run of the same config (run.json reused_from)
+    weights: tuple[str, ...] = ()  # file names of the pretrained weights loaded (run.json "loaded <path>")
+    versions: tuple[tuple[str, str], ...] = ()  # (package, its distinct run.json versions joined by " / "), sorted
 
     @property
     def random_init(self) -> bool:

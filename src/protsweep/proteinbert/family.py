@@ -7,10 +7,12 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from protsweep.errors import ConfigError
 from protsweep.family import Family
 from protsweep.integrity.pickles import load_dump
 from protsweep.proteinbert.config import SCHEMAS, TARGET_GROUPS, Pretrained
 from protsweep.proteinbert.losses import KERAS_LOSSES, keras_loss
+from protsweep.proteinbert.stages import plan_stages
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -20,6 +22,15 @@ def check_config(cfg: DictConfig) -> None:
     path = Path(str(cfg.model.weights_path)).expanduser()
     if Pretrained(cfg.model.pretrained) is not Pretrained.random and path.is_file():
         load_dump(path, cfg.model.get("weights_sha256"))
+
+
+def planned_epochs(cfg: DictConfig) -> dict[str, int]:
+    """Stage -> planned epochs (frozen, full, final), as the trainer will run them (``{}`` when the schedule is
+    invalid: the runner reports that)."""
+    try:
+        return {stage.name: stage.epochs for stage in plan_stages(cfg.trainer, seq_len=1)}  # seq_len: batches only
+    except ConfigError:
+        return {}
 
 
 FAMILY = Family(
@@ -34,4 +45,5 @@ FAMILY = Family(
     loss_registry="protsweep.proteinbert.losses.KERAS_LOSSES",
     check=check_config,
     embeddings_export="protsweep.proteinbert.embed_export.export_h5",
+    planned_epochs=planned_epochs,
 )

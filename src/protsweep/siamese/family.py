@@ -9,9 +9,16 @@ from protsweep.family import Family
 from protsweep.siamese.loss_heads import LOSS_HEADS, check_config
 from protsweep.siamese.schema import SCHEMAS
 
+#: the stage name of the Siamese family's training epochs (history rows, wall_seconds, progress lines)
+TRAIN_STAGE = "train"
+
 
 def _check(cfg: DictConfig) -> None:
     check_config(cfg)  # its pair head is not needed here
+
+
+def planned_epochs(cfg: DictConfig) -> dict[str, int]:
+    return {TRAIN_STAGE: int(cfg.trainer.epochs)}
 
 
 FAMILY = Family(
@@ -24,4 +31,5 @@ FAMILY = Family(
     losses=tuple(LOSS_HEADS),
     loss_registry="protsweep.siamese.net.losses.TORCH_LOSSES",
     check=_check,
+    planned_epochs=planned_epochs,
 )

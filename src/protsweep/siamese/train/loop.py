@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 
 from protsweep.callbacks import CallbackHandler
 from protsweep.schema import CallbackConfig
+from protsweep.siamese.family import TRAIN_STAGE
 from protsweep.siamese.net.losses import LossFn
 from protsweep.siamese.train.batches import BatchBudget, PairTensors
 from protsweep.siamese.train.checkpoint import CheckpointStore
@@ -22,8 +23,7 @@ from protsweep.siamese.train.memory import release_freed_memory
 from protsweep.siamese.train.seeding import restore_rng_state, rng_state
 from protsweep.siamese.train.state import TrainState
 
-#: the stage name of the Siamese family's training epochs (history rows, wall_seconds)
-STAGE = "train"
+STAGE = TRAIN_STAGE  # the stage name of the training epochs (its owner: the family record)
 
 
 @dataclass(frozen=True)
