@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 
 from protsweep.launch.loggers import build_logger
@@ -19,6 +20,8 @@ from protsweep.launch.loggers import build_logger
 class SweepResultsToTracker(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         try:
+            if not HydraConfig.initialized():  # cleared after the last job; the logger node reads ${hydra:...}
+                HydraConfig.instance().set_config(config)
             logger = build_logger(config)
             write_sweep = getattr(logger, "write_sweep", None)
             if write_sweep is not None:
