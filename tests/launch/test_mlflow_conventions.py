@@ -109,9 +109,10 @@ def test_sweep_of_jobs_by_mlflow_conventions(tmp_path: Path, store: str, monkeyp
     (sweep / "results").mkdir()
     verdicts = pd.DataFrame({"variant": ["head=two_layer"], "delta_auc": [0.15], "verdict": ["better"]})
     verdicts.to_csv(sweep / "results" / "comparisons.csv", index=False)
-    sweep_cfg = job_config(store)
+    sweep_cfg = compose_config(*TINY_RUN, "ablation.name=head_route", f"hydra.sweep.dir={sweep}",
+                               return_hydra_config=True)
     with open_dict(sweep_cfg):
-        sweep_cfg.hydra = {"sweep": {"dir": str(sweep)}}
+        sweep_cfg.logger = job_config(store).logger
     from protsweep.launch.loggers.sweep_results import SweepResultsToTracker
 
     SweepResultsToTracker().on_multirun_end(sweep_cfg)

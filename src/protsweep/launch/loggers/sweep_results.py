@@ -19,8 +19,9 @@ from protsweep.launch.loggers import build_logger
 
 class SweepResultsToTracker(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        restore = not HydraConfig.initialized()  # Hydra clears it after the last job
         try:
-            if not HydraConfig.initialized():  # cleared after the last job; the logger node reads ${hydra:...}
+            if restore:  # the logger node reads ${hydra:runtime.cwd}
                 HydraConfig.instance().set_config(config)
             logger = build_logger(config)
             write_sweep = getattr(logger, "write_sweep", None)
@@ -29,3 +30,6 @@ class SweepResultsToTracker(Callback):
         except Exception as err:  # the sweep is done and recorded; the tracker is a view of it
             print(f"protsweep: warning: the sweep's results could not be sent to the tracker: "
                   f"{type(err).__name__}: {err}", file=sys.stderr, flush=True)
+        finally:
+            if restore:
+                HydraConfig.instance().cfg = None
