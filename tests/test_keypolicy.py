@@ -96,7 +96,7 @@ def test_job_folder_names_come_from_the_policy() -> None:
 def test_loggers_leave_output_only_keys_out() -> None:
     run = {"choices": {"model": "proteinbert_tiny", "logger": "tensorboard", "resources": "default"},
            "overrides": ["head=two_layer", "seed=3", "progress=never", "report.margin_auc=0.02"]}
-    assert run_hparams(run) == {"model": "proteinbert_tiny", "head": "two_layer", "seed": "3"}
+    assert run_hparams(run) == {"model": "proteinbert_tiny", "head": "two_layer", "seed": 3}
     assert result_overrides(run["overrides"]) == ["head=two_layer", "seed=3"]
 
 

@@ -36,7 +36,7 @@ from protsweep.integrity.fingerprint import RUN_JSON_KEY, check_relaunch, finger
 from protsweep.integrity.locks import JOB_LOCK, held
 from protsweep.launch.fresh import run_in_fresh_process
 from protsweep.launch.gpus import gpu_slot
-from protsweep.launch.loggers import build_logger, publish
+from protsweep.launch.loggers import build_logger, live_callbacks, publish, publish_record
 from protsweep.launch.progress import EpochProgress
 from protsweep.launch.resources import apply_resources, job_resources, thread_env
 from protsweep.launch.reuse import ReuseKey, copy_run, find_reusable
@@ -91,6 +91,7 @@ def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
             return
         if record.is_completed():
             log.info("skipping %s: run.json says completed (overwrite=true reruns it)", run_dir)
+            publish_record(cfg, run_dir)
             return
     else:
         kept = record.set_aside_previous()
@@ -98,6 +99,7 @@ def _run_locked(cfg: DictConfig, run_dir: Path) -> None:
             log.info("overwrite=true: the earlier record was moved to %s", kept)
     write_hydra_files(run_dir, cfg)
     if not cfg.overwrite and reuse_earlier_run(cfg, run_dir):
+        publish_record(cfg, run_dir)
         return
 
     try:
@@ -213,6 +215,7 @@ def execute(cfg: DictConfig) -> None:
         data = load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
         record_similarity_reference(record, {name: data.split(name) for name in ("train", "valid", "test")})
         tracker = build_logger(cfg)
+        record.callbacks = [*record.callbacks, *live_callbacks(tracker, run_dir, cfg, record)]
         record.update(resources=apply_resources(resources, packages))
         runner = get_method(family_of(family).runner)
         runner(cfg, run_dir, record)

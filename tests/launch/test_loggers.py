@@ -58,7 +58,6 @@ def test_none_builds_no_logger() -> None:
 def test_tensorboard_round_trip(finished_run: Path) -> None:
     pytest.importorskip("tensorboard", reason="the [track] extra (make test installs it)")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from tensorboard.plugins.hparams import plugin_data_pb2
 
     cfg = OmegaConf.create({**CONFIG, "logger": {"_target_": "protsweep.launch.loggers.tensorboard.TensorBoardLogger"}})
     build_logger(cfg).write(finished_run, cfg)
@@ -75,13 +74,59 @@ def test_tensorboard_round_trip(finished_run: Path) -> None:
     assert events.Scalars("test/auc")[0].value == pytest.approx(0.8125)
     assert events.Scalars("test/auc")[0].step == len(HISTORY)
 
-    content = events.PluginTagToContent("hparams")["_hparams_/session_start_info"]
-    start = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
-    assert {k: v.string_value for k, v in start.hparams.items()} == {
+    start = session_start(finished_run)
+    assert {k: v.string_value for k, v in start.hparams.items() if k != "seed"} == {
         "model": "proteinbert_tiny",
         "head": "two_layer",
-        "seed": "3",
     }
+    assert start.hparams["seed"].WhichOneof("kind") == "number_value" and start.hparams["seed"].number_value == 3
+    assert start.group_name == "head=two_layer"  # the variant: its seeds are one group
+
+
+def session_start(run_dir: Path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    events = EventAccumulator(str(run_dir / "tensorboard"))
+    events.Reload()
+    content = events.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    return plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+
+
+def completed_run(run_dir: Path, overrides: list[str], **info) -> Path:
+    record = RunRecord(run_dir)
+    record.start(seed=int(overrides[-1].split("=")[1]), overrides=overrides, choices={"model": "proteinbert_tiny"},
+                 **info)
+    record.write_history(HISTORY)
+    record.write_metrics(METRICS)
+    record.complete()
+    return run_dir
+
+
+def test_tensorboard_groups_seeds_by_variant_and_writes_reused_jobs(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="the [track] extra (make test installs it)")
+    from protsweep.launch.loggers import publish_record
+
+    sweep = tmp_path / "sweep"
+    runs = {
+        "seed=1": completed_run(sweep / "seed=1", ["seed=1"]),
+        "seed=2": completed_run(sweep / "seed=2", ["seed=2"], reused_from={"run": "/elsewhere/seed=2", "at": "x"}),
+        "lr=0.01,seed=1": completed_run(sweep / "lr=0.01,seed=1", ["trainer.lr_full=0.01", "seed=1"]),
+        "fold=2,seed=1": completed_run(sweep / "fold=2,seed=1", ["data.cv.fold=2", "seed=1"]),
+    }
+    cfg = OmegaConf.create({**CONFIG, "logger": {"_target_": "protsweep.launch.loggers.tensorboard.TensorBoardLogger"}})
+    for run_dir in runs.values():  # as job.py does for a job reused from an earlier run or skipped as completed
+        publish_record(cfg, run_dir)
+    starts = {name: session_start(run_dir) for name, run_dir in runs.items()}
+    assert {name: start.group_name for name, start in starts.items()} == {
+        "seed=1": "default",
+        "seed=2": "default",
+        "lr=0.01,seed=1": "trainer.lr_full=0.01",
+        "fold=2,seed=1": "default",  # folds are replicates of a variant too
+    }
+    lr = starts["lr=0.01,seed=1"].hparams["trainer.lr_full"]
+    assert lr.WhichOneof("kind") == "number_value" and lr.number_value == pytest.approx(0.01)
+    assert starts["fold=2,seed=1"].hparams["data.cv.fold"].number_value == 2
 
 
 def test_mlflow_round_trip(finished_run: Path, tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ class MlflowLoggerConfig:
     _target_: str = "protsweep.launch.loggers.mlflow.MlflowLogger"
     name: str = "mlflow"
     tracking_uri: str = "sqlite:///outputs/mlflow.db"
-    experiment: str | None = None  # default: <ablation.name>/<sweep dir name>
+    experiment: str | None = None  # default: <ablation.name> (one experiment per route; a parent run per sweep)
     artifact_location: str | None = None  # default for a sqlite store: mlartifacts/ beside the database
-    artifacts: bool = True  # log the run record files and .hydra/ as artifacts
+    artifacts: bool = True  # log the record files, .hydra/, model/ and curves.png as artifacts
 
 
 SCHEMAS: dict[tuple[str | None, str], Any] = {

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.keypolicy import KeyKind, override_key, result_overrides, without
 from protsweep.record import HISTORY_COLUMNS, HISTORY_CSV, METRICS_JSON
+from protsweep.record.contract import REUSED_FROM_KEY
 from protsweep.record.state import RunState
 
 #: history.csv columns that index a row rather than measure it.
@@ -48,11 +49,16 @@ class RunFiles:
         return str(self.run.get("status"))
 
 
+def row_metrics(row: Mapping[str, Any]) -> dict[str, float]:
+    """One history row as ``{"<stage>/<column>": value}``; empty cells left out."""
+    values = {f"{row['stage']}/{col}": row[col] for col in HISTORY_VALUES if col in row}
+    return {tag: float(value) for tag, value in values.items() if value is not None and pd.notna(value)}
+
+
 def epoch_metrics(history: pd.DataFrame) -> Iterator[tuple[int, dict[str, float]]]:
     """``(step, {"<stage>/<column>": value})`` per history row; the step counts epochs across stages from 1."""
     for step, row in enumerate(history.to_dict("records"), start=1):
-        values = {f"{row['stage']}/{col}": float(row[col]) for col in HISTORY_VALUES if col in row}
-        yield step, {tag: value for tag, value in values.items() if pd.notna(value)}
+        yield step, row_metrics(row)
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "", sep: str = "/") -> dict[str, Any]:
@@ -77,17 +83,50 @@ def final_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 
 def config_params(cfg: DictConfig) -> dict[str, str]:
-    """The composed config, resolved and flattened to ``a.b.c -> str(value)``."""
-    tree = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False)
+    """The composed config, resolved and flattened to ``a.b.c -> value as text``; closed choices (Enums) by
+    their plain name (``two_stage``, not ``Freeze.two_stage``), so a tracker's filter on the value a user
+    typed finds the run."""
+    tree = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=False, enum_to_str=True)
     assert isinstance(tree, dict)
     return {name: str(value) for name, value in flatten(tree, sep=".").items()}
 
 
+def plain_value(text: str) -> str | float | int | bool:
+    """An override's value as the number or boolean it spells (``"11"`` -> 11, ``"0.1"`` -> 0.1,
+    ``"true"`` -> True), else the text itself (quotes stripped)."""
+    text = text.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip("'\"")
+
+
 def run_hparams(run: Mapping[str, Any]) -> dict[str, str | float | int | bool]:
-    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides;
-    output-only keys of the key policy (logger, progress, report...) left out."""
+    """What distinguishes this run from its neighbours: the chosen option of each group, then its overrides
+    (numbers as numbers); output-only keys of the key policy (logger, progress, report...) left out."""
     choices = {k: str(v) for k, v in (run.get("choices") or {}).items()}
     hparams: dict[str, str | float | int | bool] = dict(without(choices, KeyKind.OUTPUT_ONLY))
     for override in result_overrides(str(o) for o in run.get("overrides") or []):
-        hparams[override_key(override)] = override.partition("=")[2]
+        hparams[override_key(override)] = plain_value(override.partition("=")[2])
     return hparams
+
+
+def variant_name(run: Mapping[str, Any]) -> str:
+    """The run's variant: its result-changing overrides less the replicate keys (seed, fold), as
+    ``key=value,...`` in their order; ``default`` when it has none. Every seed and fold of one variant
+    shares it (a tracker groups and averages by it)."""
+    overrides = without({override_key(o): o for o in result_overrides(str(o) for o in run.get("overrides") or [])},
+                        KeyKind.REPLICATE)
+    return ",".join(o.lstrip("+~") for o in overrides.values()) or "default"
+
+
+def reused_source(run: Mapping[str, Any]) -> str | None:
+    """Where a reused run's results came from (run.json's ``reused_from``), or None."""
+    origin = run.get(REUSED_FROM_KEY)
+    if isinstance(origin, Mapping):
+        return str(origin.get("run")) if origin.get("run") is not None else None
+    return str(origin) if origin else None

@@ -1,6 +1,9 @@
 """``logger=tensorboard``: per-epoch scalars and an hparams entry with the final metrics, in the job's folder.
 
-``tensorboard --logdir <sweep dir>`` then shows every job of the sweep, one run per job. Written with
+``tensorboard --logdir <sweep dir>`` then shows every job of the sweep, one run per job; in the HParams
+dashboard each job is a session of its variant's group (the seeds and folds of one variant together, so
+TensorBoard aggregates over them), with numeric hparams as numbers. Jobs reused from an earlier run or
+skipped as completed are written too. Written with
 TensorBoard's own event writer (the ``tensorboard`` package), so neither TensorFlow nor torch is needed.
 """
 
@@ -12,7 +15,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from protsweep.errors import ConfigError
-from protsweep.launch.loggers.source import RunFiles, epoch_metrics, final_metrics, run_hparams
+from protsweep.launch.loggers.source import RunFiles, epoch_metrics, final_metrics, run_hparams, variant_name
 
 
 class TensorBoardLogger:
@@ -49,7 +52,7 @@ class TensorBoardLogger:
         final = final_metrics(files.metrics)
         hparams = run_hparams(files.run)
         emit(hp.hparams_config_pb([hp.HParam(k) for k in hparams], [hp.Metric(k) for k in final]), 0)
-        emit(hp.hparams_pb(hparams, trial_id=run_dir.name), 0)
+        emit(hp.hparams_pb(hparams, trial_id=variant_name(files.run)), 0)  # the session group
         scalars(final, last)
         writer.close()
 
