@@ -5,10 +5,12 @@ skipped elsewhere. Also: a relaunch removes what killed jobs left (temporary fil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -28,11 +30,17 @@ def launch(sweep: Path, cwd: Path) -> subprocess.CompletedProcess:
                           env=_env(), capture_output=True, text=True, timeout=900)
 
 
-def mount_tmpfs(folder: Path, size: str) -> None:
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted at ``folder`` for the block (the test skips where none can be mounted)."""
     folder.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def fill(folder: Path, leave: int) -> Path:
@@ -57,8 +65,7 @@ def test_a_full_disk_fails_the_job_in_one_line_and_the_sweep_goes_on(tmp_path: P
 
     sweep = tmp_path / "full"
     first, second = sweep / names[0], sweep / names[1]
-    mount_tmpfs(first, "1m")
-    try:
+    with tmpfs(first, "1m"):
         # room for every file the job writes before its saved model, and half the model: that write fails
         written = [p for p in (whole / names[0]).rglob("*") if p.is_file() and p.parent.name != "model"]
         weights = (whole / names[0] / "model" / "model.safetensors").stat().st_size
@@ -87,8 +94,6 @@ def test_a_full_disk_fails_the_job_in_one_line_and_the_sweep_goes_on(tmp_path: P
         got, want = table(sweep), table(whole)
         pd.testing.assert_frame_equal(got[0], want[0])
         pd.testing.assert_frame_equal(got[1], want[1])
-    finally:
-        subprocess.run(["umount", "-l", str(first)], check=False)
 
 
 def test_disk_faults_are_one_line_naming_the_file() -> None:
@@ -133,16 +138,13 @@ def _one_line(out: subprocess.CompletedProcess, prefix: str) -> str:
 @pytest.mark.parametrize("mode", [[], ["-m", "seed=0,1"]], ids=["run", "multirun"])
 def test_a_read_only_output_folder_is_one_line(tmp_path: Path, mode: list[str]) -> None:
     folder = tmp_path / "ro"
-    mount_tmpfs(folder, "1m")
-    try:
+    with tmpfs(folder, "1m"):
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
         key = "hydra.sweep.dir" if mode else "hydra.run.dir"
         out = subprocess.run([sys.executable, "-m", "protsweep", *mode, *TINY_RUN, f"{key}={folder}/out"],
                              cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
         line = _one_line(out, f"protsweep: error: {key}={folder}/out: cannot write there")
         assert line.endswith(f"({folder}: the file system is read-only); choose another folder")
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root")
@@ -150,8 +152,7 @@ def test_the_aggregator_on_a_read_only_or_full_disk_is_one_line(tmp_path: Path) 
     from tests.aggregate.runrecords import make_head_sweep
 
     folder = tmp_path / "disk"
-    mount_tmpfs(folder, "4m")
-    try:
+    with tmpfs(folder, "4m"):
         sweep = make_head_sweep(folder, seeds=range(2), n=60)
         before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
@@ -166,8 +167,6 @@ def test_the_aggregator_on_a_read_only_or_full_disk_is_one_line(tmp_path: Path) 
         assert "cannot write (the disk is full); nothing already written was changed" in line
         (folder / "filler.bin").unlink()
         assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # no partial results left
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root")
@@ -176,8 +175,7 @@ def test_predict_output_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: 
     from protsweep.saved.out_path import write_out
 
     folder = tmp_path / "disk"
-    mount_tmpfs(folder, "256k")
-    try:
+    with tmpfs(folder, "256k"):
         filler = fill(folder, 0)
         frame = pd.DataFrame({"id": [f"s{i}" for i in range(20000)], "prob": 0.5})
         with pytest.raises(ProtsweepError) as err:
@@ -185,5 +183,3 @@ def test_predict_output_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: 
         assert str(err.value) == (f"--out {folder}/scores.csv: cannot write it (the disk is full); nothing was "
                                   "written there")
         assert sorted(p.name for p in folder.iterdir()) == [filler.name]
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
