@@ -3,6 +3,13 @@ runs its frozen stage without the backbone and predicts as an uncached job; a co
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +21,7 @@ from protsweep.config_objects import as_object
 from protsweep.proteinbert.backbone import load_backbone
 from protsweep.proteinbert.losses import keras_loss
 from protsweep.proteinbert.model import build_model
-from protsweep.proteinbert.shared_features import FOLDER, MAGIC, decode_entry, encode_entry
+from protsweep.proteinbert.shared_features import FOLDER, MAGIC, SharedFeatureStore, decode_entry, encode_entry
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
 from protsweep.schema import CallbackConfig
@@ -109,3 +116,35 @@ def test_entry_round_trip_and_mismatches() -> None:
     assert decode_entry(data, "ab" * 32, 32, expected) is None  # another padded length
     assert decode_entry(data, "ab" * 32, 24, expected[::-1]) is None  # other shapes
     assert decode_entry(data[:-1], "ab" * 32, 24, expected) is None
+
+
+def claim_by(store: SharedFeatureStore, sequence: str, length: int, pid: int) -> None:
+    path = store.path(sequence, length).with_suffix(".claim")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "since": time.time()}))
+
+
+def test_concurrent_jobs_wait_for_a_live_claim_and_take_over_a_dead_one(tmp_path: Path) -> None:
+    store = SharedFeatureStore(tmp_path, {"key": "k"}, poll_s=0.05)
+    sequences = ["AAA", "CCC", "DDD"]
+    rows = {seq: np.full(4, i, dtype=np.float32) for i, seq in enumerate(sequences)}
+    claim_by(store, "CCC", 8, os.getppid())  # a live job computes CCC ...
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    claim_by(store, "DDD", 8, int(dead.stdout))  # ... the job that claimed DDD died
+    other = SharedFeatureStore(tmp_path, {"key": "k"})
+    writer = threading.Timer(0.3, lambda: other._write("CCC", 8, [rows["CCC"]]))
+    writer.start()
+    computed: list[str] = []
+
+    def compute(positions: list[int]) -> None:
+        for p in positions:
+            computed.append(sequences[p])
+            arrays[0][p] = rows[sequences[p]]
+
+    arrays = [np.zeros((3, 4), dtype=np.float32)]
+    store.fill(arrays, sequences, 8, compute)
+    writer.join()
+    assert sorted(computed) == ["AAA", "DDD"]  # CCC was read from the live job's entry, not computed again
+    np.testing.assert_array_equal(arrays[0], np.stack([rows[s] for s in sequences]))
+    # this job released its claims (AAA, DDD); the live job's claim on CCC is its own to release
+    assert list(tmp_path.rglob("*.claim")) == [store.path("CCC", 8).with_suffix(".claim")]
