@@ -75,3 +75,12 @@ def test_length_sorted_parts_cover_every_index_once_within_the_budget() -> None:
     assert all(len(part) * max(lengths[i] for i in part) <= 80 for part in parts)
     flat = [lengths[i] for part in parts for i in part]
     assert flat == sorted(lengths)
+
+
+def test_predict_threads_must_be_positive(tmp_path, capsys) -> None:
+    from protsweep.predict_cli import EXIT_USER_ERROR, main
+
+    code = main([str(tmp_path), "--input", str(tmp_path / "in.csv"), "--out", str(tmp_path / "o.csv"), "--threads", "0"])
+    assert code == EXIT_USER_ERROR
+    assert capsys.readouterr().err.strip() == "protsweep-predict: error: --threads must be positive"
+    assert not (tmp_path / "o.csv").exists()
