@@ -80,7 +80,8 @@ def test_length_sorted_parts_cover_every_index_once_within_the_budget() -> None:
 def test_predict_threads_must_be_positive(tmp_path, capsys) -> None:
     from protsweep.predict_cli import EXIT_USER_ERROR, main
 
-    code = main([str(tmp_path), "--input", str(tmp_path / "in.csv"), "--out", str(tmp_path / "o.csv"), "--threads", "0"])
+    out = tmp_path / "o.csv"
+    code = main([str(tmp_path), "--input", str(tmp_path / "in.csv"), "--out", str(out), "--threads", "0"])
     assert code == EXIT_USER_ERROR
     assert capsys.readouterr().err.strip() == "protsweep-predict: error: --threads must be positive"
     assert not (tmp_path / "o.csv").exists()
