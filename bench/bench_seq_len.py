@@ -15,24 +15,31 @@ import time
 
 import numpy as np
 import pandas as pd
+from bench_frozen_cache import EpochTimer
 from omegaconf import OmegaConf
 from sklearn.metrics import roc_auc_score
 
+from protsweep.callbacks import CallbackHandler
 from protsweep.data.dataset import load_split_data
 from protsweep.proteinbert.backbone import load_backbone
+from protsweep.proteinbert.config import ProteinBertModelConfig
 from protsweep.proteinbert.encoding import fitting_seq_len
+from protsweep.proteinbert.features import LastGlobal
 from protsweep.proteinbert.heads import DefaultHead
-from protsweep.proteinbert.model import Architecture, build_model
+from protsweep.proteinbert.model import build_model
+from protsweep.proteinbert.optimizers import adam
 from protsweep.proteinbert.stages import Stage
 from protsweep.proteinbert.tf_env import keras
 from protsweep.proteinbert.trainer import FineTuner
-from protsweep.schema import ProteinBertModelConfig
+from protsweep.schema import CallbackConfig, Mode, Monitor
 
 from proteinbert import FinetuningModelGenerator, InputEncoder, OutputSpec, OutputType, finetune  # isort: skip
 from proteinbert.model_generation import copy_weights  # isort: skip
 
 
-class EpochTimer(keras.callbacks.Callback):
+class KerasEpochTimer(keras.callbacks.Callback):
+    """Upstream's epochs (Keras callbacks); protsweep's are timed through its callback protocol."""
+
     def __init__(self) -> None:
         super().__init__()
         self.seconds: list[float] = []
@@ -83,11 +90,11 @@ def main() -> None:
     backbone.generator.model_weights = copy_weights(initial)
     seq_len = fitting_seq_len(train_seqs.tolist())
     tuner = FineTuner(
-        model=build_model(backbone.generator, Architecture(DefaultHead(0.5))),
-        make_loss=lambda: keras.losses.BinaryCrossentropy(), optimizer_cfg=OmegaConf.create({"name": "adam"}),
-        callback_cfg=OmegaConf.create({"monitor": "val_loss", "mode": "min", "patience": 2, "restore_best": True,
-                                       "reduce_lr": None}),
-        n_annotations=backbone.generator.n_annotations, padding="bucket", extra_callbacks=[ours_timer := EpochTimer()],
+        model=build_model(backbone.generator, LastGlobal(), DefaultHead(0.5)),
+        make_loss=lambda: keras.losses.BinaryCrossentropy(), make_optimizer=adam,
+        stopping=CallbackConfig(monitor=Monitor.val_loss, mode=Mode.min, patience=2, restore_best=True, reduce_lr=None),
+        n_annotations=backbone.generator.n_annotations, padding="bucket",
+        callbacks=CallbackHandler([ours_timer := EpochTimer()]),
     )
     tuner.train_stage(Stage("full", args.epochs, args.lr, False, seq_len, 32), train_seqs.tolist(), train_y.to_numpy(),
                       data.valid["sequence"].tolist(), data.valid["label"].to_numpy(), np.random.default_rng(0))
@@ -99,7 +106,7 @@ def main() -> None:
     spec = OutputSpec(OutputType(False, "binary"), [0, 1])
     upstream = UpstreamGenerator(backbone.generator, spec, dropout_rate=0.5, optimizer_class=keras.optimizers.Adam,
                                  lr=args.lr)
-    upstream_timer = EpochTimer()
+    upstream_timer = KerasEpochTimer()
     finetune(upstream, InputEncoder(backbone.generator.n_annotations), spec, train_seqs, train_y,
              data.valid["sequence"], data.valid["label"], max_epochs_per_stage=args.epochs, lr=args.lr,
              begin_with_frozen_pretrained_layers=False, n_final_epochs=0, callbacks=[upstream_timer])

@@ -14,6 +14,7 @@ aggregator's functions). TensorFlow is imported only for ProteinBERT models, tor
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,7 @@ from protsweep.calibration.calibrators import Calibrator
 from protsweep.errors import ProtsweepError
 from protsweep.family import families
 from protsweep.family import family as family_of
+from protsweep.launch.resources import thread_env
 from protsweep.record.contract import PROB_COLUMN, RAW_SCORE_COLUMN, raw_name
 from protsweep.record.metrics import is_degenerate
 from protsweep.saved.guard import trusted_card
@@ -213,6 +215,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default=None, help="Siamese: the embedding cache (default: the run's)")
     p.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads of torch / TensorFlow (default: theirs, one per core); 1 is much faster for "
+                        "small models on a busy machine (bench/bench_siamese_predict.py)")
     return p
 
 
@@ -221,6 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.n_boot < 1:
         print(f"{PROG}: error: --n-boot must be positive", file=sys.stderr)
         return EXIT_USER_ERROR
+    if args.threads is not None and args.threads < 1:
+        print(f"{PROG}: error: --threads must be positive", file=sys.stderr)
+        return EXIT_USER_ERROR
+    os.environ.update(thread_env(args.threads))  # read when torch / TensorFlow start their pools (imported later)
     try:
         predict(args)
     except ProtsweepError as err:

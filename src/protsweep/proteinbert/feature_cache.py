@@ -25,6 +25,7 @@ import numpy as np
 from protsweep.proteinbert.batches import TrainingBatches
 from protsweep.proteinbert.encoding import encode, length_groups
 from protsweep.proteinbert.features import is_head_layer
+from protsweep.proteinbert.shared_features import SharedFeatureStore
 from protsweep.proteinbert.tf_env import keras, tf
 
 
@@ -95,20 +96,34 @@ class FeatureTable:
     def __init__(
         self, split: SplitModel, sequences: Sequence[str], padding: str, seq_len: int, batch_size: int,
         n_annotations: int, spill_dir: Path | None = None, groups: dict[int, np.ndarray] | None = None,
+        store: SharedFeatureStore | None = None,
     ) -> None:
-        """``groups``: ``length_groups(sequences, padding, seq_len)`` when the caller has them already."""
+        """``groups``: ``length_groups(sequences, padding, seq_len)`` when the caller has them already;
+        ``store``: the sweep-level cache on disk (rows found there are read, the others computed and stored)."""
         self.groups = length_groups(sequences, padding, seq_len) if groups is None else groups
         self.position = np.empty(len(sequences), dtype=int)  # row -> index within its length group
+        self.forward_passes = 0  # batches the backbone ran
         if spill_dir is not None:
             spill_dir.mkdir(parents=True, exist_ok=False)
         self.arrays: dict[int, list[np.ndarray]] = {}
         for length, rows in self.groups.items():
             self.position[rows] = np.arange(rows.size)
             arrays = [self._allocate(spec, rows.size, length, spill_dir, k) for k, spec in enumerate(split.specs)]
-            for start in range(0, rows.size, batch_size):
-                x = encode([sequences[i] for i in rows[start : start + batch_size]], length, n_annotations)
-                for array, tensor in zip(arrays, split.compute(list(x)), strict=True):
-                    array[start : start + batch_size] = np.asarray(tensor)
+            group = [sequences[i] for i in rows]
+
+            def compute(positions: list[int], arrays: list[np.ndarray] = arrays, group: list[str] = group,
+                        length: int = length) -> None:
+                for start in range(0, len(positions), batch_size):
+                    part = positions[start : start + batch_size]
+                    x = encode([group[p] for p in part], length, n_annotations)
+                    self.forward_passes += 1
+                    for array, tensor in zip(arrays, split.compute(list(x)), strict=True):
+                        array[part] = np.asarray(tensor)
+
+            if store is None:
+                compute(list(range(rows.size)))
+            else:
+                store.fill(arrays, group, length, compute)
             self.arrays[length] = arrays
 
     @staticmethod

@@ -124,6 +124,7 @@ def _build_tuner(
         cache_frozen=bool(cfg.trainer.cache_frozen),
         feature_memory_mb=float(cfg.trainer.feature_cache_memory_mb),
         spill_parent=run_dir,
+        shared_features=Path(str(cfg.paths.cache_dir)),
         callbacks=events,
     )
 
@@ -131,7 +132,8 @@ def _build_tuner(
 def _stage_report(stage: Stage, result: StageResult) -> dict[str, Any]:
     return {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "seq_len": stage.seq_len,
             "truncated": result.truncated, "cached_features": result.cached_features,
-            "first_step_seconds": result.first_step_seconds}
+            "first_step_seconds": result.first_step_seconds, "backbone_passes": result.backbone_passes,
+            "shared_features": result.shared_features}
 
 
 def _length_report(data: SplitData, train: pd.DataFrame, seq_len: int, padding: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from protsweep.proteinbert.callbacks import (
 )
 from protsweep.proteinbert.encoding import length_groups
 from protsweep.proteinbert.model import set_backbone_trainable
+from protsweep.proteinbert.shared_features import SharedFeatureStore, feature_identity
 from protsweep.proteinbert.stages import Stage
 from protsweep.schema import CallbackConfig
 
@@ -47,6 +48,8 @@ class StageResult:
     truncated: int  # training sequences cut to the stage's seq_len
     cached_features: bool = False  # the head trained on features the frozen backbone computed once
     first_step_seconds: float | None = None  # stage start to the end of its first training batch
+    backbone_passes: int | None = None  # batches the frozen backbone ran to fill the feature cache (cached stages)
+    shared_features: dict[str, Any] | None = None  # the sweep-level cache's counts (SharedFeatureStore.report)
 
 
 @dataclass
@@ -62,9 +65,11 @@ class FineTuner:
     cache_frozen: bool = True
     feature_memory_mb: float = 2048.0  # a feature cache larger than this goes to memory-mapped files
     spill_parent: Path | None = None  # where those files go (a run's folder); None: the system's temp folder
+    shared_features: Path | None = None  # paths.cache_dir: frozen features shared by jobs on disk; None: per job
     history: list[dict[str, Any]] = field(default_factory=list)
     callbacks: CallbackHandler = field(default_factory=CallbackHandler)  # hear every stage and epoch
     _split: fc.SplitModel | None = None
+    _store: SharedFeatureStore | None = None
     best: BestAcrossStages | None = None  # set when callback.best_across_stages is on
 
     def __post_init__(self) -> None:
@@ -109,8 +114,11 @@ class FineTuner:
             if stage.freeze_backbone and self.cache_frozen and augmenter is not None:
                 log.info("stage %s: online augmentation changes the inputs every epoch, so the frozen backbone runs "
                          "on every batch (no feature cache)", stage.name)
+            tables: list[fc.FeatureTable] = []
             if cached:
-                fit_model, dataset, predict_valid = self._cached_inputs(stage, batches, valid_sequences, cleanup)
+                fit_model, dataset, predict_valid = self._cached_inputs(
+                    stage, batches, valid_sequences, cleanup, tables
+                )
             else:
                 fit_model, dataset = self.model, batches.dataset()
 
@@ -122,7 +130,9 @@ class FineTuner:
         epochs_run = len(fitted.history.get("loss", []))
         kept = early.best_epoch + 1 if early.restore_best_weights and early.best_weights is not None else epochs_run
         return StageResult(
-            epochs_run, kept, batches.n_truncated, cached_features=cached, first_step_seconds=first_step.seconds
+            epochs_run, kept, batches.n_truncated, cached_features=cached, first_step_seconds=first_step.seconds,
+            backbone_passes=sum(t.forward_passes for t in tables) if cached else None,
+            shared_features=self._store.report() if cached and self._store is not None else None,
         )
 
     def _fit(
@@ -143,9 +153,14 @@ class FineTuner:
         return fitted, early
 
     def _cached_inputs(
-        self, stage: Stage, batches: TrainingBatches, valid_sequences: Sequence[str], cleanup: contextlib.ExitStack
+        self, stage: Stage, batches: TrainingBatches, valid_sequences: Sequence[str], cleanup: contextlib.ExitStack,
+        tables: list[fc.FeatureTable],
     ) -> tuple[Any, Any, Callable[[], np.ndarray]]:
         split = self.split()
+        self._store = None
+        if self.shared_features is not None:
+            identity = feature_identity(split.features, split.specs, self.n_annotations)
+            self._store = SharedFeatureStore(self.shared_features, identity)
         args = (self.padding, stage.seq_len, self.eval_batch_size, self.n_annotations)
         sequences = {"train": batches.sequences, "valid": valid_sequences}
         groups = {name: length_groups(seqs, self.padding, stage.seq_len) for name, seqs in sequences.items()}
@@ -158,9 +173,15 @@ class FineTuner:
                 tempfile.TemporaryDirectory(prefix=".feature-cache-", dir=self.spill_parent)
             ))
         train_table, valid_table = (
-            fc.FeatureTable(split, seqs, *args, spill_dir=spill_dir and spill_dir / name, groups=groups[name])
+            fc.FeatureTable(split, seqs, *args, spill_dir=spill_dir and spill_dir / name, groups=groups[name],
+                            store=self._store)
             for name, seqs in sequences.items()
         )
+        tables += [train_table, valid_table]
+        if self._store is not None:
+            log.info("stage %s: frozen features shared on disk (%s): %d read, %d computed, %d corrupt recomputed; "
+                     "%d backbone batches", stage.name, self._store.directory, self._store.hits,
+                     self._store.written, self._store.corrupt, train_table.forward_passes + valid_table.forward_passes)
         where = f"memory-mapped from {spill_dir}" if spill_dir else "in memory"
         log.info("stage %s: frozen backbone, fixed inputs: the head trains on cached features (%.1f MB, %s; "
                  "trainer.feature_cache_memory_mb=%g)", stage.name, planned / 1e6, where, self.feature_memory_mb)

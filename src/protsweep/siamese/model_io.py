@@ -28,7 +28,9 @@ from protsweep.siamese.embed.service import EmbeddingSet, ensure_embeddings
 from protsweep.siamese.loss_heads import loss_spec, resolve_head
 from protsweep.siamese.net.build import build_network
 from protsweep.siamese.net.losses import build_loss
+from protsweep.siamese.net.model import PairModel
 from protsweep.siamese.schema import PairHead
+from protsweep.siamese.score import PairScorer
 from protsweep.siamese.train.batches import BatchBudget, PairTensors, as_tensors
 from protsweep.siamese.train.loop import evaluate
 
@@ -181,9 +183,17 @@ class SiamesePredictor:
         frame = pd.DataFrame({"seq_a": inputs["seq_a"], "seq_b": inputs["seq_b"], "label": 0})
         out = np.empty(len(frame), dtype=np.float64)
         for start in range(0, len(frame), CHUNK):
-            part = PairTensors(frame.iloc[start : start + CHUNK], tensors)
-            scored = evaluate(self.model, part, self.loss_fn, self.batch_size, self.device, self.budget)
-            out[start : start + len(part)] = scored.prob
+            chunk = frame.iloc[start : start + CHUNK]
+            out[start : start + len(chunk)] = self._score_chunk(chunk, tensors)
             if advance is not None:
-                advance(len(part))
+                advance(len(chunk))
         return out
+
+    def _score_chunk(self, chunk: pd.DataFrame, tensors: Any) -> np.ndarray:
+        """Pair models encode each distinct sequence once (:mod:`protsweep.siamese.score`); other networks
+        (pairs of complexes) run whole per pair, as in evaluation."""
+        if isinstance(self.model, PairModel):
+            scorer = PairScorer(self.model, self.batch_size, self.device, self.budget)
+            return scorer.score(chunk["seq_a"].tolist(), chunk["seq_b"].tolist(), tensors)[1]
+        part = PairTensors(chunk, tensors)
+        return evaluate(self.model, part, self.loss_fn, self.batch_size, self.device, self.budget).prob

@@ -1,0 +1,178 @@
+"""A whole baseline run, protsweep against upstream ``finetune()`` (issue 23 point 2; goals: one run >= 15x
+faster at equal or better test AUC, a 6-job sweep >= 40x faster than six upstream runs).
+
+Same data (hemolysis, deduplicated, protsweep's split of ``data=hemolysis``), same initial backbone weights (one
+fixed dump: ``--weights``, or one this script writes from ``--dump-seed`` in upstream's format), same
+early-stopping rule (EarlyStopping on val_loss, patience 2, best weights restored; ReduceLROnPlateau patience 1,
+x0.25, min 1e-5, as upstream's README passes them):
+
+- upstream: ``finetune()`` with its own defaults (seq_len 512, batch 32, up to 40 epochs per stage, frozen stage
+  at lr 1e-2, then all trainable at 1e-4, then 1 final epoch at seq_len 1024), in this process; test AUC from
+  the final model at seq_len 1024;
+- protsweep: ``python -m protsweep`` with its default baseline (``model.pretrained=required`` on the dump), one
+  fresh process, wall from launch to exit; test AUC from its metrics.json;
+- the sweep: ``-m seed=0,1,2 head=default,two_layer`` (6 jobs, the basic launcher) on a fresh
+  ``paths.cache_dir``, so the frozen features are computed by the first job and read by the other five; against
+  six upstream runs (6 x the measured upstream run: upstream has no cache to share).
+
+Do not run the full-size model on a shared machine. The smoke mode shows the script works:
+
+    python bench/bench_whole_run.py --limit 200 --tiny --max-epochs 2          # smoke (tiny model, seconds)
+    python bench/bench_whole_run.py --weights ~/proteinbert_models/default.pkl  # the figures (quiet machine)
+
+``--max-epochs`` caps every stage of both (upstream's ``max_epochs_per_stage`` and protsweep's
+``trainer.epochs_frozen`` / ``epochs_full``) for smoke runs; without it both use their defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+from sklearn.metrics import roc_auc_score
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import compose_config  # noqa: E402
+from tests.proteinbert.test_pretrained_dump import write_dump  # noqa: E402
+
+
+def tiny_or_full(tiny: bool) -> list[str]:
+    return ["model=proteinbert_tiny"] if tiny else ["model=proteinbert"]
+
+
+def fixed_dump(path: Path, tiny: bool, seed: int) -> Path:
+    """Random backbone weights drawn from ``seed``, written in upstream's dump format."""
+    from protsweep.proteinbert.backbone import load_backbone
+    from protsweep.proteinbert.tf_env import keras
+
+    cfg = compose_config(*tiny_or_full(tiny), "model.pretrained=random")
+    keras.utils.set_random_seed(seed)
+    generator = load_backbone(cfg.model).generator
+    return write_dump(path, int(generator.n_annotations), generator.create_model(32).get_weights())
+
+
+def protsweep_overrides(args: argparse.Namespace, dump: Path, shared_data: Path, cache: Path) -> list[str]:
+    overrides = [*tiny_or_full(args.tiny), "model.pretrained=required", f"model.weights_path={dump}", "data=hemolysis",
+                 f"paths.shared_data={shared_data}", f"paths.cache_dir={cache}", "reuse.enabled=false",
+                 "progress=never"]  # fmt: skip
+    if args.limit:
+        overrides.append(f"data.limit={args.limit}")
+    if args.max_epochs:
+        overrides += [f"trainer.epochs_frozen={args.max_epochs}", f"trainer.epochs_full={args.max_epochs}"]
+    return overrides
+
+
+def run_protsweep(extra: list[str], work: Path) -> float:
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "protsweep", *extra], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "USE_TF": "0"}, check=False)
+    wall = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"protsweep failed: {done.stderr.strip()[-2000:]}")
+    return wall
+
+
+def run_upstream(args: argparse.Namespace, dump: Path, shared_data: Path) -> tuple[float, float]:
+    """Upstream's whole ``finetune()`` with its defaults: (wall seconds, test AUC)."""
+    from protsweep.data.dataset import load_split_data
+    from protsweep.proteinbert.backbone import load_backbone
+    from protsweep.proteinbert.tf_env import keras
+
+    cfg = compose_config(*protsweep_overrides(args, dump, shared_data, Path("unused")))
+    data = load_split_data(cfg.data)
+    from proteinbert import FinetuningModelGenerator, InputEncoder, OutputSpec, OutputType, finetune
+    from proteinbert.model_generation import copy_weights
+
+    class UpstreamGenerator(FinetuningModelGenerator):
+        """Upstream's fine-tuning generator with its two tf-keras breakages patched, nothing else."""
+
+        def _init_weights(self, model):
+            if self.model_weights is not None:
+                model.set_weights(copy_weights(self.model_weights))
+
+        def update_state(self, model):
+            self.model_weights = copy_weights(model.get_weights())
+            self.optimizer_weights = None
+
+    keras.utils.set_random_seed(0)
+    began = time.perf_counter()
+    backbone = load_backbone(cfg.model)
+    spec = OutputSpec(OutputType(False, "binary"), [0, 1])
+    generator = UpstreamGenerator(backbone.generator, spec, dropout_rate=0.5,
+                                  optimizer_class=keras.optimizers.Adam, lr=1e-4)
+    callbacks = [
+        keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.25, min_lr=1e-05, verbose=0),
+        keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True),
+    ]
+    encoder = InputEncoder(backbone.generator.n_annotations)
+    epochs = {"max_epochs_per_stage": args.max_epochs} if args.max_epochs else {}
+    finetune(generator, encoder, spec, data.train["sequence"], data.train["label"], data.valid["sequence"],
+             data.valid["label"], lr=1e-4, lr_with_frozen_pretrained_layers=1e-2, callbacks=callbacks, **epochs)
+    model = generator.create_model(1024)
+    x = encoder.encode_X(data.test["sequence"].tolist(), 1024)
+    probs = model.predict(x, batch_size=32, verbose=0).ravel()
+    wall = time.perf_counter() - began
+    return wall, float(roc_auc_score(data.test["label"], probs))
+
+
+def test_auc(run_dir: Path) -> float:
+    return float(json.loads((run_dir / "metrics.json").read_text())["test"]["auc"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared-data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--weights", type=Path, default=None, help="a ProteinBERT dump (default: write one)")
+    parser.add_argument("--dump-seed", type=int, default=0)
+    parser.add_argument("--tiny", action="store_true", help="model=proteinbert_tiny (smoke runs)")
+    parser.add_argument("--limit", type=int, default=None, help="data.limit (smoke runs)")
+    parser.add_argument("--max-epochs", type=int, default=None, help="cap every stage of both (smoke runs)")
+    parser.add_argument("--no-sweep", action="store_true", help="the single runs only")
+    args = parser.parse_args()
+    shared_data = args.shared_data.resolve()
+    with tempfile.TemporaryDirectory(prefix="protsweep-whole-") as tmp:
+        work = Path(tmp)
+        dump = args.weights.expanduser().resolve() if args.weights else fixed_dump(work / "dump.pkl", args.tiny,
+                                                                                   args.dump_seed)
+        print(f"hemolysis{f' limit {args.limit}' if args.limit else ''}, "
+              f"{'proteinbert_tiny' if args.tiny else 'proteinbert'}, weights {dump}, "
+              f"epochs {'capped at ' + str(args.max_epochs) if args.max_epochs else 'defaults'}; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        up_wall, up_auc = run_upstream(args, dump, shared_data)
+        base = protsweep_overrides(args, dump, shared_data, work / "cache-single")
+        ours_wall = run_protsweep([*base, f"hydra.run.dir={work / 'single'}"], work)
+        ours_auc = test_auc(work / "single")
+        print("| run | wall (s) | test AUC |")
+        print("| --- | ---: | ---: |")
+        print(f"| upstream finetune(), its defaults | {up_wall:.1f} | {up_auc:.4f} |")
+        print(f"| protsweep default baseline (one process) | {ours_wall:.1f} | {ours_auc:.4f} |")
+        print(f"whole run: {up_wall / ours_wall:.1f}x faster (goal >= 15x at equal or better AUC); "
+              f"delta AUC {ours_auc - up_auc:+.4f}; load average {os.getloadavg()[0]:.2f}")
+        if args.no_sweep:
+            return
+        sweep_dir = work / "sweep"
+        sweep = [*protsweep_overrides(args, dump, shared_data, work / "cache-sweep"), "seed=0,1,2",
+                 "head=default,two_layer", "+hydra.callbacks.aggregate.enabled=false", f"hydra.sweep.dir={sweep_dir}"]
+        sweep_wall = run_protsweep(["-m", *sweep], work)
+        aucs = [test_auc(p.parent) for p in sorted(sweep_dir.glob("*/metrics.json"))]
+        passes = [json.loads(p.read_text())["stages"]["frozen"].get("backbone_passes")
+                  for p in sorted(sweep_dir.glob("*/metrics.json"))]
+        print(f"6-job sweep (seed=0,1,2 x head=default,two_layer): {sweep_wall:.1f} s; six upstream runs "
+              f"(6 x {up_wall:.1f} s) {6 * up_wall:.1f} s: {6 * up_wall / sweep_wall:.1f}x (goal >= 40x); "
+              f"frozen-stage backbone batches per job {passes}; test AUC mean {np.mean(aucs):.4f} "
+              f"({len(aucs)} jobs); load average {os.getloadavg()[0]:.2f}")
+        print("config:", OmegaConf.to_yaml(OmegaConf.create({"protsweep": base})).strip().replace("\n", " "))
+
+
+if __name__ == "__main__":
+    main()
