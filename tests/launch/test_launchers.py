@@ -91,8 +91,9 @@ def test_mlflow_logger_under_submitit(submitit, jobs_of, read_json) -> None:
 
     sweep_dir, _ = submitit
     client = MlflowClient(f"sqlite:///{sweep_dir.parent / 'outputs' / 'mlflow.db'}")
-    experiment = client.get_experiment_by_name(f"adhoc/{sweep_dir.name}")
-    runs = {r.info.run_name: r for r in client.search_runs([experiment.experiment_id])}
+    experiment = client.get_experiment_by_name("adhoc")  # one experiment per route (ablation.name)
+    jobs = client.search_runs([experiment.experiment_id], "tags.`protsweep.role` = 'job'")  # not the sweep's run
+    runs = {r.info.run_name: r for r in jobs}
     assert sorted(runs) == sorted(j.name for j in jobs_of(sweep_dir))
     for job in jobs_of(sweep_dir):
         assert runs[job.name].data.metrics["test/auc"] == pytest.approx(read_json(job / "metrics.json")["test"]["auc"])

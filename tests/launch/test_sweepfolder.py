@@ -11,12 +11,12 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from protsweep.app import config_dir
+from protsweep.config_store import register_schemas
 from protsweep.errors import ConfigError
 from protsweep.integrity.fingerprint import fingerprint_record
 from protsweep.launch.outcome import expected_jobs
 from protsweep.launch.sweepfolder import check_sweep_folder
 from protsweep.record.state import RunState
-from protsweep.schema import register_schemas
 
 BASE = ("sweep=head", "model=proteinbert_tiny", "data.limit=200")
 

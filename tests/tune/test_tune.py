@@ -98,7 +98,7 @@ def test_three_trial_study_and_the_tuned_follow_up(cli, tmp_path, tiny_run, read
             used[job.name.rsplit("tuned=", 1)[1]] = config["loss"]["label_smoothing"]
             assert read_json(job / "run.json")["status"] == "completed"
     assert used == {"none": 0.0, "best": tuned}
-    note = (sweep / "results/tuned.md").read_text()
+    note = (sweep / "tuned.md").read_text()
     assert note.startswith("tuned=best: Tuned on the validation split only: valid_auc") and str(study.name) in note
 
 

@@ -76,12 +76,12 @@ class WriteTunedBest(Callback):
 
 
 #: what the follow-up sweep (``sweep=tuned``) writes beside its results: where the tuned arm came from
-TUNED_NOTE = Path("results") / "tuned.md"
+TUNED_NOTE = Path("tuned.md")  # beside results/ (which the aggregator owns and replaces as a whole)
 
 
 class NoteTunedVariant(Callback):
-    """At the end of ``sweep=tuned``: one line, printed and in ``results/tuned.md``, saying that the ``best`` arm
-    was tuned on the validation split only (the header of the study's ``best.yaml``)."""
+    """At the end of ``sweep=tuned``: one line, printed and in the sweep folder's ``tuned.md``, saying that the
+    ``best`` arm was tuned on the validation split only (the header of the study's ``best.yaml``)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # the study folder is on the search path (-cd); its best.yaml is the `best` arm
