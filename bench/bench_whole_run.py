@@ -90,19 +90,8 @@ def run_upstream(args: argparse.Namespace, dump: Path, shared_data: Path) -> tup
 
     cfg = compose_config(*protsweep_overrides(args, dump, shared_data, Path("unused")))
     data = load_split_data(cfg.data)
-    from proteinbert import FinetuningModelGenerator, InputEncoder, OutputSpec, OutputType, finetune
-    from proteinbert.model_generation import copy_weights
-
-    class UpstreamGenerator(FinetuningModelGenerator):
-        """Upstream's fine-tuning generator with its two tf-keras breakages patched, nothing else."""
-
-        def _init_weights(self, model):
-            if self.model_weights is not None:
-                model.set_weights(copy_weights(self.model_weights))
-
-        def update_state(self, model):
-            self.model_weights = copy_weights(model.get_weights())
-            self.optimizer_weights = None
+    from bench_seq_len import UpstreamGenerator  # upstream's generator, its two tf-keras breakages patched
+    from proteinbert import InputEncoder, OutputSpec, OutputType, finetune
 
     keras.utils.set_random_seed(0)
     began = time.perf_counter()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import struct
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,12 +30,12 @@ from typing import Any
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
+from protsweep.framed import decode_frame, encode_frame
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"PSFEAT\x01"
-_LEN = struct.Struct("<I")
 FOLDER = "frozen_features"
 #: what the identity hashes; bump when the entry format or the identity's contents change
 FORMAT = 1
@@ -71,32 +70,27 @@ def encode_entry(sequence_sha256: str, length: int, tensors: Sequence[np.ndarray
         "sequence_sha256": sequence_sha256,
         "length": int(length),
         "tensors": [{"shape": list(t.shape), "dtype": str(t.dtype)} for t in tensors],
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
     }
-    head = json.dumps(header, sort_keys=True).encode()
-    return MAGIC + _LEN.pack(len(head)) + head + payload
+    return encode_frame(MAGIC, header, payload)
 
 
 def decode_entry(
     data: bytes, sequence_sha256: str, length: int, expected: Sequence[tuple[tuple[int, ...], np.dtype]]
 ) -> list[np.ndarray] | None:
     """The entry's tensors when ``data`` is a complete, intact entry of this sequence, length and shapes."""
-    start = len(MAGIC) + _LEN.size
-    if len(data) < start or not data.startswith(MAGIC):
+    frame = decode_frame(data, MAGIC)
+    if frame is None:
         return None
-    (head_len,) = _LEN.unpack_from(data, len(MAGIC))
+    header, payload = frame
     try:
-        header = json.loads(data[start : start + head_len])
         described = [(tuple(int(n) for n in t["shape"]), np.dtype(t["dtype"])) for t in header["tensors"]]
     except (ValueError, KeyError, TypeError):
         return None
-    payload = data[start + head_len :]
     if (
         header.get("sequence_sha256") != sequence_sha256
         or header.get("length") != length
         or described != [(tuple(shape), np.dtype(dtype)) for shape, dtype in expected]
         or len(payload) != sum(int(np.prod(shape)) * dtype.itemsize for shape, dtype in described)
-        or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256")
     ):
         return None
     tensors, offset = [], 0

@@ -16,9 +16,7 @@ embedding it too, and takes over the claim of a process that died.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import struct
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,13 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
+from protsweep.framed import decode_frame, encode_frame
+from protsweep.framed import payload_offset as frame_payload_offset
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 from protsweep.siamese.embed.identity import EmbedderIdentity
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"PSEMB\x01"
-_LEN = struct.Struct("<I")
 SUFFIX = ".emb"
 CLAIM = ".claim"
 
@@ -57,38 +56,32 @@ def encode_entry(sequence: str, embedding: np.ndarray, n_residues: int) -> bytes
         "shape": list(embedding.shape),
         "dtype": "float16",
         "sequence_sha256": sequence_hash(sequence),
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
         "n_residues": int(n_residues),  # before truncation
         "truncated": bool(n_residues > embedding.shape[0]),
     }
-    head = json.dumps(header, sort_keys=True).encode()
-    return MAGIC + _LEN.pack(len(head)) + head + payload
+    return encode_frame(MAGIC, header, payload)
 
 
 def payload_offset(data: bytes) -> int:
     """Where an entry's fp16 payload starts (after the magic, the header length and the header)."""
-    (head_len,) = _LEN.unpack_from(data, len(MAGIC))
-    return len(MAGIC) + _LEN.size + head_len
+    return frame_payload_offset(data, MAGIC)
 
 
 def decode_entry(data: bytes, sequence: str) -> np.ndarray | None:
     """The embedding, or None when the bytes are not a complete, intact entry for this sequence."""
-    start = len(MAGIC) + _LEN.size
-    if len(data) < start or not data.startswith(MAGIC):
+    frame = decode_frame(data, MAGIC)
+    if frame is None:
         return None
-    (head_len,) = _LEN.unpack_from(data, len(MAGIC))
+    header, payload = frame
     try:
-        header = json.loads(data[start : start + head_len])
         shape = tuple(int(n) for n in header["shape"])
     except (ValueError, KeyError, TypeError):
         return None
-    payload = data[start + head_len :]
     if (
         len(shape) != 2
         or header.get("dtype") != "float16"
         or header.get("sequence_sha256") != sequence_hash(sequence)
         or len(payload) != shape[0] * shape[1] * 2
-        or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256")
     ):
         return None
     return np.frombuffer(payload, dtype=np.float16).reshape(shape)
