@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from protsweep.aggregate.bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap, percentile_ci
 from protsweep.aggregate.formatting import fmt_value_ci
-from protsweep.aggregate.mc_error import percentile_ci_mc_error
+from protsweep.aggregate.mc_error import mc_error_line, percentile_ci_mc_error
 from protsweep.aggregate.metrics import auc_auprc
 from protsweep.aggregate.saved_runs import select_runs
 from protsweep.calibration.calibrators import Calibrator
@@ -92,11 +92,8 @@ def metric_lines(
         errors += [percentile_ci_mc_error(b) for b in boots]
         cells = [f"{m} {fmt_value_ci(p, lo, hi)}" for m, p, (lo, hi) in zip(("AUC", "AUPRC"), point, cis, strict=True)]
         lines.append(f"{name}: " + "  ".join(cells))
-    finite = [e for e in errors if np.isfinite(e)]
-    if finite:
-        lines.append(f"Monte-Carlo error of the interval ends (another {boot.n_boot} resamples): up to "
-                     f"±{max(finite):.4f}" + ("" if max(finite) < 5e-5 else "; raise --n-boot to shrink it"))
-    return lines
+    mc_line = mc_error_line(errors, boot.n_boot)
+    return lines + ([mc_line] if mc_line else [])
 
 
 def degenerate_warnings(raw: dict[int, np.ndarray], where: dict[int, Path]) -> list[str]:

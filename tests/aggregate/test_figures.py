@@ -15,8 +15,9 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from sklearn.metrics import brier_score_loss
 
-from protsweep.aggregate import calibration_table, delta_forest, output, plots, training_plot
+from protsweep.aggregate import delta_forest, output, plots, reliability_plot, training_plot
 from protsweep.aggregate.api import aggregate
+from protsweep.aggregate.calibration_table import Ensemble
 from protsweep.aggregate.delta_forest import delta_forest_plot
 from protsweep.aggregate.history import LOSS_KIND
 from protsweep.aggregate.palette import variant_styles
@@ -37,7 +38,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
     monkeypatch.setattr(plots, "save_figure", keep)
     monkeypatch.setattr(training_plot, "save_figure", keep)
     monkeypatch.setattr(delta_forest, "save_figure", keep)
-    monkeypatch.setattr(calibration_table, "save_figure", keep)
+    monkeypatch.setattr(reliability_plot, "save_figure", keep)
     return figures
 
 
@@ -91,6 +92,17 @@ def _synthetic_inputs(n: int, rng: np.random.Generator) -> tuple[dict, dict, pd.
     return curves, histories, pd.DataFrame(rows)
 
 
+def _reliability_inputs(curves: dict) -> dict[str, Ensemble]:
+    """Two seeds per variant; every other variant with a calibrator that squeezed its probabilities."""
+    out = {}
+    for i, (label, (y, score)) in enumerate(curves.items()):
+        seeds_raw = [1 / (1 + np.exp(-(score + shift))) for shift in (-0.2, 0.2)]
+        seeds_cal = [0.2 + 0.6 * p for p in seeds_raw] if i % 2 else seeds_raw
+        out[label] = Ensemble(y, np.mean(seeds_raw, axis=0), np.mean(seeds_cal, axis=0), bool(i % 2),
+                              seeds_raw, seeds_cal)
+    return out
+
+
 @pytest.mark.parametrize("n", [1, 12, 24])
 def test_figures_at_1_12_24_variants_without_warnings(n: int, tmp_path: Path, captured: dict[str, Figure]) -> None:
     curves, histories, summary = _synthetic_inputs(n, np.random.default_rng(n))
@@ -100,6 +112,10 @@ def test_figures_at_1_12_24_variants_without_warnings(n: int, tmp_path: Path, ca
         plots.roc_pr_plot(curves, "base", 0.2, "t", tmp_path / "roc_pr.png", styles,
                           plots.ensemble_legend_stats(summary))
         training_plot.training_curves_plot(histories, "base", "t", tmp_path / "training.png", styles)
+        reliability_plot.reliability_plot(_reliability_inputs(curves), "base", "t", tmp_path / "calibration.png",
+                                          styles)
+    panels = [ax for ax in captured["calibration.png"].axes if ax.get_visible()]
+    assert len(panels) == n and panels[0].get_title() == "base (baseline)"
     legend = [t.get_text() for t in captured["roc_pr.png"].legends[0].get_texts()]
     assert len(legend) == n and legend[0].startswith("base (baseline): AUC 0.700 [0.650, 0.750] · AUPRC 0.400")
     titles = [ax.get_title() for ax in captured["training.png"].axes]
@@ -214,5 +230,5 @@ def test_calibration_table_and_reliability_diagram(tmp_path: Path, captured: dic
     assert "## Calibration" in md and f"{table.loc['head=default', 'brier_mean']:.4f} ± " in md
     fig = captured["calibration.png"]
     lines = {ax.get_title(): [ln.get_label() for ln in ax.get_lines()] for ax in fig.axes if ax.get_visible()}
-    assert "calibrated (prob)" in lines["head=two_layer"]
-    assert "calibrated (prob)" not in lines["head=default (baseline)"]
+    assert "ensemble, calibrated (prob)" in lines["head=two_layer"]
+    assert "ensemble, calibrated (prob)" not in lines["head=default (baseline)"]

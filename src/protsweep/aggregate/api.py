@@ -14,6 +14,7 @@ from protsweep.keypolicy import FOLD_KEY
 
 from .baseline import resolve_baseline
 from .bootstrap import DEFAULT_N_BOOT, StratifiedBootstrap
+from .calibration_table import calibration_table, with_calibration
 from .comparisons import compare_to_baseline
 from .configkeys import OUTPUT_ONLY_KEYS
 from .ensembles import EnsembleCache
@@ -93,6 +94,8 @@ def aggregate(
     comparisons = compare_to_baseline(variants, base, chosen, per_seed, ensembles, margin_auc, alpha)
     n_expected = dict(zip(coverage["variant"], coverage["n_expected"], strict=True))
     summary, curves = summary_frame(variants, chosen, per_seed, n_expected, ensembles, comparisons)
+    per_run = per_run_frame(variants, chosen, per_seed)
+    calibration, reliability = calibration_table(per_run)
     splits = split_frame(variants, chosen, min_class_count)
     warnings += small_split_warnings(splits, min_class_count)
     counted = [r for per in chosen.values() for r in per.values()]
@@ -100,8 +103,8 @@ def aggregate(
     reference = effective_reference(r.config or {} for r in runs)
     warnings += [w for w in (prov.warning(),) if w] + reference_warnings(reference, prov)
     return Results(
-        per_run=per_run_frame(variants, chosen, per_seed),
-        summary=summary,
+        per_run=per_run,
+        summary=with_calibration(summary, calibration),
         coverage=coverage,
         comparisons=comparisons,
         variants=variant_legend(variants),
@@ -123,6 +126,8 @@ def aggregate(
         reference=reference,
         provenance=prov,
         curves=curves,
+        calibration=calibration,
+        reliability=reliability,
         histories=training_curves(variants, chosen),
         best_basis=best_basis(summary),
         margin_auc=margin_auc,

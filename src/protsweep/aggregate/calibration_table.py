@@ -1,27 +1,23 @@
 """Calibration of each variant on the test split: Brier and ECE per seed (mean ± sd over seeds) and of the
 seed ensemble (the mean probability over seeds), on the calibrated ``prob`` and on the raw ``prob_raw``;
-and the reliability diagram per variant (scikit-learn's ``calibration_curve``), raw and, where a
-calibrator was fitted, calibrated. Brier and ECE are the run record's own definitions
-(``protsweep.calibration.metrics``), recomputed from each counted run's predictions.csv."""
+the calibrated ones also join the summary table (``with_calibration``). Brier and ECE are the run record's
+own definitions (``protsweep.calibration.metrics``), recomputed from each counted run's predictions.csv."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from sklearn.calibration import calibration_curve
 
 from protsweep.calibration.metrics import calibration_metrics
 from protsweep.record.contract import PREDICTIONS_CSV, PROB_COLUMN, RAW_SCORE_COLUMN
 
+from .columns import CALIBRATION_SUMMARY_COLUMNS
 from .formatting import markdown_table
-from .palette import style_of, variant_styles
-from .plots import save_figure
 
 N_BINS = 10
 KINDS = {"": PROB_COLUMN, "_raw": RAW_SCORE_COLUMN}  # column suffix -> predictions.csv column
@@ -30,10 +26,14 @@ CALIBRATION_CSV, CALIBRATION_PNG = "calibration.csv", "calibration.png"
 
 @dataclass
 class Ensemble:
+    """One variant's test probabilities on the ids every seed scored: per seed and their mean."""
+
     labels: np.ndarray
     raw: np.ndarray  # mean prob_raw over seeds
     calibrated: np.ndarray  # mean prob over seeds
     fitted: bool  # a calibrator changed at least one probability
+    seeds_raw: list[np.ndarray] = field(default_factory=list)  # each seed's prob_raw (same rows as labels)
+    seeds_calibrated: list[np.ndarray] = field(default_factory=list)  # each seed's prob
 
 
 def _test_rows(run_dir: str) -> pd.DataFrame | None:
@@ -73,7 +73,9 @@ def calibration_table(per_run: pd.DataFrame, n_bins: int = N_BINS) -> tuple[pd.D
             for metric, value in calibration_metrics(labels, mean[column], n_bins).items():
                 row[f"ens_{metric}{suffix}"] = value
         fitted = any(not np.allclose(p[PROB_COLUMN], p[RAW_SCORE_COLUMN]) for p in parts)
-        ensembles[str(variant)] = Ensemble(labels, mean[RAW_SCORE_COLUMN], mean[PROB_COLUMN], fitted)
+        per_seed_probs = {c: [p.loc[common, c].to_numpy(dtype=float) for p in parts] for c in KINDS.values()}
+        ensembles[str(variant)] = Ensemble(labels, mean[RAW_SCORE_COLUMN], mean[PROB_COLUMN], fitted,
+                                           per_seed_probs[RAW_SCORE_COLUMN], per_seed_probs[PROB_COLUMN])
         rows.append(row | {"calibrated": fitted})
     return pd.DataFrame(rows), ensembles
 
@@ -104,31 +106,9 @@ def calibration_markdown(table: pd.DataFrame) -> str:
     return "\n".join(["## Calibration", "", note, "", markdown_table(shown), ""])
 
 
-def reliability_plot(ensembles: dict[str, Ensemble], baseline: str | None, title: str, path: Path,
-                     styles: dict[str, dict[str, Any]] | None = None) -> None:
-    """One panel per variant: the ensemble's observed positive rate against its mean predicted probability
-    per bin (raw dashed; calibrated solid where a calibrator was fitted), and the diagonal."""
-    styles = styles if styles is not None else variant_styles(ensembles, baseline)
-    n = max(len(ensembles), 1)
-    ncols = min(4, n)
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(3.3 * ncols, 3.2 * nrows + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)).ravel()
-    for ax, (label, ens) in zip(axes, ensembles.items(), strict=False):
-        color = style_of(styles, label, baseline)["color"]
-        ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)
-        frac, mean_pred = calibration_curve(ens.labels, ens.raw, n_bins=N_BINS, strategy="uniform")
-        ax.plot(mean_pred, frac, "o--", ms=3, color=color, lw=1.2, label="raw (prob_raw)")
-        if ens.fitted:
-            frac, mean_pred = calibration_curve(ens.labels, ens.calibrated, n_bins=N_BINS, strategy="uniform")
-            ax.plot(mean_pred, frac, "s-", ms=3, color=color, lw=1.6, label="calibrated (prob)")
-        ax.set_title(f"{label} (baseline)" if label == baseline else label, fontsize="small")
-        ax.set(xlim=(0, 1), ylim=(0, 1))
-        ax.legend(fontsize="x-small", loc="upper left")
-        ax.grid(alpha=0.3)
-    for ax in axes[len(ensembles):]:
-        ax.set_visible(False)
-    fig.supxlabel("mean predicted probability (seed ensemble, per bin)", fontsize="small")
-    fig.supylabel("observed positive rate", fontsize="small")
-    fig.suptitle(f"{title}: reliability (test)", fontsize="medium")
-    save_figure(fig, path)
+def with_calibration(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with the calibration columns (columns.CALIBRATION_SUMMARY_COLUMNS) of ``table`` joined
+    on the variant; NaN for a variant without readable predictions."""
+    if table.empty:
+        return summary.assign(**{c: math.nan for c in CALIBRATION_SUMMARY_COLUMNS})
+    return summary.join(table.set_index("variant")[CALIBRATION_SUMMARY_COLUMNS], on="variant")

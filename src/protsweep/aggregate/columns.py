@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from protsweep.record.contract import CALIBRATION_METRICS
+
 METRICS: tuple[str, ...] = ("auc", "auprc")
 # Extra statistics of the ensemble comparison that exist for one metric only (DeLong is an AUC test).
 ENSEMBLE_TEST_COLUMNS: dict[str, tuple[str, ...]] = {"auc": ("delong_z", "delong_var", "p_delong")}
@@ -20,6 +22,11 @@ def interval(prefix: str) -> list[str]:
     return [prefix, f"{prefix}_lo", f"{prefix}_hi"]
 
 
+def mc_column(prefix: str) -> str:
+    """``ens_auc`` -> ``ens_auc_mc``: the Monte-Carlo error of a bootstrap interval's ends (mc_error.py)."""
+    return f"{prefix}_mc"
+
+
 def seed_stat_columns(metric: str) -> list[str]:
     """Mean, sd and t-interval of a metric over seeds."""
     return [f"{metric}_mean", f"{metric}_sd", f"{metric}_ci_lo", f"{metric}_ci_hi"]
@@ -29,7 +36,7 @@ def ensemble_columns() -> list[str]:
     cols = ["ens_k"]
     for m in METRICS:
         cols += interval(f"ens_{m}")
-    return cols + [f"ens_gain_{m}" for m in METRICS]
+    return cols + [f"ens_gain_{m}" for m in METRICS] + [mc_column(f"ens_{m}") for m in METRICS]
 
 
 def delta_columns(metric: str) -> list[str]:
@@ -66,7 +73,8 @@ def verdict_columns() -> list[str]:
 def ensemble_delta_columns(metric: str) -> list[str]:
     tests = list(ENSEMBLE_TEST_COLUMNS.get(metric, ()))
     holm = [f"{tests[-1]}_holm"] if tests else []
-    return [f"ens_{metric}", f"ens_{metric}_base", *interval(f"ens_delta_{metric}"), *tests, *holm]
+    d = f"ens_delta_{metric}"
+    return [f"ens_{metric}", f"ens_{metric}_base", *interval(d), mc_column(d), *tests, *holm]
 
 
 RUN_INFO_COLUMNS = ["variant", "seed", "status", "used", "degenerate", "backbone", "dataset"]
@@ -93,6 +101,10 @@ SUMMARY_COLUMNS: list[str] = [
     "valid_auc_mean",
     *(c for m in METRICS for c in seed_stat_columns(m)),
     *ensemble_columns(),
+]
+# Calibration of the test probabilities (calibration_table.py): mean and sd over seeds, and of the ensemble.
+CALIBRATION_SUMMARY_COLUMNS: list[str] = [
+    c for m in CALIBRATION_METRICS for c in (f"{m}_mean", f"{m}_sd", f"ens_{m}")
 ]
 # Comparison columns repeated in the summary table, next to each variant.
 SUMMARY_COMPARISON_COLUMNS = [

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import percentile_ci
-from .columns import COMPARISON_COLUMNS, METRICS, VERDICT_METRIC
+from .columns import COMPARISON_COLUMNS, METRICS, VERDICT_METRIC, mc_column
 from .delong import delong_paired
 from .ensembles import Ensemble, EnsembleCache
+from .mc_error import percentile_ci_mc_error
 from .metrics import auc_edge_eps
 from .oof import OutOfFold
 from .selection import Chosen
@@ -106,6 +107,7 @@ def _ensemble_deltas(row: dict[str, Any], ens_v: Ensemble, ens_b: Ensemble, labe
         row[f"ens_{m}"], row[f"ens_{m}_base"] = ens_v.point[m], ens_b.point[m]
         row[f"ens_delta_{m}"] = ens_v.point[m] - ens_b.point[m]
         row[f"ens_delta_{m}_lo"], row[f"ens_delta_{m}_hi"] = percentile_ci(ens_v.boot[m] - ens_b.boot[m])
+        row[mc_column(f"ens_delta_{m}")] = percentile_ci_mc_error(ens_v.boot[m] - ens_b.boot[m])
     try:
         dl = delong_paired(labels, ens_v.probs, ens_b.probs)
         row |= {"delong_z": dl.z, "delong_var": dl.var, "p_delong": dl.p_value}

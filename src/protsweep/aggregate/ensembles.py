@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .bootstrap import StratifiedBootstrap, percentile_ci
-from .columns import METRICS, ensemble_columns
+from .columns import METRICS, ensemble_columns, mc_column
+from .mc_error import percentile_ci_mc_error
 from .metrics import auc_auprc
 from .selection import Chosen
 from .variant import Variant
@@ -42,13 +43,15 @@ class EnsembleCache:
 
 
 def ensemble_row(ens: Ensemble | None, seed_means: dict[str, float]) -> dict[str, float]:
-    """The summary's ensemble columns: value and bootstrap interval per metric, gain over the seed mean."""
+    """The summary's ensemble columns: value, bootstrap interval and its Monte-Carlo error per metric, gain
+    over the seed mean."""
     if ens is None:
         return {c: np.nan for c in ensemble_columns()} | {"ens_k": 0}
     row: dict[str, float] = {"ens_k": len(ens.seeds)}
     for m in METRICS:
         row[f"ens_{m}"] = ens.point[m]
         row[f"ens_{m}_lo"], row[f"ens_{m}_hi"] = percentile_ci(ens.boot[m])
+        row[mc_column(f"ens_{m}")] = percentile_ci_mc_error(ens.boot[m])
     for m in METRICS:
         row[f"ens_gain_{m}"] = ens.point[m] - seed_means[m]
     return row

@@ -5,6 +5,7 @@ percentile interval taken, the standard deviation of the group ends divided by â
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -23,3 +24,17 @@ def percentile_ci_mc_error(values: ArrayLike, confidence: float = CONFIDENCE, n_
         return math.nan
     ends = np.array([percentile_ci(v[i * size : (i + 1) * size], confidence) for i in range(n_groups)])
     return float(np.max(ends.std(axis=0, ddof=1)) / math.sqrt(n_groups))
+
+
+PRINTED_DIGITS = 4  # decimals of every printed interval (formatting.fmt, predict's lines)
+
+
+def mc_error_line(errors: Iterable[float], n_boot: int, digits: int = PRINTED_DIGITS) -> str | None:
+    """The line under a table of bootstrap intervals: the largest Monte-Carlo error of any interval end and
+    whether it is below the printed precision (half a unit of the last printed decimal); None without any."""
+    finite = [float(e) for e in errors if np.isfinite(e)]
+    if not finite:
+        return None
+    worst = max(finite)
+    line = f"Monte-Carlo error of the interval ends (another {n_boot} resamples): up to Â±{worst:.{digits}f}"
+    return line + ("" if worst < 0.5 * 10.0**-digits else "; raise --n-boot to shrink it")

@@ -8,18 +8,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .calibration_table import (
-    CALIBRATION_CSV,
-    CALIBRATION_PNG,
-    calibration_markdown,
-    calibration_table,
-    reliability_plot,
-)
+from .calibration_table import CALIBRATION_CSV, CALIBRATION_PNG, calibration_markdown
 from .delta_forest import delta_forest_plot
 from .errors import OutputDirError
 from .palette import variant_styles
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph, routes_latex
 from .plots import ensemble_legend_stats, forest_plot, roc_pr_plot
+from .reliability_plot import reliability_plot
 from .render import summary_latex, summary_markdown, titled
 from .report import Report
 from .report_render import DELTA_FOREST_PNG, figure_names, report_markdown
@@ -66,11 +61,12 @@ def replace_owned_dir(out: Path, fill: Callable[[Path], None]) -> Path:
     return out
 
 
-FIGURES = ("forest.png", "roc_pr.png", "training_curves.png")
+FIGURES = ("forest.png", "roc_pr.png", "training_curves.png", CALIBRATION_PNG)
 
 
-def write_plots(results: Results, forest: Path, roc_pr: Path, training: Path) -> None:
-    """The figures of one sweep; every title states the provenance (backbone init, dataset)."""
+def write_plots(results: Results, forest: Path, roc_pr: Path, training: Path, reliability: Path) -> None:
+    """The figures of one sweep; every title states the provenance (backbone init, dataset). The training
+    curves and the reliability diagram only where histories and test predictions were read."""
     title = titled(results)
     styles = variant_styles(results.summary["variant"], results.baseline)  # one colour per variant, every figure
     forest_plot(results.summary, results.per_run, title, forest)
@@ -78,6 +74,8 @@ def write_plots(results: Results, forest: Path, roc_pr: Path, training: Path) ->
                 ensemble_legend_stats(results.summary))
     if results.histories:
         training_curves_plot(results.histories, results.baseline, title, training, styles)
+    if results.reliability:
+        reliability_plot(results.reliability, results.baseline, title, reliability, styles)
 
 
 def write_results(results: Results, out_dir: str | os.PathLike[str] | None = None, plots: bool = True) -> Path:
@@ -87,16 +85,13 @@ def write_results(results: Results, out_dir: str | os.PathLike[str] | None = Non
     def fill(tmp: Path) -> None:
         for name, attr in RESULT_TABLES.items():
             getattr(results, attr).to_csv(tmp / name, index=False)
-        calibration, ensembles = calibration_table(results.per_run)
-        calibration.to_csv(tmp / CALIBRATION_CSV, index=False)
-        summary = summary_markdown(results) + ("\n" + calibration_markdown(calibration) if ensembles else "")
+        results.calibration.to_csv(tmp / CALIBRATION_CSV, index=False)
+        calibration = calibration_markdown(results.calibration)
+        summary = summary_markdown(results) + ("\n" + calibration if calibration else "")
         (tmp / "summary.md").write_text(summary, encoding="utf-8")
         (tmp / "summary.tex").write_text(summary_latex(results), encoding="utf-8")
         if plots:
             write_plots(results, *(tmp / f for f in FIGURES))
-            if ensembles:
-                reliability_plot(ensembles, results.baseline, titled(results), tmp / CALIBRATION_PNG,
-                                 variant_styles(results.summary["variant"], results.baseline))
 
     return replace_owned_dir(out, fill)
 

@@ -7,9 +7,7 @@ import pandas as pd
 from .formatting import (
     WARNING_MARK,
     fmt,
-    fmt_ci,
     fmt_delta_ci,
-    fmt_mean_sd,
     fmt_p,
     fmt_signed,
     fmt_value_ci,
@@ -20,53 +18,15 @@ from .formatting import (
 from .reference import target_gap
 from .result import Results
 from .similarity import leakage_lines, with_similarity_row
-from .verdict_render import verdict_caption, verdict_display
-
-BEST_MARK = "★"
-RIGHT_ALIGNED = (
-    "seeds",
-    "K",
-    "p t",
-    "p t Holm",
-    "p DeLong",
-    "p DeLong Holm",
-    "p (t, Holm)",
-    "p (DeLong, Holm)",
-    "ΔAUC seeds",
-    "ΔAUC ens.",
-    "p t Holm (AUPRC)",
+from .summary_render import (
+    BEST_MARK,
+    RIGHT_ALIGNED,
+    SUMMARY_NOTE,
+    bootstrap_mc_line,
+    summary_display,
+    summary_table,
 )
-
-
-def _seeds_cell(r: pd.Series) -> str:
-    cell = f"{int(r['n_seeds'])}/{int(r['n_expected'])}"
-    return cell + f" ({int(r['n_degenerate'])} degenerate {WARNING_MARK})" if r["n_degenerate"] else cell
-
-
-def summary_display(results: Results) -> pd.DataFrame:
-    """The readable summary: baseline first, best seed-mean AUC marked, degenerate seeds counted."""
-    rows = []
-    for _, r in results.summary.iterrows():
-        name = str(r["variant"]) + (" (baseline)" if r["baseline"] else "") + (f" {BEST_MARK}" if r["best"] else "")
-        base = bool(r["baseline"])
-        rows.append(
-            {
-                "variant": name,
-                "seeds": _seeds_cell(r),
-                "AUC mean ± sd": fmt_mean_sd(r["auc_mean"], r["auc_sd"]),
-                "AUC 95% t-CI": fmt_ci(r["auc_ci_lo"], r["auc_ci_hi"]),
-                "AUPRC mean ± sd": fmt_mean_sd(r["auprc_mean"], r["auprc_sd"]),
-                "AUPRC 95% t-CI": fmt_ci(r["auprc_ci_lo"], r["auprc_ci_hi"]),
-                "ens. AUC [95% CI]": fmt_value_ci(r["ens_auc"], r["ens_auc_lo"], r["ens_auc_hi"]),
-                "ens. AUPRC [95% CI]": fmt_value_ci(r["ens_auprc"], r["ens_auprc_lo"], r["ens_auprc_hi"]),
-                "ΔAUC [95% CI]": "" if base else fmt_delta_ci(r["delta_auc"], r["delta_auc_lo"], r["delta_auc_hi"]),
-                "verdict": "" if base or not isinstance(r["verdict"], str) else r["verdict"],
-                "p (Holm)": "" if base else fmt_p(r["p_delta_auc_holm"]),
-                "ΔAUC ens.": "" if base else fmt_signed(r["ens_delta_auc"]),
-                "p (DeLong, Holm)": "" if base else fmt_p(r["p_delong_holm"]),
-            }
-        )
-    return pd.DataFrame(rows)
+from .verdict_render import verdict_caption, verdict_display
 
 
 def comparisons_display(results: Results) -> pd.DataFrame:
@@ -203,14 +163,15 @@ def warning_lines(results: Results) -> list[str]:
     return [f"{WARNING_MARK} {w}" for w in results.warnings]
 
 
-def summary_table(results: Results) -> str:
-    """The summary as Markdown, with the "sequence similarity alone" row under the variants."""
-    return markdown_table(with_similarity_row(summary_display(results), results.similarity), RIGHT_ALIGNED)
+def mc_lines(results: Results) -> list[str]:
+    """``["", <the bootstrap's Monte-Carlo error line>]`` under a summary table, or nothing."""
+    line = bootstrap_mc_line(results)
+    return ["", line] if line else []
 
 
 def console_summary(results: Results, max_problems: int = 10) -> str:
     """The summary table (Markdown) with a header, as printed at the end of a multirun."""
-    lines = [header_line(results), *warning_lines(results), "", summary_table(results)]
+    lines = [header_line(results), *warning_lines(results), "", summary_table(results), *mc_lines(results)]
     if not results.comparisons.empty:
         lines += ["", verdict_caption(results), "", markdown_table(verdict_display(results), RIGHT_ALIGNED)]
     others = results.problems[len(results.warnings) :]
@@ -219,17 +180,6 @@ def console_summary(results: Results, max_problems: int = 10) -> str:
         if len(others) > max_problems:
             lines.append(f"  ... and {len(others) - max_problems} more (see summary.md)")
     return "\n".join(lines)
-
-
-SUMMARY_NOTE = (
-    f"Baseline first; {BEST_MARK} marks the best seed-mean validation AUC (its test figures are shown after the "
-    "choice). Mean ± sd across seeds (ddof=1) with a "
-    "95% t-interval on the logit scale (it stays within [0, 1]); *ens.* is the seed ensemble (mean probability "
-    "over the seeds) with a 95% stratified test-set bootstrap percentile interval. ΔAUC: mean paired difference "
-    "to the baseline over matching seeds with a 95% interval carrying both the seed and the test-set variance; "
-    "verdict and p (Holm) from it. ΔAUC ens.: ensembles at equal K (DeLong test, Holm-adjusted). "
-    "See docs/statistics.md."
-)
 
 
 def summary_markdown(results: Results) -> str:
@@ -243,7 +193,7 @@ def summary_markdown(results: Results) -> str:
     ]
     if results.warnings:
         parts += ["## Warnings", "", *(f"- {w}" for w in warning_lines(results)), ""]
-    parts += ["## Summary", "", SUMMARY_NOTE, "", summary_table(results), ""]
+    parts += ["## Summary", "", SUMMARY_NOTE, "", summary_table(results), *mc_lines(results), ""]
     if not results.comparisons.empty:
         parts += ["## Verdict", "", verdict_caption(results), "", markdown_table(verdict_display(results)), ""]
         parts += [

@@ -22,7 +22,7 @@ from .formatting import (
 from .paper import METHODS_MD, ROUTES_TEX, methods_paragraph
 from .records import display_path
 from .reference import target_gap
-from .render import measured_row, reference_row, splits_section, summary_display
+from .render import mc_lines, measured_row, reference_row, splits_section, summary_display
 from .report import Report
 from .similarity import similarity_conclusion, with_similarity_row
 from .strata_render import strata_section
@@ -32,10 +32,10 @@ from .verdict_render import verdict_word
 DELTA_FOREST_PNG = "delta_forest.png"
 
 
-def figure_names(sweep: str) -> tuple[str, str, str]:
-    """File names of a sweep's forest, ROC/PR and training-curve figures in the report folder."""
+def figure_names(sweep: str) -> tuple[str, str, str, str]:
+    """File names of a sweep's forest, ROC/PR, training-curve and reliability figures in the report folder."""
     slug = re.sub(r"[^A-Za-z0-9_.=-]+", "_", sweep).strip("_") or "sweep"
-    return f"forest_{slug}.png", f"roc_pr_{slug}.png", f"training_{slug}.png"
+    return f"forest_{slug}.png", f"roc_pr_{slug}.png", f"training_{slug}.png", f"calibration_{slug}.png"
 
 
 def report_markdown(rep: Report) -> str:
@@ -97,17 +97,20 @@ def _figures(rep: Report) -> list[str]:
     if not rep.routes.empty:
         lines += [f"![Δ AUC per route]({DELTA_FOREST_PNG})", ""]
     for name, res in rep.sweeps:
-        forest, roc_pr, training = figure_names(name)
+        forest, roc_pr, training, reliability = figure_names(name)
         lines += [f"![{name}: per-variant metrics]({forest})", "", f"![{name}: ROC and PR]({roc_pr})", ""]
         if res.histories:
             lines += [f"![{name}: training curves, mean and range over seeds]({training})", ""]
+        if res.reliability:
+            lines += [f"![{name}: reliability per variant, seeds and ensemble, raw and calibrated]({reliability})", ""]
     return lines
 
 
 def _per_sweep(rep: Report) -> list[str]:
     lines = ["## Per-sweep summaries", ""]
     for name, res in rep.sweeps:
-        lines += [f"### {name}", "", markdown_table(with_similarity_row(summary_display(res), res.similarity)), ""]
+        table = markdown_table(with_similarity_row(summary_display(res), res.similarity))
+        lines += [f"### {name}", "", table, *mc_lines(res), ""]
         lines += splits_section(res, level="####")
         if res.problems:
             lines += [f"- {p}" for p in res.problems] + [""]

@@ -75,6 +75,10 @@ class Results:
     provenance: Provenance | None = None  # pretrained or random-init backbone, dataset
     # label -> (labels, ensemble probabilities over all the variant's seeds), for the ROC/PR plot
     curves: dict[str, tuple[NDArray[np.int8], NDArray[np.float64]]] = field(default_factory=dict)
+    # calibration_table.calibration_table: Brier and ECE per variant (calibrated and raw) and the test
+    # probabilities behind the reliability diagram (label -> calibration_table.Ensemble)
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reliability: dict[str, Any] = field(default_factory=dict)
     # label -> per-epoch history.csv rows of every counted seed (columns: seed, stage, epoch, ...)
     histories: dict[str, pd.DataFrame] = field(default_factory=dict)
     best_basis: str = "validation AUC"  # what chose the ★ variant (summary.best_basis)
