@@ -87,7 +87,9 @@ def test_a_record_written_before_a_key_became_output_only_still_matches() -> Non
 
 def test_job_folder_names_come_from_the_policy() -> None:
     hydra = yaml.safe_load((config_dir() / "hydra" / "protsweep.yaml").read_text())
-    assert hydra["sweep"]["subdir"] == "${job_dirname:${hydra.overrides.task},${oc.select:hydra.sweeper.params,null}}"
+    assert hydra["sweep"]["subdir"] == (
+        "${job_dirname:${hydra.overrides.task},${oc.select:hydra.sweeper.params,null},${hydra.sweep.dir}}"
+    )
     composed = compose_config("model=proteinbert_tiny", "report.margin_auc=0.02", "seed=2", return_hydra_config=True)
     resolvers.register_resolvers()
     assert composed.hydra.sweep.subdir == "model=proteinbert_tiny,seed=2"

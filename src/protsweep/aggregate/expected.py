@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from protsweep.sweepjobs import sweep_jobs
+from protsweep.sweepjobs import MULTIRUN_YAML, saved_sweep_jobs
 
-MULTIRUN_YAML = "multirun.yaml"
+__all__ = ["MULTIRUN_YAML", "expected_jobs", "find_sweep_dir", "read_yaml"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
 
 
@@ -34,11 +34,7 @@ def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
     """The override list of every job the sweep launches, or None if it cannot be worked out: the launch's
     own expansion (:func:`protsweep.sweepjobs.sweep_jobs`, ``glob()`` included) of the saved multirun.yaml."""
     try:
-        data = read_yaml(sweep_dir / MULTIRUN_YAML) or {}
-        hydra_cfg = data.get("hydra") or {}
-        params = (hydra_cfg.get("sweeper") or {}).get("params") or {}
-        task = (hydra_cfg.get("overrides") or {}).get("task") or []
+        jobs = saved_sweep_jobs(read_yaml(sweep_dir / MULTIRUN_YAML) or {})
     except (OSError, yaml.YAMLError, AttributeError):  # unreadable multirun.yaml: expectations unknown
         return None
-    jobs = sweep_jobs(params, [str(t) for t in task])
     return None if jobs is None else [list(job) for job in jobs]
