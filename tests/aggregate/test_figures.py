@@ -127,6 +127,21 @@ def test_figures_at_1_12_24_variants_without_warnings(n: int, tmp_path: Path, ca
         }
 
 
+def test_a_single_epoch_sweep_draws_its_training_curves_without_warnings(
+    tmp_path: Path, captured: dict[str, Figure]
+) -> None:
+    """``trainer.epochs_frozen=1 trainer.epochs_full=0``: one point per variant. The stage label sat outside
+    the autoscaled axis and constrained layout gave up ("axes sizes collapsed to zero")."""
+    h = pd.DataFrame({"stage": "frozen", "epoch": 1, "step": 1, "seed": [0, 1], "loss": [0.70, 0.72],
+                      "val_loss": [0.69, 0.70], "val_auc": [0.50, 0.55]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training_plot.training_curves_plot({"base": h, "head=x": h}, "base", "t", tmp_path / "training.png")
+    for ax in captured["training.png"].axes:
+        lo, hi = ax.get_xlim()
+        assert lo < 1 < hi and all(lo < t.get_position()[0] < hi for t in ax.texts)  # the point and "frozen"
+
+
 def test_stages_are_averaged_apart_and_drawn_in_order() -> None:
     """Seed 0 stops its first stage at epoch 3, seed 1 at 4: the full stage's first epoch is one point
     (both seeds) after the longest first stage, never averaged with seed 1's fourth frozen epoch."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .history import LOSS_KIND
 from .palette import style_of, variant_styles
@@ -88,11 +89,13 @@ def training_curves_plot(
     fig = Figure(figsize=(4.2 * max(len(panels), 1), 4.4 + 0.2 * max(len(histories) - 6, 0)), layout="constrained")
     axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
     for ax, (column, kind) in zip(axes, panels, strict=False):
+        last_step = 1
         for label, history in histories.items():
             rows = _rows(history, kind)
             if column not in rows.columns or rows[column].isna().all():
                 continue
             st = curve_stats(rows, column, offsets)
+            last_step = max(last_step, int(st["step"].max()))
             line = ax.plot(st["step"], st["mean"], marker="o", ms=3, **style_of(styles, label, baseline))[0]
             ax.fill_between(st["step"], st["min"], st["max"], color=line.get_color(), alpha=0.18, lw=0)
             ax.vlines(st["step"], st["min"], st["max"], color=line.get_color(), alpha=0.5, lw=1)  # seen at 1 epoch
@@ -102,6 +105,8 @@ def training_curves_plot(
                 ax.axvline(start + 0.5, color="0.5", ls=":", lw=1)
             ax.annotate(stage, (start + 0.6, 1.0), xycoords=("data", "axes fraction"), va="top", fontsize="x-small",
                         color="0.35")
+        ax.set_xlim(0.4, last_step + 0.6)  # every epoch and stage label inside, a single epoch included
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         stages = " → ".join(offsets) if offsets else "all stages"
         ax.set(xlabel=f"epoch ({stages})", title=CURVES[column] + (f" — {kind} loss only" if kind else ""))
         ax.grid(alpha=0.3)
