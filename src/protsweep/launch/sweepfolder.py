@@ -21,9 +21,7 @@ from protsweep.integrity.fingerprint import describe_change, digest, fingerprint
 from protsweep.keypolicy import KeyKind, key_kind
 from protsweep.launch.outcome import Overrides, find_job_dirs, result_key
 from protsweep.record.state import RunState
-from protsweep.sweepjobs import sweep_jobs
-
-MULTIRUN_YAML = "multirun.yaml"
+from protsweep.sweepjobs import MULTIRUN_YAML, sweep_jobs
 
 
 def sweep_config(config: DictConfig) -> dict:
