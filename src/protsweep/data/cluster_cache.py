@@ -12,9 +12,9 @@ A cache folder is data people copy and download, so an entry is never trusted by
   one each time) against every sequence.
 
 An entry that fails either check is reported in one warning naming the file, recomputed, and replaced
-atomically. MMseqs2 clusters are an alignment identity's, not this similarity's: the pairs a fresh MMseqs2
-clustering itself leaves apart are recorded in its entry (``tolerated``) and accepted from an MMseqs2 entry,
-no other pair.
+atomically. MMseqs2 clusters are an alignment identity's, not this similarity's, and its prefilter may miss a
+pair: the clusters of a pair it leaves apart that the check finds are joined (:func:`join_leaky_clusters`)
+before they are stored, so every fresh entry passes the check and nothing in an entry is taken on trust.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from protsweep.atomic import write_atomic
 from protsweep.data.similarity import at_least, similar_pairs, similarity_block
@@ -50,16 +52,13 @@ def entry_path(cache_dir: str | Path, key: str) -> Path:
     return Path(str(cache_dir)).expanduser() / FOLDER / f"{key}{SUFFIX}"
 
 
-def encode_entry(params: dict[str, Any], unique: Sequence[str], labels: np.ndarray,
-                 tolerated: list[tuple[int, int]]) -> bytes:
-    header = {"params": params, "sequences_sha256": sequences_sha256(unique), "n_sequences": len(unique),
-              "tolerated": [list(pair) for pair in tolerated]}
+def encode_entry(params: dict[str, Any], unique: Sequence[str], labels: np.ndarray) -> bytes:
+    header = {"params": params, "sequences_sha256": sequences_sha256(unique), "n_sequences": len(unique)}
     return encode_frame(MAGIC, header, np.ascontiguousarray(labels, dtype=_LABEL_DTYPE).tobytes())
 
 
-def decode_entry(data: bytes, params: dict[str, Any], unique: Sequence[str]
-                 ) -> tuple[np.ndarray, set[tuple[int, int]]] | None:
-    """The entry's labels and tolerated pairs when it is an intact entry of these settings and sequences."""
+def decode_entry(data: bytes, params: dict[str, Any], unique: Sequence[str]) -> np.ndarray | None:
+    """The entry's labels when it is an intact entry of these settings and sequences."""
     frame = decode_frame(data, MAGIC)
     if frame is None:
         return None
@@ -69,13 +68,7 @@ def decode_entry(data: bytes, params: dict[str, Any], unique: Sequence[str]
             or header.get("n_sequences") != n or len(payload) != n * _LABEL_DTYPE.itemsize):
         return None
     labels = np.frombuffer(payload, dtype=_LABEL_DTYPE).astype(np.int64)
-    if n and labels.min() < 0:
-        return None
-    try:
-        tolerated = {(int(i), int(j)) for i, j in header.get("tolerated") or []}
-    except (TypeError, ValueError):
-        return None
-    return labels, tolerated
+    return None if n and labels.min() < 0 else labels
 
 
 def leaky_pairs(unique: Sequence[str], labels: np.ndarray, identity: float, seed_text: str,
@@ -104,15 +97,12 @@ def read_checked(path: Path, params: dict[str, Any], unique: Sequence[str], key:
     except OSError as err:
         log.warning("cluster cache: cannot read %s (%s); the clusters are recomputed", path, err)
         return None
-    entry = decode_entry(data, params, unique)
-    if entry is None:
+    labels = decode_entry(data, params, unique)
+    if labels is None:
         log.warning("cluster cache: %s is not an intact entry of these sequences and settings; "
                     "the clusters are recomputed and the entry replaced", path)
         return None
-    labels, tolerated = entry
     leaks = leaky_pairs(unique, labels, float(params["identity"]), key)
-    if params.get("method") == "mmseqs":
-        leaks -= tolerated
     if leaks:
         i, j = min(leaks)
         log.warning("cluster cache: %s puts %d pair(s) at >= %s similarity in different clusters (e.g. sequences "
@@ -122,13 +112,21 @@ def read_checked(path: Path, params: dict[str, Any], unique: Sequence[str], key:
     return labels
 
 
-def write_entry(path: Path, params: dict[str, Any], unique: Sequence[str], labels: np.ndarray, key: str) -> None:
-    """Write fresh clusters atomically; an MMseqs2 entry with the pairs its clustering leaves apart (single
-    linkage over this similarity leaves none, so Levenshtein clusters are not checked again)."""
-    tolerated = sorted(leaky_pairs(unique, labels, float(params["identity"]), key)) if params.get(
-        "method") == "mmseqs" else []
-    if tolerated:
-        log.warning("cluster cache: %s clustering leaves %d pair(s) at >= %s similarity apart",
-                    params.get("method"), len(tolerated), params["identity"])
-    data = encode_entry(params, unique, labels, tolerated)
+def join_leaky_clusters(unique: Sequence[str], labels: np.ndarray, identity: float, key: str) -> np.ndarray:
+    """``labels`` with the clusters of every pair :func:`leaky_pairs` finds joined (single linkage again)."""
+    leaks = leaky_pairs(unique, labels, identity, key)
+    if not leaks:
+        return labels
+    log.warning("clusters: %d pair(s) at >= %s similarity were in different clusters (MMseqs2 missed them); "
+                "their clusters are joined", len(leaks), identity)
+    ends = np.array(sorted(leaks))
+    n_clusters = int(labels.max()) + 1
+    graph = coo_matrix((np.ones(len(ends)), (labels[ends[:, 0]], labels[ends[:, 1]])), shape=(n_clusters,) * 2)
+    _, joined = connected_components(graph, directed=False)
+    return joined[labels].astype(np.int64)
+
+
+def write_entry(path: Path, params: dict[str, Any], unique: Sequence[str], labels: np.ndarray) -> None:
+    """Write fresh clusters atomically."""
+    data = encode_entry(params, unique, labels)
     write_atomic(path, lambda tmp: tmp.write_bytes(data))
