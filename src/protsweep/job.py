@@ -213,7 +213,8 @@ def execute(cfg: DictConfig) -> None:
         from protsweep.record.reference import record_similarity_reference
 
         data = load_data(cfg.data)  # bad data or data config: one line, before the family imports TF or torch
-        record_similarity_reference(record, {name: data.split(name) for name in ("train", "valid", "test")})
+        record_similarity_reference(record, {name: data.split(name) for name in ("train", "valid", "test")},
+                                    OmegaConf.select(cfg, "paths.cache_dir", default=None))
         tracker = build_logger(cfg)
         record.callbacks = [*record.callbacks, *live_callbacks(tracker, run_dir, cfg, record)]
         record.update(resources=apply_resources(resources, packages))

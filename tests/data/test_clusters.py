@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
 from protsweep.data.cluster import cluster_labels
+from protsweep.data.cluster_cache import MAGIC
 from protsweep.data.dataset import load_split_data
 from protsweep.errors import ConfigError
+from protsweep.framed import decode_frame
 
 ALPHABET = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
 
@@ -51,14 +51,15 @@ def test_clusters_are_cached_and_a_corrupt_entry_is_recomputed(tmp_path) -> None
     seqs = family_frame(10)["sequence"].tolist()
     settings = {"identity": 0.8, "method": "levenshtein", "cache_dir": str(tmp_path)}
     first = cluster_labels(seqs, settings)
-    files = list((tmp_path / "clusters").glob("*.json"))
-    assert len(files) == 1 and json.loads(files[0].read_text())["n_sequences"] == len(set(seqs))
+    files = list((tmp_path / "clusters").glob("*.clusters"))
+    header, _ = decode_frame(files[0].read_bytes(), MAGIC)
+    assert len(files) == 1 and header["n_sequences"] == len(set(seqs))
     files[0].write_text("{not json")
     again = cluster_labels(seqs, settings)
     np.testing.assert_array_equal(first, again)
-    assert json.loads(files[0].read_text())["labels"]  # rewritten whole
+    assert decode_frame(files[0].read_bytes(), MAGIC) is not None  # rewritten whole
     cluster_labels(seqs, {**settings, "identity": 0.9})
-    assert len(list((tmp_path / "clusters").glob("*.json"))) == 2  # the settings are part of the key
+    assert len(list((tmp_path / "clusters").glob("*.clusters"))) == 2  # the settings are part of the key
 
 
 def data_cfg(path, **kw):

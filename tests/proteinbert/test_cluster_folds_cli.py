@@ -25,4 +25,4 @@ def test_cluster_fold_run_writes_leakage_and_reference(cli, tiny_run, read_json,
     test = predictions[predictions["split"] == "test"]
     assert sorted(reference["id"]) == sorted(test["id"])  # the same test set
     assert abs(info["nn_reference"]["auc"] - roc_auc_score(reference["label"], reference["score"])) < 1e-12
-    assert list((tmp_path / "cache" / "clusters").glob("*.json"))  # clusters cached under paths.cache_dir
+    assert list((tmp_path / "cache" / "clusters").glob("*.clusters"))  # clusters cached under paths.cache_dir

@@ -9,10 +9,12 @@
 - ``mmseqs``: MMseqs2 ``easy-cluster`` at ``--min-seq-id identity -c coverage --cov-mode cov_mode``;
   ``--cluster-mode 1`` (the default here) takes connected components for the same reason. For proteins,
   where an alignment identity over a covered share means more than an edit distance and all pairs would be
-  slow. MMseqs2's prefilter may miss a pair, so the guarantee is MMseqs2's, not exact.
+  slow. MMseqs2's prefilter may miss a pair: the clusters of pairs it leaves apart at ``identity`` or more
+  normalised Levenshtein are joined (all pairs up to ``cluster_cache.CHECK_PAIRS``, a sample above).
 
-The cache file (``<cache_dir>/clusters/<key>.json``) is written atomically; one that cannot be read or does
-not match is recomputed.
+The cache entry (``<cache_dir>/clusters/<key>.clusters``, :mod:`protsweep.data.cluster_cache`) is written
+atomically and checked before reuse: its format, the sequences it covers, and that no two of its clusters hold
+sequences ``identity`` similar; one that fails is recomputed and replaced.
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ from omegaconf import DictConfig, OmegaConf
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from protsweep.atomic import write_json_atomic
+from protsweep.data.cluster_cache import entry_path, join_leaky_clusters, read_checked, write_entry
 from protsweep.data.config import ClusterConfig, ClusterMethod, choice
 from protsweep.data.similarity import similar_pairs
 from protsweep.errors import ConfigError
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: framed entries, checked before reuse
 
 
 def cluster_settings(cluster_cfg: DictConfig | dict | None) -> ClusterConfig:
@@ -69,27 +71,20 @@ def _cache_key(unique: list[str], method: ClusterMethod, settings: ClusterConfig
     return digest.hexdigest()[:32], params
 
 
-def _read_cache(path: Path, n: int) -> np.ndarray | None:
-    try:
-        labels = json.loads(path.read_text())["labels"]
-        out = np.asarray(labels, dtype=np.int64)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return out if out.shape == (n,) and (n == 0 or out.min() >= 0) else None
-
-
 def cluster_labels(sequences: Sequence[str], cluster_cfg: DictConfig | dict | None) -> np.ndarray:
     """A cluster number per sequence (equal sequences share one); cached when ``cache_dir`` is set."""
     settings = cluster_settings(cluster_cfg)
     unique = sorted(set(sequences))
     method = resolved_method(settings, unique)
     key, params = _cache_key(unique, method, settings)
-    path = Path(str(settings.cache_dir)).expanduser() / "clusters" / f"{key}.json" if settings.cache_dir else None
-    labels = _read_cache(path, len(unique)) if path is not None else None
+    path = entry_path(settings.cache_dir, key) if settings.cache_dir else None
+    labels = read_checked(path, params, unique, key) if path is not None else None
     if labels is None:
         labels = CLUSTERERS[method](unique, settings)
+        if method is not ClusterMethod.levenshtein:  # single linkage over the check's similarity needs no join
+            labels = join_leaky_clusters(unique, labels, float(settings.identity), key)
         if path is not None:
-            write_json_atomic(path, {**params, "n_sequences": len(unique), "labels": labels.tolist()})
+            write_entry(path, params, unique, labels)
     index = {seq: i for i, seq in enumerate(unique)}
     return labels[[index[s] for s in sequences]]
 

@@ -5,6 +5,9 @@ one`` (normalised Levenshtein, :mod:`.similarity`), exact. Pairs: the similarity
 of their two sides' similarities (protein similarities below :data:`PAIR_FLOOR` count as 0), in the better
 of the two orientations (``max(min(s(a, a'), s(b, b')), min(s(a, b'), s(b, a')))``), and the score is again
 the highest such similarity to a positive training pair minus the highest to a negative one.
+
+With a cache folder (``paths.cache_dir``) the scores are cached per training and test content and these
+settings, and checked before reuse (:mod:`protsweep.data.nn_reference_cache`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protsweep.data.nn_reference_cache import cached_scores
 from protsweep.data.similarity import BLOCK_ROWS, nearest_similarity, similarity_block
 
 #: test pairs scored per block (each block holds block x training pairs floats)
@@ -20,10 +24,17 @@ PAIR_BLOCK = 64
 #: faster on proteins (Guo's cold split: 34 s without it). Single sequences stay exact: on hemolysis a floor of
 #: 0.5 would cost 0.03 AUC, as distant peptides still rank by their (low) similarity.
 PAIR_FLOOR = 0.5
+#: what a cached entry's scores depend on besides the rows; bump ``version`` when the scores' definition changes
+REFERENCE_SETTINGS = {"version": 1, "similarity": "normalised Levenshtein", "pair_floor": PAIR_FLOOR}
 
 
-def nearest_neighbour_scores(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
-    """The reference score of each test row (single sequences or pairs)."""
+def nearest_neighbour_scores(train: pd.DataFrame, test: pd.DataFrame, cache_dir: str | None = None) -> np.ndarray:
+    """The reference score of each test row (single sequences or pairs), cached under ``cache_dir`` if set."""
+    return cached_scores(train, test, computed_scores, REFERENCE_SETTINGS, cache_dir)
+
+
+def computed_scores(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+    """The reference score of each test row, computed."""
     if "seq_a" in train.columns:
         return pair_scores(train, test)
     positive = train.loc[train["label"] == 1, "sequence"].tolist()

@@ -1,8 +1,10 @@
 """Run one Hydra job in a fresh Python process, so nothing (TensorFlow graphs, RNG state, thread pools) passes
 from one job to the next when a launcher reuses its worker processes (joblib's loky workers do).
 
-The worker pickles the job's Hydra config and task config into the job directory and runs
-``python -m protsweep.launch.child <payload>``, which restores them and calls :func:`protsweep.job.execute`.
+The worker pickles the job's Hydra config and task config into a private temporary file (mode 0600, outside
+the job folder: a run folder is data people copy, and a file planted there, or a link, must never be
+unpickled or written through) and runs ``python -m protsweep.launch.child <payload>``, which restores them
+and calls :func:`protsweep.job.execute`.
 The child inherits the worker's stdout/stderr and gets the job's thread and GPU environment before any
 native library starts. A child that dies without finishing its record (killed, out of memory, a crash in
 native code) gets a ``failed`` record here, so the sweep's outcome on disk is still right.
@@ -15,6 +17,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,18 +27,20 @@ from omegaconf import DictConfig, OmegaConf
 from protsweep.record import RunRecord
 from protsweep.record.state import RunState
 
-PAYLOAD = ".protsweep-job.pkl"
+PAYLOAD_PREFIX = "protsweep-job-"
 #: the child's entry point (named, not imported: it imports :mod:`protsweep.job`, which imports this module)
 CHILD_MODULE = "protsweep.launch.child"
 
 
 def run_in_fresh_process(cfg: DictConfig, run_dir: Path, env: Mapping[str, str]) -> int:
     """Run the current Hydra job in a child process; return the child's exit status."""
-    payload = run_dir / PAYLOAD
     # The Hydra node travels as plain data: launcher plugins' config classes do not pickle by reference.
     hydra_node = OmegaConf.to_container(HydraConfig.get(), resolve=False)
-    payload.write_bytes(pickle.dumps({"hydra": hydra_node, "task": cfg}))
+    fd, name = tempfile.mkstemp(prefix=PAYLOAD_PREFIX, suffix=".pkl")  # created anew, owner-only
+    payload = Path(name)
     try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pickle.dumps({"hydra": hydra_node, "task": cfg}))
         code = subprocess.run(
             [sys.executable, "-m", CHILD_MODULE, str(payload)],
             env={**os.environ, **env},

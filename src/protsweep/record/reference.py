@@ -27,10 +27,10 @@ from protsweep.record.writer import RunRecord
 REFERENCE_LABEL = "sequence similarity alone"
 
 
-def reference_frame(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
-    """The test rows' ``id``, ``label`` and nearest-neighbour ``score``."""
+def reference_frame(train: pd.DataFrame, test: pd.DataFrame, cache_dir: str | None = None) -> pd.DataFrame:
+    """The test rows' ``id``, ``label`` and nearest-neighbour ``score`` (cached under ``cache_dir`` if set)."""
     out = test[["id", "label"]].copy()
-    out[REFERENCE_SCORE_COLUMN] = nearest_neighbour_scores(train, test)
+    out[REFERENCE_SCORE_COLUMN] = nearest_neighbour_scores(train, test, cache_dir)
     return out[REFERENCE_COLUMNS]
 
 
@@ -39,8 +39,9 @@ def reference_summary(frame: pd.DataFrame) -> dict[str, Any]:
     return {"label": REFERENCE_LABEL, "auc": metrics["auc"], "auprc": metrics["auprc"], "n": metrics["n"]}
 
 
-def record_similarity_reference(record: RunRecord, parts: dict[str, pd.DataFrame]) -> None:
+def record_similarity_reference(record: RunRecord, parts: dict[str, pd.DataFrame],
+                                cache_dir: str | None = None) -> None:
     """Write reference_predictions.csv and the ``leakage`` / ``nn_reference`` sections of run.json."""
-    frame = reference_frame(parts["train"], parts["test"])
+    frame = reference_frame(parts["train"], parts["test"], cache_dir)
     write_csv_atomic(record.run_dir / REFERENCE_PREDICTIONS_CSV, frame)
     record.update(**{LEAKAGE_KEY: leakage_report(parts), NN_REFERENCE_KEY: reference_summary(frame)})

@@ -12,6 +12,8 @@
 
 A job's run is opened when training starts (:meth:`MlflowLogger.live`) and closed from the run record
 (:meth:`MlflowLogger.write`); a reused or skipped job, which does not train, gets its whole run at write.
+A run that a killed launch of the same job folder left RUNNING is marked KILLED (one line) before the
+relaunch opens its own: the relaunch holds the folder's lock, so no live process owns that run.
 The default store is ``sqlite:///<outputs>/mlflow.db`` (conf/logger/mlflow.yaml), artifacts beside it in
 ``mlartifacts/``.
 """
@@ -42,6 +44,7 @@ from protsweep.launch.loggers.mlflow_store import (
     STARTED_TAG,
     SWEEP_DIR_TAG,
     chunks,
+    dead_job_runs,
     experiment_id,
     logged_before,
     sqlite_path,
@@ -186,6 +189,7 @@ class MlflowLogger:
         experiment = self.experiment_id(cfg)
         tags = job_tags(run_dir, cfg, run)
         with store_lock(self.tracking_uri):
+            self._close_dead_runs(experiment, run_dir)
             if in_sweep():
                 tags[PARENT_TAG] = str(sweep_parent(self.client, experiment, run_dir.parent))
             run_id = self.client.create_run(experiment, run_name=run_dir.name, tags=tags).info.run_id
@@ -193,6 +197,13 @@ class MlflowLogger:
             for batch in chunks(params, MAX_PARAMS_PER_BATCH):
                 self.client.log_batch(run_id, params=list(batch))
         return run_id
+
+    def _close_dead_runs(self, experiment: str, run_dir: Path) -> None:
+        """Mark KILLED the runs an earlier, killed launch of this job left RUNNING (resume or rerun)."""
+        for run_id in dead_job_runs(self.client, experiment, run_dir):
+            self.client.set_terminated(run_id, status="KILLED")
+            print(f"protsweep: note [{run_dir.name}]: logger=mlflow: run {run_id}, left RUNNING by a launch of this "
+                  "job that was killed, is marked KILLED", file=sys.stderr, flush=True)
 
     def live(self, run_dir: Path, cfg: DictConfig, record: Any) -> TrainerCallback:
         """Open the job's run before it trains; the returned callback sends its epochs as they end."""

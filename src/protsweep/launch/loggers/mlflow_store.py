@@ -97,3 +97,10 @@ def logged_before(client: Any, experiment: str, job_dir: Path, started_at: str) 
     relaunch that skips a completed job logs it only when it was never logged."""
     found = find_runs(client, experiment, **{JOB_DIR_TAG: str(job_dir), STARTED_TAG: started_at})
     return any(run.info.status != "RUNNING" for run in found)
+
+
+def dead_job_runs(client: Any, experiment: str, job_dir: Path) -> list[str]:
+    """The runs of ``job_dir`` still RUNNING. Called by the job that holds the folder's lock (job.py), so the
+    process that opened them is gone: killed before it could close its run."""
+    found = find_runs(client, experiment, **{ROLE_TAG: JOB_ROLE, JOB_DIR_TAG: str(job_dir)})
+    return [run.info.run_id for run in found if run.info.status == "RUNNING"]

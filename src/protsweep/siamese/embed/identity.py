@@ -180,22 +180,26 @@ def _file_sha256(path: Path) -> str:
 
 def weights_sha256(path: Path, cache_root: Path) -> str:
     """The SHA-256 of the weights file. In the Hugging Face cache the blob is already named by it;
-    elsewhere it is computed once and remembered by (path, size, mtime)."""
+    elsewhere it is computed once and remembered by (path, size, mtime, device, inode, ctime). A memo copied
+    or planted with the cache folder names another file's device, inode and ctime (which no one sets by
+    hand), so it never vouches for this machine's weights: they are hashed again."""
     real = path.resolve()
     if real.parent.name == "blobs" and len(real.name) == 64 and set(real.name) <= _HEX:
         return real.name
     stat = real.stat()
     memo_path = cache_root / "weights_sha256.json"
-    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_dev}|{stat.st_ino}|{stat.st_ctime_ns}"
     try:
         memo = json.loads(memo_path.read_text())
     except (OSError, ValueError):
         memo = {}
-    if key not in memo:
-        memo[key] = _file_sha256(real)
+    memo = memo if isinstance(memo, dict) else {}
+    known = memo.get(key)
+    if not (isinstance(known, str) and len(known) == 64 and set(known) <= _HEX):  # absent, or not a SHA-256
+        memo[key] = known = _file_sha256(real)
         with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash next time
             write_json_atomic(memo_path, memo)
-    return str(memo[key])
+    return known
 
 
 def describe(location: WeightsLocation) -> str:
