@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,21 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from protsweep.app import config_dir
+from protsweep.cache_key import KEY_FILE_ENV
 from protsweep.config_store import register_schemas
 
 #: The smallest real ProteinBERT run: tiny random-init model, one frozen-stage epoch.
 TINY_RUN = ("model=proteinbert_tiny", "trainer.epochs_frozen=1", "trainer.epochs_full=0", "trainer.batch_size=16")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and the CLI runs it starts) signs cache entries with a key in a tmp folder, never the real
+    ``~/.config/protsweep/cache.key``."""
+    path = tmp_path_factory.mktemp("cache_key") / "cache.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_FILE_ENV, str(path))
+        yield path
 
 
 def compose_config(*overrides: str, return_hydra_config: bool = False) -> DictConfig:

@@ -2,7 +2,8 @@
 
 A cache folder is data people copy and download, so an entry is never trusted by its name alone:
 
-- its format: a framed entry (:mod:`protsweep.framed`: magic, JSON header, payload sha256) whose header repeats
+- its format: a framed entry (:mod:`protsweep.framed`: magic, HMAC tag with this user's cache key, JSON header,
+  payload sha256; another key's or a planted entry is refused there) whose header repeats
   the clustering settings and the SHA-256 of the sorted distinct sequences it covers, and whose payload is one
   non-negative cluster number per sequence;
 - the guarantee the split rests on: no two sequences in different clusters are ``identity`` similar or more
@@ -31,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from protsweep.atomic import write_atomic
 from protsweep.data.similarity import at_least, similar_pairs, similarity_block
-from protsweep.framed import decode_frame, encode_frame
+from protsweep.framed import authentic, decode_frame, encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,11 @@ def encode_entry(params: dict[str, Any], unique: Sequence[str], labels: np.ndarr
     return encode_frame(MAGIC, header, np.ascontiguousarray(labels, dtype=_LABEL_DTYPE).tobytes())
 
 
-def decode_entry(data: bytes, params: dict[str, Any], unique: Sequence[str]) -> np.ndarray | None:
-    """The entry's labels when it is an intact entry of these settings and sequences."""
-    frame = decode_frame(data, MAGIC)
+def decode_entry(data: bytes, params: dict[str, Any], unique: Sequence[str],
+                 folder: Path | None = None) -> np.ndarray | None:
+    """The entry's labels when it is an intact entry of these settings and sequences, signed with this user's
+    cache key (``folder``: the cache folder a warning about another key's entries names)."""
+    frame = decode_frame(data, MAGIC, folder)
     if frame is None:
         return None
     header, payload = frame
@@ -97,8 +100,10 @@ def read_checked(path: Path, params: dict[str, Any], unique: Sequence[str], key:
     except OSError as err:
         log.warning("cluster cache: cannot read %s (%s); the clusters are recomputed", path, err)
         return None
-    labels = decode_entry(data, params, unique)
+    labels = decode_entry(data, params, unique, path.parent)
     if labels is None:
+        if not authentic(data, MAGIC):
+            return None  # another key's or an unsigned entry: one warning per folder (protsweep.framed)
         log.warning("cluster cache: %s is not an intact entry of these sequences and settings; "
                     "the clusters are recomputed and the entry replaced", path)
         return None

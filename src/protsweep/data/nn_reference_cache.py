@@ -4,7 +4,8 @@ Every seed and variant of a split computes the same reference (it does not train
 job. The entry's key hashes the content of the training rows (sequences or pairs, and labels), of the test
 rows and the reference's settings, so a data set, split or fold that differs in one row is another entry.
 
-An entry is a framed entry (:mod:`protsweep.framed`) whose header repeats those hashes and the settings, and
+An entry is a framed entry (:mod:`protsweep.framed`, signed with this user's cache key: another key's or a
+planted entry is refused there) whose header repeats those hashes and the settings, and
 whose payload is one float64 score per test row. Before reuse it must check out in every field, its scores
 must be finite and in [-1, 1], and :data:`SPOT_ROWS` test rows (seeded by the key) are recomputed and must
 match: a planted entry with the right header but wrong numbers is then caught unless it changed few rows. One
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from protsweep.atomic import write_atomic
-from protsweep.framed import decode_frame, encode_frame
+from protsweep.framed import authentic, decode_frame, encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ def entry_key(header: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def decode_scores(data: bytes, header: dict[str, Any]) -> np.ndarray | None:
-    """The entry's scores when it is an intact entry with this header and plausible scores."""
-    frame = decode_frame(data, MAGIC)
+def decode_scores(data: bytes, header: dict[str, Any], folder: Path | None = None) -> np.ndarray | None:
+    """The entry's scores when it is an intact entry with this header and plausible scores, signed with this
+    user's cache key (``folder``: the cache folder a warning about another key's entries names)."""
+    frame = decode_frame(data, MAGIC, folder)
     if frame is None:
         return None
     found, payload = frame
@@ -99,11 +101,12 @@ def cached_scores(train: pd.DataFrame, test: pd.DataFrame, scorer: Scorer, setti
         log.warning("nearest-neighbour reference cache: cannot read %s (%s); it is recomputed", path, err)
         data = None
     if data is not None:
-        scores = decode_scores(data, header)
+        scores = decode_scores(data, header, path.parent)
         if scores is not None and spot_check(scores, train, test, scorer, key):
             return scores
-        log.warning("nearest-neighbour reference cache: %s does not check out (format, checksum, data hashes or "
-                    "recomputed rows); the scores are recomputed and the entry replaced", path)
+        if authentic(data, MAGIC):  # another key's entries: one warning per folder (protsweep.framed)
+            log.warning("nearest-neighbour reference cache: %s does not check out (format, checksum, data hashes "
+                        "or recomputed rows); the scores are recomputed and the entry replaced", path)
     scores = np.asarray(scorer(train, test), dtype=np.float64)
     entry = encode_frame(MAGIC, header, np.ascontiguousarray(scores, dtype=_SCORE_DTYPE).tobytes())
     write_atomic(path, lambda tmp: tmp.write_bytes(entry))

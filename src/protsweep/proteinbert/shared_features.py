@@ -9,9 +9,11 @@ sequence and length, which name the entry. Seeds, heads, losses, optimizers, cal
 enter, so the jobs of a sweep that vary only those compute each sequence's features once.
 
 Layout: ``<paths.cache_dir>/frozen_features/<identity>/<h[:2]>/<h>-<length>.feat`` (``h``: the sequence's
-SHA-256); ``identity.json`` beside the entries says what the identity covers. An entry is ``MAGIC``, a 4-byte
-header length, a JSON header (the sequence's hash, the length, each tensor's shape and dtype, the payload's
-SHA-256) and the tensors' bytes; one that does not check out in every field is recomputed, never trusted.
+SHA-256); ``identity.json`` beside the entries says what the identity covers. An entry is a framed entry
+(:mod:`protsweep.framed`): ``MAGIC``, an HMAC tag (this user's cache key), a 4-byte header length, a JSON header
+(the sequence's hash, the length, each tensor's shape and dtype, the payload's SHA-256) and the tensors' bytes;
+one that does not check out in every field, or that another key signed (planted, copied), is recomputed, never
+trusted.
 Entries are written to a temporary file renamed into place, and a job claims the entries it is about to
 compute with the embedding cache's claim files (:mod:`protsweep.integrity.locks`): a concurrent job waits for
 an entry another live job claimed and takes over the claim of one that died.
@@ -30,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
-from protsweep.framed import decode_frame, encode_frame
+from protsweep.framed import authentic, decode_frame, encode_frame
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,12 @@ def encode_entry(sequence_sha256: str, length: int, tensors: Sequence[np.ndarray
 
 
 def decode_entry(
-    data: bytes, sequence_sha256: str, length: int, expected: Sequence[tuple[tuple[int, ...], np.dtype]]
+    data: bytes, sequence_sha256: str, length: int, expected: Sequence[tuple[tuple[int, ...], np.dtype]],
+    folder: Path | None = None,
 ) -> list[np.ndarray] | None:
-    """The entry's tensors when ``data`` is a complete, intact entry of this sequence, length and shapes."""
-    frame = decode_frame(data, MAGIC)
+    """The entry's tensors when ``data`` is a complete, intact entry of this sequence, length and shapes, signed
+    with this user's cache key (``folder``: the cache folder a warning about another key's entries names)."""
+    frame = decode_frame(data, MAGIC, folder)
     if frame is None:
         return None
     header, payload = frame
@@ -157,10 +161,11 @@ class SharedFeatureStore:
             data = path.read_bytes()
         except FileNotFoundError:
             return False
-        tensors = decode_entry(data, sequence_hash(sequence), length, expected)
+        tensors = decode_entry(data, sequence_hash(sequence), length, expected, self.directory)
         if tensors is None:
-            if count:
+            if count and authentic(data, MAGIC):  # another key's entries: one warning per folder (framed)
                 log.warning("frozen feature cache: corrupt entry %s (it is recomputed)", path)
+            if count:
                 self.corrupt += 1
             return False
         for array, tensor in zip(arrays, tensors, strict=True):

@@ -4,9 +4,11 @@ Layout: ``<root>/<identity key>/<h[:2]>/<h>.emb`` where ``h`` is the SHA-256 of 
 identity key hashes the embedder (model, weights fingerprint, max_len, compute dtype, representation); ``identity.json``
 beside the entries says which embedder that is.
 
-Entry format: ``MAGIC``, a 4-byte little-endian header length, a JSON header (shape, dtype, the sequence's
-hash, the payload's SHA-256, residue counts) and the raw fp16 payload. An entry whose magic, header, size,
-sequence hash or payload hash does not check out is treated as absent (and recomputed by the caller).
+Entry format: a framed entry (:mod:`protsweep.framed`): ``MAGIC``, an HMAC tag (this user's cache key), a 4-byte
+little-endian header length, a JSON header (shape, dtype, the sequence's hash, the payload's SHA-256, residue
+counts) and the raw fp16 payload. An entry whose magic, tag, header, size, sequence hash or payload hash does not
+check out is treated as absent (and recomputed by the caller): a planted entry or one copied from another user's
+cache is never used.
 Writes go to a temporary file that is renamed into place, so concurrent runs never see a partial entry.
 Before embedding, a run claims each missing entry (``<h>.claim``, a lock file of
 :mod:`protsweep.integrity.locks`); a run that finds an entry claimed by a live process waits for it instead of
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
-from protsweep.framed import decode_frame, encode_frame
+from protsweep.framed import authentic, decode_frame, encode_frame
 from protsweep.framed import payload_offset as frame_payload_offset
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 from protsweep.siamese.embed.identity import EmbedderIdentity
@@ -67,9 +69,10 @@ def payload_offset(data: bytes) -> int:
     return frame_payload_offset(data, MAGIC)
 
 
-def decode_entry(data: bytes, sequence: str) -> np.ndarray | None:
-    """The embedding, or None when the bytes are not a complete, intact entry for this sequence."""
-    frame = decode_frame(data, MAGIC)
+def decode_entry(data: bytes, sequence: str, folder: Path | None = None) -> np.ndarray | None:
+    """The embedding, or None when the bytes are not a complete, intact entry for this sequence signed with this
+    user's cache key (``folder``: the cache folder named in the one warning about entries another key signed)."""
+    frame = decode_frame(data, MAGIC, folder)
     if frame is None:
         return None
     header, payload = frame
@@ -111,12 +114,13 @@ class EmbeddingCache:
         except FileNotFoundError:
             self.stats.misses += 1
             return None
-        embedding = decode_entry(data, sequence)
+        embedding = decode_entry(data, sequence, self.directory)
         if embedding is None:
-            log.warning("embedding cache: corrupt entry %s (it is recomputed)", path)
+            if authentic(data, MAGIC):  # another key's entries are one warning per folder (protsweep.framed)
+                log.warning("embedding cache: corrupt entry %s (it is recomputed)", path)
+                self.stats.corrupt_paths.append(str(path))
             self.stats.corrupt += 1
             self.stats.misses += 1
-            self.stats.corrupt_paths.append(str(path))
             return None
         self.stats.hits += 1
         return embedding
@@ -170,6 +174,6 @@ class EmbeddingCache:
 
     def _peek(self, sequence: str) -> np.ndarray | None:
         try:
-            return decode_entry(self.path(sequence).read_bytes(), sequence)
+            return decode_entry(self.path(sequence).read_bytes(), sequence, self.directory)
         except FileNotFoundError:
             return None
