@@ -57,6 +57,12 @@ def authentic(data: bytes, magic: bytes) -> bool:
     return end <= len(data) and hmac.compare_digest(data[len(magic) : start], _tag(magic, data[start:end]))
 
 
+def foreign_frame(data: bytes, magic: bytes) -> bool:
+    """Whether ``data`` has the frame's magic but no tag of this user's cache key (another key's entry, a planted
+    or an unsigned one): :func:`decode_frame` warns about those once per folder, the caches not per entry."""
+    return data.startswith(magic) and not authentic(data, magic)
+
+
 def note_untrusted(folder: str | Path) -> None:
     """One warning per process and cache folder that holds entries this user's key did not sign."""
     if str(folder) not in _untrusted_noted:

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from protsweep.atomic import write_atomic
 from protsweep.data.similarity import at_least, similar_pairs, similarity_block
-from protsweep.framed import authentic, decode_frame, encode_frame
+from protsweep.framed import decode_frame, encode_frame, foreign_frame
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def read_checked(path: Path, params: dict[str, Any], unique: Sequence[str], key:
         return None
     labels = decode_entry(data, params, unique, path.parent)
     if labels is None:
-        if not authentic(data, MAGIC):
+        if foreign_frame(data, MAGIC):
             return None  # another key's or an unsigned entry: one warning per folder (protsweep.framed)
         log.warning("cluster cache: %s is not an intact entry of these sequences and settings; "
                     "the clusters are recomputed and the entry replaced", path)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from protsweep.atomic import write_atomic
-from protsweep.framed import authentic, decode_frame, encode_frame
+from protsweep.framed import decode_frame, encode_frame, foreign_frame
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def cached_scores(train: pd.DataFrame, test: pd.DataFrame, scorer: Scorer, setti
         scores = decode_scores(data, header, path.parent)
         if scores is not None and spot_check(scores, train, test, scorer, key):
             return scores
-        if authentic(data, MAGIC):  # another key's entries: one warning per folder (protsweep.framed)
+        if not foreign_frame(data, MAGIC):  # another key's entries: one warning per folder (protsweep.framed)
             log.warning("nearest-neighbour reference cache: %s does not check out (format, checksum, data hashes "
                         "or recomputed rows); the scores are recomputed and the entry replaced", path)
     scores = np.asarray(scorer(train, test), dtype=np.float64)

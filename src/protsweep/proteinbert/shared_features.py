@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
-from protsweep.framed import authentic, decode_frame, encode_frame
+from protsweep.framed import decode_frame, encode_frame, foreign_frame
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class SharedFeatureStore:
             return False
         tensors = decode_entry(data, sequence_hash(sequence), length, expected, self.directory)
         if tensors is None:
-            if count and authentic(data, MAGIC):  # another key's entries: one warning per folder (framed)
+            if count and not foreign_frame(data, MAGIC):  # another key's entries: one warning per folder (framed)
                 log.warning("frozen feature cache: corrupt entry %s (it is recomputed)", path)
             if count:
                 self.corrupt += 1

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
-from protsweep.framed import authentic, decode_frame, encode_frame
+from protsweep.framed import decode_frame, encode_frame, foreign_frame
 from protsweep.framed import payload_offset as frame_payload_offset
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 from protsweep.siamese.embed.identity import EmbedderIdentity
@@ -116,7 +116,7 @@ class EmbeddingCache:
             return None
         embedding = decode_entry(data, sequence, self.directory)
         if embedding is None:
-            if authentic(data, MAGIC):  # another key's entries are one warning per folder (protsweep.framed)
+            if not foreign_frame(data, MAGIC):  # another key's entries are one warning per folder (protsweep.framed)
                 log.warning("embedding cache: corrupt entry %s (it is recomputed)", path)
                 self.stats.corrupt_paths.append(str(path))
             self.stats.corrupt += 1
