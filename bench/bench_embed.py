@@ -8,6 +8,11 @@ takes the sequences in input order in batches of the same mean size. Throughput 
     python bench/bench_embed.py                       # esmc_tiny on 400 Guo yeast proteins (../shared)
     python bench/bench_embed.py --shape 300m --n 64   # a random-init model of ESM C 300M's shape
     python bench/bench_embed.py --data none           # peptides shipped with modlamp instead
+    python bench/bench_embed.py --cache-read --shape 300m   # the cache's read path: signed entries' cost
+
+``--cache-read`` instead times reading every sequence's entry back from the embedding cache
+(``EmbeddingCache.load``: file read, tag, header, payload sha256) with the HMAC tag checked and with the tag
+check stubbed out, in rotating order, best of 9, in one process; and, for comparison, an HMAC over the whole entry.
 
 No weights are needed: the model is randomly initialised in the shape asked for (throughput does not
 depend on the weights' values).
@@ -61,6 +66,70 @@ def timed(embedder: EsmcEmbedder, sequences: list[str], batches: list[list[int]]
     return time.perf_counter() - began
 
 
+def cache_read_cost(sequences: list[str], hidden: int, max_len: int, repeats: int = 9) -> None:
+    """Seconds to read every sequence's entry back from the cache, the HMAC tag checked or not (the ratio)."""
+    import hashlib
+    import hmac
+    import tempfile
+    import timeit
+
+    from protsweep import framed
+    from protsweep.cache_key import KEY_FILE_ENV, cache_key
+    from protsweep.siamese.embed.cache import MAGIC as EMBED_MAGIC
+    from protsweep.siamese.embed.cache import EmbeddingCache
+    from protsweep.siamese.embed.identity import EmbedderIdentity
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault(KEY_FILE_ENV, str(Path(tmp) / "cache.key"))
+        identity = EmbedderIdentity(name="bench", weights="none", pretrained=False, hidden_size=hidden,
+                                    max_len=max_len, dtype="fp32")
+        cache = EmbeddingCache(tmp, identity)
+        rng = np.random.default_rng(0)
+        for seq in sequences:
+            n = min(len(seq), max_len)
+            cache.store(seq, rng.normal(size=(n, hidden)).astype(np.float16), len(seq))
+        size_mb = sum(cache.path(s).stat().st_size for s in sequences) / 2**20
+        key, signed_check = cache_key(), framed.authentic
+
+        def read_all() -> float:
+            began = time.perf_counter()
+            for seq in sequences:
+                assert cache.load(seq) is not None
+            return time.perf_counter() - began
+
+        def whole_entry_hmac() -> float:  # the alternative: an HMAC over every byte of each entry, as well
+            began = time.perf_counter()
+            for seq in sequences:
+                data = cache.path(seq).read_bytes()
+                hmac.compare_digest(hmac.new(key, data, hashlib.sha256).digest(), bytes(32))
+                assert cache.load(seq) is not None
+            return time.perf_counter() - began
+
+        arms: dict[str, list[float]] = {"tag checked": [], "tag not checked": [], "+ HMAC of whole entry": []}
+        def unchecked() -> float:
+            framed.authentic = lambda data, magic: True
+            try:
+                return read_all()
+            finally:
+                framed.authentic = signed_check
+
+        runs = {"tag checked": read_all, "tag not checked": unchecked, "+ HMAC of whole entry": whole_entry_hmac}
+        read_all()  # warm the page cache
+        for round_ in range(repeats):  # the order rotates, so no arm always follows another
+            for name in list(runs)[round_ % 3 :] + list(runs)[: round_ % 3]:
+                arms[name].append(runs[name]())
+        one = cache.path(sequences[0]).read_bytes()
+        tag_s = min(timeit.repeat(lambda: signed_check(one, EMBED_MAGIC), number=2000, repeat=5)) / 2000
+    best = {name: min(times) for name, times in arms.items()}
+    print(f"embedding cache read path: {len(sequences)} entries, {size_mb:.1f} MiB (hidden {hidden}), "
+          f"best of {repeats}")
+    for name, seconds in best.items():
+        print(f"  {name}: {seconds * 1e3:.1f} ms ({seconds / len(sequences) * 1e6:.0f} us/entry)")
+    print(f"  the tag check alone (one entry, timeit): {tag_s * 1e6:.1f} us/entry")
+    print(f"  signed / unsigned read time: {best['tag checked'] / best['tag not checked']:.3f}x; "
+          f"with an HMAC over each whole entry: {best['+ HMAC of whole entry'] / best['tag not checked']:.3f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="auto", help="id<TAB>sequence table; 'auto' = Guo yeast; 'none' = modlamp")
@@ -73,11 +142,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--cache-read", action="store_true", help="time the cache's read path instead (no model)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
 
     sequences, what = load_sequences(args.data, args.n, args.seed)
+    if args.cache_read:
+        print(f"{len(sequences)} sequences of {what}")
+        cache_read_cost(sequences, SHAPES[args.shape][0], args.max_len)
+        return
     lengths = [min(len(s), args.max_len) + 2 for s in sequences]
     hidden, heads, layers = SHAPES[args.shape]
     embedder = EsmcEmbedder(tiny_model(hidden, heads, layers, 0), resolve_device(args.device), args.max_len)

@@ -32,7 +32,7 @@ _untrusted_noted: set[str] = set()
 
 
 def _tag(magic: bytes, signed: bytes) -> bytes:
-    return hmac.new(cache_key(), magic + signed, hashlib.sha256).digest()
+    return hmac.digest(cache_key(), magic + signed, "sha256")
 
 
 def encode_frame(magic: bytes, header: Mapping[str, Any], payload: bytes) -> bytes:
