@@ -263,3 +263,12 @@ def test_a_short_key_file_is_one_line_naming_it(tmp_path, monkeypatch) -> None:
     with pytest.raises(ProtsweepError) as raised:
         cache_key()
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_key_file_that_cannot_be_made_is_one_line_naming_it(tmp_path, monkeypatch) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    path = tmp_path / "a_file" / "cache.key"
+    use_key(monkeypatch, path)
+    with pytest.raises(ProtsweepError) as raised:
+        SharedFeatureStore(tmp_path / "cache", {"key": "identity1"})  # refused before anything is computed
+    assert str(path) in str(raised.value) and KEY_FILE_ENV in str(raised.value) and "\n" not in str(raised.value)

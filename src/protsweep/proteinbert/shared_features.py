@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
+from protsweep.cache_key import cache_key
 from protsweep.framed import decode_frame, encode_frame, foreign_frame
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
 
@@ -123,6 +124,7 @@ class SharedFeatureStore:
         self.hits = 0
         self.written = 0
         self.corrupt = 0
+        cache_key()  # a bad key file is one line before any feature is computed
         if not (self.directory / "identity.json").exists():
             write_json_atomic(self.directory / "identity.json", identity)
 

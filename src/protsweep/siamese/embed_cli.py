@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     extra = ""
     if report["corrupt_recomputed"]:
-        extra += f", {report['corrupt_recomputed']} corrupt entries recomputed"
+        extra += f", {report['corrupt_recomputed']} corrupt or foreign-key entries recomputed"
     if report["truncated_sequences"]:
         extra += f", {report['truncated_sequences']} truncated to max_len={report['max_len']}"
     rate = f" at {report['tokens_per_s']:.0f} tokens/s" if report.get("tokens_per_s") else ""

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from protsweep.atomic import write_atomic, write_json_atomic
+from protsweep.cache_key import cache_key
 from protsweep.framed import decode_frame, encode_frame, foreign_frame
 from protsweep.framed import payload_offset as frame_payload_offset
 from protsweep.integrity.locks import is_stale, read_holder, release, try_lock
@@ -96,6 +97,7 @@ class EmbeddingCache:
         self.identity = identity
         self.directory = self.root / identity.key()
         self.stats = CacheStats()
+        cache_key()  # a bad key file is one line now, not after an hour of embedding
 
     def describe(self) -> None:
         """Write ``identity.json`` once, so a person can tell what a cache folder holds."""
