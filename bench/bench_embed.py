@@ -76,8 +76,9 @@ def cache_read_cost(sequences: list[str], hidden: int, max_len: int, repeats: in
     from protsweep import framed
     from protsweep.cache_key import KEY_FILE_ENV, cache_key
     from protsweep.siamese.embed.cache import MAGIC as EMBED_MAGIC
-    from protsweep.siamese.embed.cache import EmbeddingCache
+    from protsweep.siamese.embed.cache import EmbeddingCache, payload_offset
     from protsweep.siamese.embed.identity import EmbedderIdentity
+    from protsweep.siamese.embed.lazy import LazyEmbeddings
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault(KEY_FILE_ENV, str(Path(tmp) / "cache.key"))
@@ -118,6 +119,27 @@ def cache_read_cost(sequences: list[str], hidden: int, max_len: int, repeats: in
         for round_ in range(repeats):  # the order rotates, so no arm always follows another
             for name in list(runs)[round_ % 3 :] + list(runs)[: round_ % 3]:
                 arms[name].append(runs[name]())
+        lazy = LazyEmbeddings({seq: cache.path(seq) for seq in sequences}, {seq: cache.load(seq).shape
+                                                                              for seq in sequences})
+
+        def lazy_epoch() -> float:
+            began = time.perf_counter()
+            for seq in sequences:
+                lazy[seq]
+            return time.perf_counter() - began
+
+        def raw_epoch() -> float:  # what a lazy read did before entries were re-checked: no stat, no check
+            began = time.perf_counter()
+            for seq in sequences:
+                data = cache.path(seq).read_bytes()
+                np.frombuffer(data, dtype=np.float16, offset=payload_offset(data)).reshape(lazy.shapes[seq])
+            return time.perf_counter() - began
+
+        first_lazy = lazy_epoch()  # verifies every entry (tag, sha256)
+        epochs: dict[str, list[float]] = {"lazy epoch >= 2": [], "raw read": []}
+        for _ in range(repeats):
+            epochs["lazy epoch >= 2"].append(lazy_epoch())
+            epochs["raw read"].append(raw_epoch())
         one = cache.path(sequences[0]).read_bytes()
         tag_s = min(timeit.repeat(lambda: signed_check(one, EMBED_MAGIC), number=2000, repeat=5)) / 2000
     best = {name: min(times) for name, times in arms.items()}
@@ -126,6 +148,9 @@ def cache_read_cost(sequences: list[str], hidden: int, max_len: int, repeats: in
     for name, seconds in best.items():
         print(f"  {name}: {seconds * 1e3:.1f} ms ({seconds / len(sequences) * 1e6:.0f} us/entry)")
     print(f"  the tag check alone (one entry, timeit): {tag_s * 1e6:.1f} us/entry")
+    lazy_s, raw_s = min(epochs["lazy epoch >= 2"]), min(epochs["raw read"])
+    print(f"  training's lazy reads: first epoch (each entry verified) {first_lazy * 1e3:.1f} ms, later epochs "
+          f"(file stamp only) {lazy_s * 1e3:.1f} ms vs {raw_s * 1e3:.1f} ms unchecked: {lazy_s / raw_s:.3f}x")
     print(f"  signed / unsigned read time: {best['tag checked'] / best['tag not checked']:.3f}x; "
           f"with an HMAC over each whole entry: {best['+ HMAC of whole entry'] / best['tag not checked']:.3f}x")
 

@@ -272,3 +272,19 @@ def test_a_key_file_that_cannot_be_made_is_one_line_naming_it(tmp_path, monkeypa
     with pytest.raises(ProtsweepError) as raised:
         SharedFeatureStore(tmp_path / "cache", {"key": "identity1"})  # refused before anything is computed
     assert str(path) in str(raised.value) and KEY_FILE_ENV in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_an_embedding_entry_planted_during_a_run_is_refused_by_the_lazy_read(tmp_path, monkeypatch) -> None:
+    cache = embedding_cache(tmp_path, monkeypatch)
+    result = ensure_embeddings(SEQS, tiny(tmp_path))
+    lazy = result.vectors
+    honest = {s: np.array(lazy[s]) for s in SEQS}  # first reads: verified
+    path = lazy.paths[SEQS[0]]
+    original = path.read_bytes()
+    path.write_bytes(original)  # rewritten, same signed content (another run replacing it): still read
+    np.testing.assert_array_equal(lazy[SEQS[0]], honest[SEQS[0]])
+    plant(cache, path, "tag_copied")  # planted after the run verified its entries
+    with pytest.raises(ProtsweepError) as raised:
+        lazy[SEQS[0]]
+    assert str(path) in str(raised.value)
+    np.testing.assert_array_equal(lazy[SEQS[1]], honest[SEQS[1]])  # the others still read
