@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 
 from protsweep.aggregate import aggregate
 from protsweep.aggregate.oof import stratified_auc
-from protsweep.aggregate.uncertainty import fold_delta_auc, seed_delta_auc
+from protsweep.aggregate.uncertainty import fold_delta_auc, pooled_with_fold_means, seed_delta_auc
 from protsweep.aggregate.verdict import BETTER
 
 from .runrecords import BASE_CONFIG, HEADS, synthetic_labels, write_multirun, write_run
@@ -121,3 +121,59 @@ def test_out_of_fold_interval_covers_the_true_delta() -> None:
         iv = fold_delta_auc(y, folds, *arms)
         covered += iv.lo <= true <= iv.hi
     assert 0.92 <= covered / reps <= 0.98, covered / reps
+
+
+def test_fold_means_add_their_df_to_the_within_fold_estimate() -> None:
+    """Equal folds: Var(d̄) = (df_w·V_w + (F − 1)·V_b)/(df_w + F − 1) with V_w = Σ w_f² se_f² (each fold's own
+    single-split interval) and V_b = the sample variance of the fold Δs over F; df = df_w + F − 1."""
+    n_folds, k = 4, 3
+    rng = np.random.default_rng(3)
+    y = np.tile(np.r_[np.ones(20, int), np.zeros(60, int)], n_folds)
+    folds = np.repeat(np.arange(n_folds), 80)
+    recipe_a, recipe_b = rng.normal(size=(2, y.size))  # each arm's own example effect: τ_c² > 0 in every fold
+    a = (1.0 + 0.6 * rng.standard_normal((k, 1))) * y + recipe_a + rng.normal(size=(k, y.size))
+    b = (0.8 + 0.6 * rng.standard_normal((k, 1))) * y + recipe_b + rng.normal(size=(k, y.size))
+    per_fold = [seed_delta_auc(y[folds == f], a[:, folds == f], b[:, folds == f]) for f in range(n_folds)]
+    # seeds spread beyond test noise in every fold (each fold's floor max(s², τ̂_w²) is s² itself) and no fold's
+    # τ̂_c² is clipped at 0: the sums over folds are then the per-fold figures added up
+    assert all(iv.per_seed_var == pytest.approx(k * (iv.se**2 - iv.tau_common)) for iv in per_fold)
+    assert all(iv.tau_common > 0 for iv in per_fold)
+    tau_c = sum(iv.tau_common for iv in per_fold) / n_folds**2
+    per_seed = sum(iv.per_seed_var for iv in per_fold) / n_folds**2
+    df_w = n_folds * (k - 1) * (1 + tau_c / (per_seed / k)) ** 2
+    var_w = sum(iv.se**2 for iv in per_fold) / n_folds**2
+    var_b = np.var([iv.delta for iv in per_fold], ddof=1) / n_folds
+    iv = fold_delta_auc(y, folds, a, b)
+    assert iv.df == pytest.approx(df_w + n_folds - 1)
+    assert iv.se**2 == pytest.approx((df_w * var_w + (n_folds - 1) * var_b) / (df_w + n_folds - 1))
+    assert iv.delta == pytest.approx(np.mean([d.delta for d in per_fold]))
+
+
+def test_the_fold_means_estimate_is_unbiased_for_unequal_folds() -> None:
+    """Fold Δs drawn with one variance V₀: the pooled estimate (given the exact within-fold value) averages to
+    Var(Σ w_f d̄_f) = Σ w_f² V₀ for unequal pair weights too."""
+    weights = np.array([0.1, 0.2, 0.3, 0.4])
+    rng = np.random.default_rng(3)
+    target = float(weights @ weights)
+    draws = [pooled_with_fold_means(target, 6.0, rng.standard_normal(4), weights)[0] for _ in range(20000)]
+    assert np.mean(draws) == pytest.approx(target, rel=0.02)
+    assert pooled_with_fold_means(target, math.inf, rng.standard_normal(4), weights) == (target, math.inf)
+
+
+def test_out_of_fold_null_route_keeps_its_level() -> None:
+    """5 folds x 3 seeds, true Δ = 0 with a recipe-specific example effect per arm: p < 0.05 in 2–8% of 400
+    repetitions (the pooled df must not make the test liberal)."""
+    n, k, n_folds, recipe_sd, reps = 600, 3, 5, 0.5, 400
+    rng = np.random.default_rng(20261207)
+    y = (rng.random(n) < 0.25).astype(int)
+    folds = np.arange(n) % n_folds
+    rejected = 0
+    for _ in range(reps):
+        x = rng.standard_normal(n)
+        arms = []
+        for _arm in range(2):
+            base = x + recipe_sd * rng.standard_normal(n)
+            slopes = 1.0 + 0.1 * rng.standard_normal((n_folds, k))
+            arms.append(np.vstack([slopes[folds, j] * y + base + rng.standard_normal(n) for j in range(k)]))
+        rejected += fold_delta_auc(y, folds, *arms).p_value < 0.05
+    assert 0.02 <= rejected / reps <= 0.08, rejected / reps

@@ -133,7 +133,8 @@ def fold_delta_auc(
     fold's examples, so differing score scales between fold models cannot bias it. The folds' test examples
     are disjoint and every (seed, fold) model is trained on its own, so the decomposition of ``delta_interval``
     holds fold by fold and the parts add with the weights w_f²: the seed variance then rests on F·(K − 1) df
-    (K seeds in each of F folds), not K − 1 (docs/statistics.md)."""
+    (K seeds in each of F folds), not K − 1; the spread of the F fold means adds F − 1 more
+    (``pooled_with_fold_means``; docs/statistics.md)."""
     y = np.asarray(labels)
     f = np.asarray(folds)
     pv = np.atleast_2d(np.asarray(probs_variant, dtype=np.float64))
@@ -143,14 +144,16 @@ def fold_delta_auc(
     pairs = np.array([float((y[f == i] == 1).sum() * (y[f == i] == 0).sum()) for i in ids])
     weights = pairs / pairs.sum()
     deltas = np.zeros(k)
+    fold_means = np.zeros(ids.size)
     var_avg = tau_c = seed_var = beyond = s2_sum = tau_w_sum = 0.0
-    for w, i in zip(weights, ids, strict=True):
+    for j, (w, i) in enumerate(zip(weights, ids, strict=True)):
         sel = f == i
         aucs_v, v10_v, v01_v = structural_components(y[sel], pv[:, sel])
         aucs_b, v10_b, v01_b = structural_components(y[sel], pb[:, sel])
         avg, single = _two_part_variances(v10_v - v10_b, v01_v - v01_b)
         d = aucs_v - aucs_b
         deltas += w * d
+        fold_means[j] = float(d.mean())
         var_avg += w**2 * avg
         if k < 2:
             continue
@@ -170,4 +173,28 @@ def fold_delta_auc(
     # with F·(K − 1) df, at its floor max(s̄², τ̄_w²) as in ``delta_interval``
     per_seed = max(s2_sum, tau_w_sum)
     df = math.inf if per_seed <= 0.0 else len(ids) * (k - 1) * (1.0 + tau_c / (per_seed / k)) ** 2
-    return _interval(k, mean, var_avg, _Parts(tau_c, seed_var, beyond, per_seed, df), confidence)
+    var, df = pooled_with_fold_means(tau_c + seed_var, df, fold_means, weights)
+    return _interval(k, mean, var_avg, _Parts(tau_c, var - tau_c, beyond, per_seed, df), confidence)
+
+
+def pooled_with_fold_means(
+    var_within: float, df_within: float, fold_means: np.ndarray, weights: np.ndarray
+) -> tuple[float, float]:
+    """Var(d̄) pooled from two independent estimates, and its df (docs/statistics.md).
+
+    ``var_within`` = τ̂_c² + Σ w_f² s_f²/K (DeLong's test-set part and the within-fold seed spread) on
+    ``df_within`` df. The seed means of the F folds, d̄_f, are independent with one variance
+    V₀ = τ_c,f² + (σ² + τ_w²)/K (exchangeable folds), so their weighted spread estimates Var(d̄) = Σ w_f² V₀
+    directly, on F − 1 df: E Σ_f (d̄_f − d̄)² = V₀ (F − 2 + F Σ w_f²) for d̄ = Σ w_f d̄_f. Two unbiased
+    estimates of one variance, each with relative variance 2/df, are pooled by their df (a one-way ANOVA's
+    pooled mean square); the df add up. With one fold, or when the seeds agree exactly (df ∞), nothing
+    changes."""
+    n_folds = fold_means.size
+    if n_folds < 2 or not math.isfinite(df_within):
+        return var_within, df_within
+    mean = float(weights @ fold_means)
+    w2 = float(weights @ weights)
+    var_between = w2 * float(((fold_means - mean) ** 2).sum()) / (n_folds - 2 + n_folds * w2)
+    df_between = n_folds - 1
+    df = df_within + df_between
+    return (df_within * var_within + df_between * var_between) / df, df
