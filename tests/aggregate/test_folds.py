@@ -177,3 +177,27 @@ def test_out_of_fold_null_route_keeps_its_level() -> None:
             arms.append(np.vstack([slopes[folds, j] * y + base + rng.standard_normal(n) for j in range(k)]))
         rejected += fold_delta_auc(y, folds, *arms).p_value < 0.05
     assert 0.02 <= rejected / reps <= 0.08, rejected / reps
+
+
+def test_seeds_needed_range_of_an_out_of_fold_verdict_rests_on_the_folds_df() -> None:
+    """5 folds x 3 seeds: the per-seed variance rests on F·(K − 1) = 10 df, so its 80% range is the one of a
+    chi-square on 10 df (on one split with 3 seeds it would be 2 df, and far wider)."""
+    from dataclasses import replace
+
+    from protsweep.aggregate.verdict import seeds_needed, seeds_needed_range
+
+    rng = np.random.default_rng(3)
+    n, k, n_folds = 1000, 3, 5
+    y = (rng.random(n) < 0.3).astype(int)
+    folds = np.arange(n) % n_folds
+    a = 0.6 * y + rng.normal(size=(k, n))
+    b = 0.5 * y + rng.normal(size=(k, n))
+    iv = fold_delta_auc(y, folds, a, b)
+    assert iv.per_seed_df == n_folds * (k - 1)
+    df = 10
+    at = [iv.per_seed_var * df / stats.chi2.ppf(q, df) for q in (0.9, 0.1)]
+    expected = tuple(seeds_needed(replace(iv, per_seed_var=v), 0.005) for v in at)
+    assert seeds_needed_range(iv, 0.005) == expected
+    assert expected[0] < expected[1]
+    single = seed_delta_auc(y, a, b)
+    assert single.per_seed_df == k - 1

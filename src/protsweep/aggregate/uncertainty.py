@@ -49,6 +49,7 @@ class DeltaInterval:
     tau_common: float  # test-set variance shared by all seeds (τ_c²): what more seeds cannot remove
     per_seed_var: float  # σ² + τ_w²: what one more seed adds, before dividing by K
     clipped: bool  # the interval reached past [-1, 1] and was cut there
+    per_seed_df: float = math.nan  # df of per_seed_var: K − 1 on one split, F·(K − 1) out of fold
 
 
 def _two_part_variances(d10: np.ndarray, d01: np.ndarray) -> tuple[float, float]:
@@ -86,7 +87,7 @@ def delta_interval(
     tau_common = max(0.0, var_avg - tau_w / k)
     per_seed = max(s2, tau_w)
     df = math.inf if per_seed <= 0.0 else (k - 1) * (1.0 + tau_common / (per_seed / k)) ** 2
-    parts = _Parts(tau_common, s2 / k, max(0.0, s2 - tau_w) / k, per_seed, df)
+    parts = _Parts(tau_common, s2 / k, max(0.0, s2 - tau_w) / k, per_seed, df, k - 1)
     return _interval(k, mean, var_avg, parts, confidence)
 
 
@@ -97,6 +98,7 @@ class _Parts:
     seed_beyond_test: float  # of which beyond test noise (reported as var_seed)
     per_seed: float  # σ² + τ_w² at its floor: what one seed adds before dividing by K
     df: float
+    per_seed_df: float  # the df per_seed rests on
 
 
 def _interval(k: int, mean: float, var_avg: float, parts: _Parts, confidence: float) -> DeltaInterval:
@@ -105,13 +107,13 @@ def _interval(k: int, mean: float, var_avg: float, parts: _Parts, confidence: fl
     se = math.sqrt(var)
     if se <= 1e-300:
         return DeltaInterval(k, mean, 0.0, df, mean, mean, 1.0 if mean == 0 else 0.0, 0.0, 0.0, 0.0,
-                             parts.per_seed, False)
+                             parts.per_seed, False, parts.per_seed_df)
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
     lo, hi = mean - half, mean + half
     clipped = lo < -1.0 or hi > 1.0
     p = float(2.0 * stats.t.sf(abs(mean) / se, df))
     return DeltaInterval(k, mean, se, df, max(lo, -1.0), min(hi, 1.0), p, parts.seed_beyond_test, var_avg,
-                         parts.tau_common, parts.per_seed, clipped)
+                         parts.tau_common, parts.per_seed, clipped, parts.per_seed_df)
 
 
 def seed_delta_auc(labels: ArrayLike, probs_variant: ArrayLike, probs_base: ArrayLike) -> DeltaInterval:
@@ -174,7 +176,7 @@ def fold_delta_auc(
     per_seed = max(s2_sum, tau_w_sum)
     df = math.inf if per_seed <= 0.0 else len(ids) * (k - 1) * (1.0 + tau_c / (per_seed / k)) ** 2
     var, df = pooled_with_fold_means(tau_c + seed_var, df, fold_means, weights)
-    return _interval(k, mean, var_avg, _Parts(tau_c, var - tau_c, beyond, per_seed, df), confidence)
+    return _interval(k, mean, var_avg, _Parts(tau_c, var - tau_c, beyond, per_seed, df, len(ids) * (k - 1)), confidence)
 
 
 def pooled_with_fold_means(

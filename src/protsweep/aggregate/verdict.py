@@ -83,10 +83,11 @@ def seeds_needed_range(
     iv: DeltaInterval, margin: float, alpha: float = ALPHA, power: float = POWER, level: float = SEEDS_RANGE_LEVEL
 ) -> tuple[float, float]:
     """The seeds needed at the ends of the ``level`` (80%) chi-square interval of the per-seed variance,
-    which rests on K − 1 df: how far "seeds needed" could swing with another set of K seeds."""
+    which rests on K − 1 df (F·(K − 1) out of fold): how far "seeds needed" could swing with another set of
+    K seeds."""
     if iv.k < 2 or math.isnan(iv.per_seed_var):
         return math.nan, math.nan
-    df = iv.k - 1
+    df = iv.per_seed_df if math.isfinite(iv.per_seed_df) else iv.k - 1
     low_var = iv.per_seed_var * df / float(stats.chi2.ppf(0.5 + level / 2.0, df))
     high_var = iv.per_seed_var * df / float(stats.chi2.ppf(0.5 - level / 2.0, df))
     return (
