@@ -20,6 +20,8 @@ Do not run the full-size model on a shared machine. The smoke mode shows the scr
     python bench/bench_whole_run.py --limit 200 --tiny --max-epochs 2          # smoke (tiny model, seconds)
     python bench/bench_whole_run.py --weights ~/proteinbert_models/default.pkl  # the figures (quiet machine)
 
+Measured (full-size architecture, ``--limit 600``, a shared machine): docs/speed.md.
+
 ``--max-epochs`` caps every stage of both (upstream's ``max_epochs_per_stage`` and protsweep's
 ``trainer.epochs_frozen`` / ``epochs_full``) for smoke runs; without it both use their defaults.
 """
