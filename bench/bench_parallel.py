@@ -21,6 +21,9 @@ Measured on the idle 2-core machine (2026-11-22), against the sequential sweep a
 sequential 183.9 s, local_parallel 115.2 s, 1.60x, identical predictions; against TensorFlow's default threads
 1.19x (121.1 s -> 101.8 s, 4 jobs, a shared machine; issue 23). Against 1 thread: at 1200 rows / 6 frozen
 epochs (jobs of 14 s) 1.22x, and at --limit 64 --epochs 1 about 1.0x, as the formula says.
+Re-measured 2026-12-06 with both baselines in one run (the machine shared with three other engineers, load
+average 0.8 -> 3.1): sequential 109.3 s at 1 thread per job, 124.8 s at TensorFlow's defaults, local_parallel
+94.9 s: 1.15x against the faster (docs/speed.md).
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ Do not run the full-size model on a shared machine. The smoke mode shows the scr
     python bench/bench_whole_run.py --limit 200 --tiny --max-epochs 2          # smoke (tiny model, seconds)
     python bench/bench_whole_run.py --weights ~/proteinbert_models/default.pkl  # the figures (quiet machine)
 
+Measured (full-size architecture, ``--limit 600``, a shared machine): docs/speed.md.
+
 ``--max-epochs`` caps every stage of both (upstream's ``max_epochs_per_stage`` and protsweep's
 ``trainer.epochs_frozen`` / ``epochs_full``) for smoke runs; without it both use their defaults.
 """
@@ -157,7 +159,9 @@ def main() -> None:
         passes = [json.loads(p.read_text())["stages"]["frozen"].get("backbone_passes")
                   for p in sorted(sweep_dir.glob("*/metrics.json"))]
         print(f"6-job sweep (seed=0,1,2 x head=default,two_layer): {sweep_wall:.1f} s; six upstream runs "
-              f"(6 x {up_wall:.1f} s) {6 * up_wall:.1f} s: {6 * up_wall / sweep_wall:.1f}x (goal >= 40x); "
+              f"EXTRAPOLATED as 6 x the one measured upstream run ({up_wall:.1f} s; upstream has no cache to "
+              f"share, so each of its runs costs the same) {6 * up_wall:.1f} s: {6 * up_wall / sweep_wall:.1f}x "
+              "(goal >= 40x); "
               f"frozen-stage backbone batches per job {passes}; test AUC mean {np.mean(aucs):.4f} "
               f"({len(aucs)} jobs); load average {os.getloadavg()[0]:.2f}")
         print("config:", OmegaConf.to_yaml(OmegaConf.create({"protsweep": base})).strip().replace("\n", " "))

@@ -69,6 +69,9 @@ class Family:
     #: a folder of option files (``model/``, ``family/``, ``trainer/``, ...) added to Hydra's search path; None
     #: for the built-in families, whose options live in protsweep's own ``conf/``
     conf_dir: Path | None = None
+    #: config keys of a run (its model card's ``config``) that held the CPU threads its framework ran with, the
+    #: first set one winning: ``protsweep-predict``'s default for ``--threads`` (:mod:`protsweep.saved.threads`)
+    thread_keys: tuple[str, ...] = ()
 
 
 def _load(spec: str) -> Family:

@@ -42,6 +42,7 @@ from protsweep.saved.guard import trusted_card
 from protsweep.saved.inputs import InputColumns, read_inputs
 from protsweep.saved.out_path import check_out, write_out
 from protsweep.saved.residues import POLICIES, ResiduePolicy
+from protsweep.saved.threads import predict_threads
 
 PROG = "protsweep-predict"
 EXIT_USER_ERROR = 2
@@ -166,6 +167,8 @@ def predict(args: argparse.Namespace) -> pd.DataFrame:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     if inputs.empty:
         raise ProtsweepError(f"{args.input}: no record left to score")
+    threads = predict_threads(args.threads, cards, family_of(family).thread_keys)
+    os.environ.update(thread_env(threads))  # read when torch / TensorFlow start their pools (imported next)
     predictor_class = get_class(family_of(family).predictor)
     auto = sys.stderr.isatty() and len(inputs) >= PROGRESS_MIN
     show = args.progress == "always" or (args.progress == "auto" and auto)
@@ -213,8 +216,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads of torch / TensorFlow (default: theirs, one per core); 1 is much faster for "
-                        "small models on a busy machine (bench/bench_siamese_predict.py)")
+                   help="CPU threads of torch / TensorFlow (default: what the saved run ran with, e.g. the "
+                        "Siamese trainer.num_threads, else theirs, one per core); 1 is much faster for small models "
+                        "on a busy machine (bench/bench_siamese_predict.py)")
     return p
 
 
@@ -226,7 +230,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads is not None and args.threads < 1:
         print(f"{PROG}: error: --threads must be positive", file=sys.stderr)
         return EXIT_USER_ERROR
-    os.environ.update(thread_env(args.threads))  # read when torch / TensorFlow start their pools (imported later)
     try:
         predict(args)
     except ProtsweepError as err:

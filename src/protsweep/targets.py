@@ -85,12 +85,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def read_option(path: Path) -> Any:
+    """An option file's YAML (``{}`` when empty), read by PyYAML's safe loader, in C where libyaml is built in (the
+    same documents, ~20x faster: every option file is read when a saved model's card is checked)."""
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
 def option_schemas(conf_dir: Path, bases: dict[str, type]) -> dict[tuple[str, str], type]:
     """``(group, "<option>_schema") -> schema`` for every option file with a ``_target_`` in the groups of ``bases``."""
     schemas: dict[tuple[str, str], type] = {}
     for group, base in bases.items():
         for path in sorted((conf_dir / group).glob("*.yaml")):
-            node = yaml.safe_load(path.read_text()) or {}
+            node = read_option(path)
             target = node.get("_target_")
             if target is None:
                 continue

@@ -3,23 +3,49 @@
 ``aggregate()`` returns a ``Results`` (tables and values); ``write_results`` writes ``results/``,
 ``console_summary`` / ``summary_markdown`` render it; ``build_report`` and ``write_report`` do the
 same across sweeps.
+
+The names below are loaded on first use (PEP 562), so a command that needs one small module of the package
+(``protsweep-predict`` reads ``saved_runs``, ``bootstrap``, ``metrics``) does not import the tables, plots and
+tests behind ``aggregate()`` (matplotlib, statsmodels): its start-up is issue 23's Siamese scoring figure.
 """
 
-from .api import aggregate
-from .errors import (
-    AggregateError,
-    BaselineError,
-    NoCompletedRunsError,
-    NoRunsError,
-    OutputDirError,
-    TestSetMismatchError,
-)
-from .output import write_report, write_results
-from .records import LoadedRun
-from .render import console_summary, summary_markdown
-from .report import Report, build_report
-from .report_render import report_markdown
-from .result import Results
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import aggregate
+    from .errors import (
+        AggregateError,
+        BaselineError,
+        NoCompletedRunsError,
+        NoRunsError,
+        OutputDirError,
+        TestSetMismatchError,
+    )
+    from .output import write_report, write_results
+    from .records import LoadedRun
+    from .render import console_summary, summary_markdown
+    from .report import Report, build_report
+    from .report_render import report_markdown
+    from .result import Results
+
+#: public name -> the module of this package that defines it
+_HOMES: dict[str, str] = {
+    "aggregate": "api",
+    **dict.fromkeys(("AggregateError", "BaselineError", "NoCompletedRunsError", "NoRunsError", "OutputDirError",
+                     "TestSetMismatchError"), "errors"),
+    "write_report": "output",
+    "write_results": "output",
+    "LoadedRun": "records",
+    "console_summary": "render",
+    "summary_markdown": "render",
+    "Report": "report",
+    "build_report": "report",
+    "report_markdown": "report_render",
+    "Results": "result",
+}
 
 __all__ = [
     "AggregateError",
@@ -39,3 +65,11 @@ __all__ = [
     "write_report",
     "write_results",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -16,7 +16,6 @@ from typing import Any, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import isotonic_regression, minimize
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +128,8 @@ class Platt(Calibrator):
             residual = 1 / (1 + np.exp(-z)) - targets
             return float(np.sum(np.logaddexp(0.0, z) - targets * z)), np.array([residual @ x, residual.sum()])
 
+        from scipy.optimize import minimize  # deferred: applying a saved calibrator (predict) fits nothing
+
         fitted = minimize(loss_and_grad, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B",
                           bounds=[(0.0, None), (None, None)])
         if not fitted.success:
@@ -162,6 +163,8 @@ class Isotonic(Calibrator):
         self.y = None if y is None else [float(v) for v in y]
 
     def _fit(self, scores: NDArray[np.float64], labels: NDArray[np.float64]) -> None:
+        from scipy.optimize import isotonic_regression  # deferred: as Platt's
+
         knots, where, counts = np.unique(scores, return_inverse=True, return_counts=True)
         means = np.bincount(where, weights=labels) / counts  # tied scores pool their labels first
         values = isotonic_regression(means, weights=counts.astype(float), increasing=True).x

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.metrics import brier_score_loss
 
 from protsweep.record.contract import CALIBRATION_METRICS
 
@@ -23,6 +22,8 @@ def expected_calibration_error(labels: ArrayLike, probs: ArrayLike, n_bins: int 
 
 
 def brier_score(labels: ArrayLike, probs: ArrayLike) -> float:
+    from sklearn.metrics import brier_score_loss  # deferred: importing this module (predict's start-up) stays light
+
     return float(brier_score_loss(np.asarray(labels, dtype=int), np.asarray(probs, dtype=float)))
 
 

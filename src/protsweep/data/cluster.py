@@ -31,8 +31,6 @@ from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from protsweep.data.cluster_cache import entry_path, join_leaky_clusters, read_checked, write_entry
 from protsweep.data.config import ClusterConfig, ClusterMethod, choice
@@ -93,6 +91,9 @@ def levenshtein_clusters(unique: list[str], settings: ClusterConfig) -> np.ndarr
     """Connected components of the graph of pairs at least ``identity`` similar."""
     rows, cols = similar_pairs(unique, float(settings.identity))
     n = len(unique)
+    from scipy.sparse import coo_matrix  # deferred: predict's start-up clusters nothing
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64)

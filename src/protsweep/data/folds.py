@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
-from sklearn.model_selection import StratifiedGroupKFold
 
 from protsweep.data.cluster import cluster_labels, cluster_settings, resolved_method
 from protsweep.data.config import SplitBy, choice
@@ -68,6 +67,8 @@ def _one_fold(labels: np.ndarray, groups: np.ndarray, n_splits: int, which: int,
             f"{len(labels)} examples in {n_groups} groups cannot be split into {n_splits} folds; use more data "
             "(data.limit), other split fractions (data.valid_frac, data.test_frac) or fewer folds (data.cv.folds)"
         )
+    from sklearn.model_selection import StratifiedGroupKFold  # deferred: predict's start-up reads no split
+
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for index, (_, held) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups)):
         if index == which:

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from protsweep.errors import ConfigError, DataError
 
@@ -24,6 +23,8 @@ def stratified_subsample(frame: pd.DataFrame, limit: int, seed: int, strata: lis
     groups = frame[strata].astype(str).agg("|".join, axis=1)
     can_stratify = min(limit, len(frame) - limit) >= groups.nunique() and groups.value_counts().min() >= 2
     stratify = groups if can_stratify else None
+    from sklearn.model_selection import train_test_split  # deferred: predict's start-up splits nothing
+
     kept, _ = train_test_split(frame, train_size=limit, random_state=seed, stratify=stratify)
     return kept.sort_index()
 
@@ -54,6 +55,8 @@ def _two_way(frame: pd.DataFrame, second_frac: float, seed: int) -> tuple[pd.Ind
     # the resulting one-class split in plain words
     can_stratify = len(counts) == 2 and counts.min() >= 2 and min(n_second, len(frame) - n_second) >= 2
     stratify = frame["label"] if can_stratify else None
+    from sklearn.model_selection import train_test_split  # deferred: predict's start-up splits nothing
+
     try:
         first, second = train_test_split(frame.index, test_size=second_frac, random_state=seed, stratify=stratify)
     except ValueError as err:  # too few rows for the fractions: an empty part

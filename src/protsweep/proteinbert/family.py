@@ -46,4 +46,5 @@ FAMILY = Family(
     check=check_config,
     embeddings_export="protsweep.proteinbert.embed_export.export_h5",
     planned_epochs=planned_epochs,
+    thread_keys=("resources.threads",),  # TensorFlow's intra- and inter-op threads of the job
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from protsweep.calibration.metrics import calibration_metrics
 from protsweep.record.contract import COUNT_METRICS, DISCRIMINATION_METRICS, raw_name
@@ -16,6 +15,8 @@ DEGENERATE_MIN_RANGE = 1e-6
 
 def binary_metrics(labels: ArrayLike, scores: ArrayLike) -> dict[str, float | int]:
     """AUC and AUPRC by sklearn, plus size and positive rate."""
+    from sklearn.metrics import average_precision_score, roc_auc_score  # deferred: ``is_degenerate`` needs no sklearn
+
     labels = np.asarray(labels, dtype=int)
     scores = np.asarray(scores, dtype=float)
     discrimination = (roc_auc_score(labels, scores), average_precision_score(labels, scores))

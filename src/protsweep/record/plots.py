@@ -1,19 +1,22 @@
 """``curves.png``: one run's training curves from its history.csv (loss and val loss, val AUC, learning rate
-per epoch; each stage's first epoch marked). Matplotlib's Agg canvas; pyplot's global state is not touched."""
+per epoch; each stage's first epoch marked). Matplotlib's Agg canvas; pyplot's global state is not touched.
+Matplotlib is imported when a figure is drawn, not with this module: the model store imports it, and
+``protsweep-predict`` (which reads that store) draws nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from protsweep.atomic import write_atomic
 from protsweep.record.contract import HISTORY_COLUMNS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 CURVES_PNG = "curves.png"
 #: panel title -> the history columns drawn in it
@@ -28,6 +31,8 @@ def stage_starts(stages: pd.Series) -> list[tuple[int, str]]:
 
 
 def _panel(ax: Axes, x: np.ndarray, history: pd.DataFrame, title: str, columns: tuple[str, ...]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     for column in columns:
         values = pd.to_numeric(history[column], errors="coerce").to_numpy(dtype=float)
         ax.plot(x, values, marker="o", markersize=3, label=column)
@@ -44,6 +49,8 @@ def _panel(ax: Axes, x: np.ndarray, history: pd.DataFrame, title: str, columns: 
 
 def curves_figure(history: pd.DataFrame, title: str = "") -> Figure:
     """Three panels over the run's epochs in order; dashed lines where a stage begins, named at the top."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(12, 3.4))
     x = np.arange(1, len(history) + 1)
     starts = stage_starts(history["stage"]) if len(history) else []
@@ -66,6 +73,8 @@ def write_curves(history_csv: Path, out: Path, title: str | None = None) -> Path
         pd.read_csv(history_csv) if Path(history_csv).is_file() and Path(history_csv).stat().st_size
         else pd.DataFrame(columns=HISTORY_COLUMNS)
     )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig = curves_figure(history, Path(history_csv).parent.name if title is None else title)
     FigureCanvasAgg(fig)
     return write_atomic(out, lambda tmp: fig.savefig(tmp, format="png", dpi=110))

@@ -15,8 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from protsweep.calibration.calibrators import CALIBRATORS
 from protsweep.config_store import all_schemas
 from protsweep.errors import ProtsweepError
@@ -24,6 +22,7 @@ from protsweep.family import families
 from protsweep.record.contract import RUN_JSON
 from protsweep.saved.card import card_path, check_finite_weights, read_card, sha256_file, verified_weights
 from protsweep.schema import config_dir
+from protsweep.targets import read_option
 
 TARGET = "_target_"
 #: option folders that are not config groups of a job (Hydra's own settings, sweeps and stacked bases)
@@ -55,7 +54,7 @@ def registered_targets() -> dict[str, frozenset[str]]:
     roots = [config_dir(), *(f.conf_dir for f in families().values() if f.conf_dir is not None)]
     for folder in sorted(p for root in roots for p in root.iterdir() if p.is_dir() and p.name not in NOT_GROUPS):
         for option in sorted(folder.glob("*.yaml")):
-            parsed = yaml.safe_load(option.read_text()) or {}
+            parsed = read_option(option)
             found.setdefault(folder.name, set()).update(target for _, target in _targets_in(parsed, folder.name))
     return {key: frozenset(values) for key, values in found.items()}
 

@@ -14,6 +14,7 @@ kept record.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from protsweep.data.validate import is_blank, normalise_sequence
@@ -30,6 +31,12 @@ def _mapped(residue: str, alphabet: str) -> str:
     return target if residue not in alphabet and target is not None and target in alphabet else residue
 
 
+@functools.cache
+def _map_table(alphabet: str) -> dict[int, str]:
+    """``str.translate``'s table of :func:`_mapped` for ``alphabet`` (the residues it changes)."""
+    return {ord(residue): _mapped(residue, alphabet) for residue in MAPPED if _mapped(residue, alphabet) != residue}
+
+
 @dataclass
 class ResiduePolicy:
     """One policy for one input; counts what it mapped and skipped (for :meth:`note`)."""
@@ -44,7 +51,7 @@ class ResiduePolicy:
             return normalise_sequence(value, alphabet, source, row, field_name)
         text = str(value).strip().upper()
         if self.name == "map":
-            swapped = "".join(_mapped(c, alphabet) for c in text)
+            swapped = text.translate(_map_table(alphabet))
             if swapped != text and all(c in alphabet for c in swapped):
                 self.mapped += 1
             text = swapped

@@ -32,4 +32,5 @@ FAMILY = Family(
     loss_registry="protsweep.siamese.net.losses.TORCH_LOSSES",
     check=_check,
     planned_epochs=planned_epochs,
+    thread_keys=("trainer.num_threads", "resources.threads"),  # the trainer's setting overrides the job's
 )

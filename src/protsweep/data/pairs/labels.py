@@ -21,8 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
-from scipy.special import expit
-from scipy.stats import rankdata
 
 from protsweep.data.config import LabelMapping, PositiveSide, TrainTarget, choice
 from protsweep.data.validate import is_blank, is_missing_word, parse_label
@@ -86,6 +84,8 @@ def minmax_target(scores: np.ndarray, above: bool) -> tuple[np.ndarray, dict[str
 
 def sigmoid_target(scores: np.ndarray, center: float, scale: float, above: bool) -> np.ndarray:
     """1 / (1 + exp(-(s - center) / scale)); the sign flips when positives lie below."""
+    from scipy.special import expit  # deferred, as rankdata
+
     z = (scores - center) / scale
     return expit(z if above else -z)
 
@@ -94,6 +94,8 @@ def rank_target(scores: np.ndarray, above: bool) -> tuple[np.ndarray, dict[str, 
     """The empirical CDF from average ranks, (rank - 1) / (n - 1): ties share a value; 1 - that below."""
     if scores.size < 2:
         return np.full(scores.shape, 0.5), {"ties": "average"}
+    from scipy.stats import rankdata  # deferred: scipy.stats is most of predict's start-up otherwise
+
     cdf = (rankdata(scores, method="average") - 1.0) / (scores.size - 1)
     return (cdf if above else 1.0 - cdf), {"ties": "average"}
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 
 from protsweep.callbacks import CallbackHandler
 from protsweep.schema import CallbackConfig
@@ -45,6 +44,8 @@ class Evaluation:
     raw: np.ndarray
 
     def auc(self, labels: np.ndarray) -> float:
+        from sklearn.metrics import roc_auc_score  # deferred: predict's start-up computes no AUC
+
         return float(roc_auc_score(labels.astype(int), self.prob))
 
 
