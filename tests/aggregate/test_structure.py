@@ -89,7 +89,8 @@ SRC_DIR = PACKAGE_DIR.parent  # src/protsweep
 LAYERS: tuple[tuple[str, ...], ...] = (
     # core: errors, files, the family registry, configs and their schemas, data, the run record, calibration,
     # the integrity checks
-    ("protsweep", "protsweep.errors", "protsweep.atomic", "protsweep.framed", "protsweep.overrides", "protsweep.family",
+    ("protsweep", "protsweep.errors", "protsweep.atomic", "protsweep.framed", "protsweep.lazy_names",
+     "protsweep.overrides", "protsweep.family",
      "protsweep.schema", "protsweep.targets", "protsweep.resolvers", "protsweep.data", "protsweep.record",
      "protsweep.calibration", "protsweep.integrity", "protsweep.tune"),
     # the model families and the model store they write

@@ -11,8 +11,9 @@ tests behind ``aggregate()`` (matplotlib, statsmodels): its start-up is issue 23
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from protsweep.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from .api import aggregate
@@ -67,9 +68,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)

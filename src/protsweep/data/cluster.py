@@ -34,7 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from protsweep.data.cluster_cache import entry_path, join_leaky_clusters, read_checked, write_entry
 from protsweep.data.config import ClusterConfig, ClusterMethod, choice
-from protsweep.data.similarity import similar_pairs
+from protsweep.data.similarity import connected_labels, similar_pairs
 from protsweep.errors import ConfigError
 
 CACHE_VERSION = 2  # 2: framed entries, checked before reuse
@@ -90,13 +90,7 @@ def cluster_labels(sequences: Sequence[str], cluster_cfg: DictConfig | dict | No
 def levenshtein_clusters(unique: list[str], settings: ClusterConfig) -> np.ndarray:
     """Connected components of the graph of pairs at least ``identity`` similar."""
     rows, cols = similar_pairs(unique, float(settings.identity))
-    n = len(unique)
-    from scipy.sparse import coo_matrix  # deferred: predict's start-up clusters nothing
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+    return connected_labels(len(unique), rows, cols)
 
 
 def mmseqs_binary() -> str:

@@ -27,11 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from protsweep.atomic import write_atomic
-from protsweep.data.similarity import at_least, similar_pairs, similarity_block
+from protsweep.data.similarity import at_least, connected_labels, similar_pairs, similarity_block
 from protsweep.framed import decode_frame, encode_frame, foreign_frame
 
 log = logging.getLogger(__name__)
@@ -126,9 +124,7 @@ def join_leaky_clusters(unique: Sequence[str], labels: np.ndarray, identity: flo
                 "their clusters are joined", len(leaks), identity)
     ends = np.array(sorted(leaks))
     n_clusters = int(labels.max()) + 1
-    graph = coo_matrix((np.ones(len(ends)), (labels[ends[:, 0]], labels[ends[:, 1]])), shape=(n_clusters,) * 2)
-    _, joined = connected_components(graph, directed=False)
-    return joined[labels].astype(np.int64)
+    return connected_labels(n_clusters, labels[ends[:, 0]], labels[ends[:, 1]])[labels]
 
 
 def write_entry(path: Path, params: dict[str, Any], unique: Sequence[str], labels: np.ndarray) -> None:

@@ -72,3 +72,14 @@ def similar_pairs(sequences: Sequence[str], threshold: float) -> tuple[np.ndarra
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(rows), np.concatenate(cols)
+
+
+def connected_labels(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The connected component of each of ``n`` nodes joined by the edges ``rows[i] -- cols[i]`` (single
+    linkage), as int64 labels 0..C-1."""
+    from scipy.sparse import coo_matrix  # deferred: predict's start-up clusters nothing
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)

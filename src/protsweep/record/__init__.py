@@ -8,9 +8,7 @@ calibration metrics and the aggregator without importing pandas or sklearn throu
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from protsweep.lazy_names import lazy_names
 from protsweep.record.contract import *  # noqa: F403 -- the contract is the package's own namespace
 from protsweep.record.contract import __all__ as _CONTRACT
 
@@ -31,9 +29,4 @@ _LAZY = {
 __all__ = [*_CONTRACT, *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY)
