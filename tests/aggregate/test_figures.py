@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from sklearn.metrics import brier_score_loss
 
-from protsweep.aggregate import delta_forest, output, plots, reliability_plot, training_plot
+from protsweep.aggregate import output, plots, reliability_plot, training_plot
 from protsweep.aggregate.api import aggregate
 from protsweep.aggregate.calibration_table import Ensemble
 from protsweep.aggregate.delta_forest import delta_forest_plot
@@ -23,23 +23,6 @@ from protsweep.aggregate.history import LOSS_KIND
 from protsweep.aggregate.palette import variant_styles
 
 from .runrecords import make_head_sweep
-
-
-@pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
-    """Every figure the plot functions save, by file name (still written to disk)."""
-    figures: dict[str, Figure] = {}
-    real = plots.save_figure
-
-    def keep(fig: Figure, path: Path) -> None:
-        figures[Path(path).name] = fig
-        real(fig, path)
-
-    monkeypatch.setattr(plots, "save_figure", keep)
-    monkeypatch.setattr(training_plot, "save_figure", keep)
-    monkeypatch.setattr(delta_forest, "save_figure", keep)
-    monkeypatch.setattr(reliability_plot, "save_figure", keep)
-    return figures
 
 
 def _labels(n: int) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from protsweep.aggregate import aggregate, build_report, output, plots, reliability_plot
+from protsweep.aggregate import aggregate, build_report, output
 from protsweep.aggregate.calibration_table import N_BINS
 from protsweep.aggregate.output import write_report
 from protsweep.aggregate.report_render import figure_names
@@ -22,20 +22,6 @@ from protsweep.aggregate.report_render import figure_names
 from .runrecords import make_head_sweep
 
 SQUEEZED = "two_layer"  # the variant whose calibrator pulled the probabilities towards 0.3
-
-
-@pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
-    figures: dict[str, Figure] = {}
-    real = plots.save_figure
-
-    def keep(fig: Figure, path: Path) -> None:
-        figures[Path(path).name] = fig
-        real(fig, path)
-
-    monkeypatch.setattr(plots, "save_figure", keep)
-    monkeypatch.setattr(reliability_plot, "save_figure", keep)
-    return figures
 
 
 def _ece(y: np.ndarray, p: np.ndarray, n_bins: int) -> float:
