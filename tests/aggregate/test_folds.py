@@ -97,6 +97,19 @@ def test_one_fold_is_the_single_split_interval() -> None:
     assert (fold.delta, fold.lo, fold.hi, fold.df) == pytest.approx((one.delta, one.lo, one.hi, one.df))
 
 
+def _out_of_fold_scores(rng: np.random.Generator, y: np.ndarray, folds: np.ndarray, x: np.ndarray, slope: float,
+                        slope_sd: float, recipe_sd: float, k: int, rescale: bool) -> np.ndarray:
+    """One arm's K x N out-of-fold scores: the shared example score ``x`` plus the arm's own example effect
+    (sd ``recipe_sd``, the same in every seed and fold), a slope on the label per (fold, seed) model, unit noise;
+    with ``rescale`` each fold's models get their own score scale."""
+    base = x + recipe_sd * rng.standard_normal(y.size)
+    slopes = slope + slope_sd * rng.standard_normal((int(folds.max()) + 1, k))
+    scores = slopes[folds].T * y + base + rng.standard_normal((k, y.size))
+    if rescale:
+        scores *= rng.uniform(0.5, 2.0, int(folds.max()) + 1)[folds]
+    return scores
+
+
 def test_out_of_fold_interval_covers_the_true_delta() -> None:
     """Fast version of bench_power.py's coverage: 5 folds x 3 seeds, fold models on their own scales, a
     recipe-specific example effect; population AUC with slope B: Φ(B / sqrt(2 (2 + r²) + s²))."""
@@ -109,15 +122,7 @@ def test_out_of_fold_interval_covers_the_true_delta() -> None:
     covered = 0
     for _ in range(reps):
         x = rng.standard_normal(n)
-        arms = []
-        for b in beta:
-            base = x + recipe_sd * rng.standard_normal(n)
-            oof = np.empty((k, n))
-            for f in range(n_folds):
-                sel = folds == f
-                raw = (b + sd_beta * rng.standard_normal(k))[:, None] * y[sel] + base[sel]
-                oof[:, sel] = rng.uniform(0.5, 2.0) * (raw + rng.standard_normal((k, int(sel.sum()))))
-            arms.append(oof)
+        arms = [_out_of_fold_scores(rng, y, folds, x, b, sd_beta, recipe_sd, k, rescale=True) for b in beta]
         iv = fold_delta_auc(y, folds, *arms)
         covered += iv.lo <= true <= iv.hi
     assert 0.92 <= covered / reps <= 0.98, covered / reps
@@ -170,11 +175,7 @@ def test_out_of_fold_null_route_keeps_its_level() -> None:
     rejected = 0
     for _ in range(reps):
         x = rng.standard_normal(n)
-        arms = []
-        for _arm in range(2):
-            base = x + recipe_sd * rng.standard_normal(n)
-            slopes = 1.0 + 0.1 * rng.standard_normal((n_folds, k))
-            arms.append(np.vstack([slopes[folds, j] * y + base + rng.standard_normal(n) for j in range(k)]))
+        arms = [_out_of_fold_scores(rng, y, folds, x, 1.0, 0.1, recipe_sd, k, rescale=False) for _arm in range(2)]
         rejected += fold_delta_auc(y, folds, *arms).p_value < 0.05
     assert 0.02 <= rejected / reps <= 0.08, rejected / reps
 
