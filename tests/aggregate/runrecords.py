@@ -228,3 +228,15 @@ def make_head_sweep(
                 info_extra=info_extra,
             )
     return sweep_dir
+
+
+def ece_written_out(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    """Equal-width-bin ECE written out with explicit bin edges, the last bin closed at 1 (docs/run-record.md's
+    definition; an independent check of the aggregator's)."""
+    edges = np.linspace(0, 1, n_bins + 1)
+    total = 0.0
+    for b in range(n_bins):
+        inside = (p >= edges[b]) & ((p < edges[b + 1]) if b < n_bins - 1 else (p <= 1))
+        if inside.any():
+            total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
+    return total / y.size

@@ -22,7 +22,7 @@ from protsweep.aggregate.delta_forest import delta_forest_plot
 from protsweep.aggregate.history import LOSS_KIND
 from protsweep.aggregate.palette import variant_styles
 
-from .runrecords import make_head_sweep
+from .runrecords import ece_written_out, make_head_sweep
 
 
 def _labels(n: int) -> list[str]:
@@ -186,16 +186,6 @@ def test_delta_forest_zooms_to_the_data_and_margin_and_marks_verdicts(
     assert arrows and all(line.get_xdata()[0] == pytest.approx(lo) for line in arrows)
 
 
-def _ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
-    """Equal-width-bin ECE written out independently (docs/run-record.md's definition)."""
-    edges = np.linspace(0, 1, n_bins + 1)
-    total = 0.0
-    for b in range(n_bins):
-        inside = (p >= edges[b]) & ((p < edges[b + 1]) if b < n_bins - 1 else (p <= 1))
-        if inside.any():
-            total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
-    return total / y.size
-
 
 def test_calibration_table_and_reliability_diagram(tmp_path: Path, captured: dict[str, Figure]) -> None:
     """Brier and ECE, mean ± sd over seeds and of the ensemble, reach summary.md and calibration.csv; the
@@ -216,13 +206,13 @@ def test_calibration_table_and_reliability_diagram(tmp_path: Path, captured: dic
     for variant, tests in by_variant.items():
         y = tests[0]["label"].to_numpy()
         briers = [brier_score_loss(t["label"], t["prob"]) for t in tests]
-        eces = [_ece(t["label"].to_numpy(), t["prob"].to_numpy()) for t in tests]
+        eces = [ece_written_out(t["label"].to_numpy(), t["prob"].to_numpy()) for t in tests]
         ens = np.mean([t["prob"].to_numpy() for t in tests], axis=0)
         assert table.loc[variant, "brier_mean"] == pytest.approx(np.mean(briers))
         assert table.loc[variant, "brier_sd"] == pytest.approx(np.std(briers, ddof=1))
         assert table.loc[variant, "ece_mean"] == pytest.approx(np.mean(eces))
         assert table.loc[variant, "ens_brier"] == pytest.approx(brier_score_loss(y, ens))
-        assert table.loc[variant, "ens_ece"] == pytest.approx(_ece(y, ens))
+        assert table.loc[variant, "ens_ece"] == pytest.approx(ece_written_out(y, ens))
     assert bool(table.loc["head=two_layer", "calibrated"]) and not bool(table.loc["head=default", "calibrated"])
     md = (out / "summary.md").read_text()
     assert "## Calibration" in md and f"{table.loc['head=default', 'brier_mean']:.4f} ± " in md

@@ -19,20 +19,10 @@ from protsweep.aggregate.calibration_table import N_BINS
 from protsweep.aggregate.output import write_report
 from protsweep.aggregate.report_render import figure_names
 
-from .runrecords import make_head_sweep
+from .runrecords import ece_written_out, make_head_sweep
 
 SQUEEZED = "two_layer"  # the variant whose calibrator pulled the probabilities towards 0.3
 
-
-def _ece(y: np.ndarray, p: np.ndarray, n_bins: int) -> float:
-    """Equal-width-bin ECE written out with explicit bin edges (the last bin closed at 1)."""
-    edges = np.linspace(0, 1, n_bins + 1)
-    total = 0.0
-    for b in range(n_bins):
-        inside = (p >= edges[b]) & ((p < edges[b + 1]) if b < n_bins - 1 else (p <= 1))
-        if inside.any():
-            total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
-    return total / y.size
 
 
 def _calibrated_sweep(root: Path) -> tuple[Path, dict[str, list[pd.DataFrame]]]:
@@ -62,11 +52,11 @@ def test_summary_table_carries_brier_and_ece_of_seeds_and_ensemble(tmp_path: Pat
     for variant, runs in tests.items():
         y = runs[0]["label"].to_numpy()
         briers = [brier_score_loss(t["label"], t["prob"]) for t in runs]
-        eces = [_ece(t["label"].to_numpy(), t["prob"].to_numpy(), N_BINS) for t in runs]
+        eces = [ece_written_out(t["label"].to_numpy(), t["prob"].to_numpy(), N_BINS) for t in runs]
         ens = np.mean([t["prob"].to_numpy() for t in runs], axis=0)
         expected = {
             "brier_mean": np.mean(briers), "brier_sd": np.std(briers, ddof=1), "ens_brier": brier_score_loss(y, ens),
-            "ece_mean": np.mean(eces), "ece_sd": np.std(eces, ddof=1), "ens_ece": _ece(y, ens, N_BINS),
+            "ece_mean": np.mean(eces), "ece_sd": np.std(eces, ddof=1), "ens_ece": ece_written_out(y, ens, N_BINS),
         }
         for column, value in expected.items():
             assert csv.loc[variant, column] == pytest.approx(value, abs=1e-12), (variant, column)
