@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 PRETRAINED = "pretrained"
 RANDOM_INIT = "random-init"
-UNKNOWN = "backbone init not recorded"
+UNKNOWN = "unrecorded-init"  # reads "unrecorded-init backbone" in a caption, as "random-init backbone"
 
 
 @dataclass(frozen=True)
