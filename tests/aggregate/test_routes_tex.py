@@ -48,7 +48,15 @@ def test_equivalent_rows_show_the_tost_p(report) -> None:
     assert "/" not in tex  # no path of any kind
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def _latex_with(package: str) -> bool:
+    """pdflatex and ``package``.sty are installed (Debian: texlive-latex-base, texlive-latex-recommended)."""
+    if shutil.which("pdflatex") is None or shutil.which("kpsewhich") is None:
+        return False
+    found = subprocess.run(["kpsewhich", f"{package}.sty"], capture_output=True, text=True, timeout=60)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(not _latex_with("booktabs"), reason="pdflatex or booktabs not installed")
 def test_routes_tex_compiles_in_a_plain_article_and_fits(report, tmp_path: Path) -> None:
     tex = routes_latex(report)
     (tmp_path / "routes.tex").write_text(tex, encoding="utf-8")
