@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -110,19 +111,28 @@ def _out_of_fold_scores(rng: np.random.Generator, y: np.ndarray, folds: np.ndarr
     return scores
 
 
+def _simulated_routes(
+    seed: int, reps: int, slopes: tuple[float, float], slope_sd: float, recipe_sd: float, rescale: bool,
+    n: int = 600, k: int = 3, n_folds: int = 5,
+) -> Iterator[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]:
+    """``reps`` draws of (labels, folds, [variant, baseline] out-of-fold scores): 5 folds x 3 seeds of 600
+    examples (25% positive), one shared example score per draw, each arm with its own slope and example effect."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.25).astype(int)
+    folds = np.arange(n) % n_folds
+    for _ in range(reps):
+        x = rng.standard_normal(n)
+        yield y, folds, [_out_of_fold_scores(rng, y, folds, x, s, slope_sd, recipe_sd, k, rescale) for s in slopes]
+
+
 def test_out_of_fold_interval_covers_the_true_delta() -> None:
     """Fast version of bench_power.py's coverage: 5 folds x 3 seeds, fold models on their own scales, a
     recipe-specific example effect; population AUC with slope B: Φ(B / sqrt(2 (2 + r²) + s²))."""
-    n, k, n_folds, beta, sd_beta, recipe_sd, reps = 600, 3, 5, (1.3, 1.0), 0.1, 0.5, 300
+    beta, sd_beta, recipe_sd, reps = (1.3, 1.0), 0.1, 0.5, 300
     scale = math.sqrt(2 * (2 + recipe_sd**2) + sd_beta**2)
     true = stats.norm.cdf(beta[0] / scale) - stats.norm.cdf(beta[1] / scale)
-    rng = np.random.default_rng(20261206)
-    y = (rng.random(n) < 0.25).astype(int)
-    folds = np.arange(n) % n_folds
     covered = 0
-    for _ in range(reps):
-        x = rng.standard_normal(n)
-        arms = [_out_of_fold_scores(rng, y, folds, x, b, sd_beta, recipe_sd, k, rescale=True) for b in beta]
+    for y, folds, arms in _simulated_routes(20261206, reps, beta, sd_beta, recipe_sd, rescale=True):
         iv = fold_delta_auc(y, folds, *arms)
         covered += iv.lo <= true <= iv.hi
     assert 0.92 <= covered / reps <= 0.98, covered / reps
@@ -168,14 +178,9 @@ def test_the_fold_means_estimate_is_unbiased_for_unequal_folds() -> None:
 def test_out_of_fold_null_route_keeps_its_level() -> None:
     """5 folds x 3 seeds, true Δ = 0 with a recipe-specific example effect per arm: p < 0.05 in 2–8% of 400
     repetitions (the pooled df must not make the test liberal)."""
-    n, k, n_folds, recipe_sd, reps = 600, 3, 5, 0.5, 400
-    rng = np.random.default_rng(20261207)
-    y = (rng.random(n) < 0.25).astype(int)
-    folds = np.arange(n) % n_folds
+    reps = 400
     rejected = 0
-    for _ in range(reps):
-        x = rng.standard_normal(n)
-        arms = [_out_of_fold_scores(rng, y, folds, x, 1.0, 0.1, recipe_sd, k, rescale=False) for _arm in range(2)]
+    for y, folds, arms in _simulated_routes(20261207, reps, (1.0, 1.0), 0.1, 0.5, rescale=False):
         rejected += fold_delta_auc(y, folds, *arms).p_value < 0.05
     assert 0.02 <= rejected / reps <= 0.08, rejected / reps
 
