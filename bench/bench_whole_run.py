@@ -84,6 +84,27 @@ def run_protsweep(extra: list[str], work: Path) -> float:
     return wall
 
 
+def stage_clock(keras: object) -> object:
+    """A Keras callback that records, per ``fit`` call (one per upstream stage), its epochs and wall seconds."""
+
+    class StageClock(keras.callbacks.Callback):  # type: ignore[attr-defined, name-defined, misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.stages: list[list[float]] = []  # per fit: [epochs, seconds]
+
+        def on_train_begin(self, logs: object = None) -> None:
+            self.began = time.perf_counter()
+            self.stages.append([0, 0.0])
+
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            self.stages[-1][0] += 1
+
+        def on_train_end(self, logs: object = None) -> None:
+            self.stages[-1][1] = time.perf_counter() - self.began
+
+    return StageClock()
+
+
 def run_upstream(args: argparse.Namespace, dump: Path, shared_data: Path) -> tuple[float, float]:
     """Upstream's whole ``finetune()`` with its defaults: (wall seconds, test AUC)."""
     from protsweep.data.dataset import load_split_data
@@ -105,14 +126,18 @@ def run_upstream(args: argparse.Namespace, dump: Path, shared_data: Path) -> tup
         keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.25, min_lr=1e-05, verbose=0),
         keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True),
     ]
+    clock = stage_clock(keras)
     encoder = InputEncoder(backbone.generator.n_annotations)
     epochs = {"max_epochs_per_stage": args.max_epochs} if args.max_epochs else {}
     finetune(generator, encoder, spec, data.train["sequence"], data.train["label"], data.valid["sequence"],
-             data.valid["label"], lr=1e-4, lr_with_frozen_pretrained_layers=1e-2, callbacks=callbacks, **epochs)
+             data.valid["label"], lr=1e-4, lr_with_frozen_pretrained_layers=1e-2, callbacks=[*callbacks, clock],
+             **epochs)
     model = generator.create_model(1024)
     x = encoder.encode_X(data.test["sequence"].tolist(), 1024)
     probs = model.predict(x, batch_size=32, verbose=0).ravel()
     wall = time.perf_counter() - began
+    print(f"upstream: {len(data.train)} train / {len(data.valid)} valid / {len(data.test)} test; stages (frozen, "
+          f"all trainable, final at 1024): " + ", ".join(f"{int(e)} epochs {t:.1f} s" for e, t in clock.stages))
     return wall, float(roc_auc_score(data.test["label"], probs))
 
 
@@ -143,6 +168,9 @@ def main() -> None:
         base = protsweep_overrides(args, dump, shared_data, work / "cache-single")
         ours_wall = run_protsweep([*base, f"hydra.run.dir={work / 'single'}"], work)
         ours_auc = test_auc(work / "single")
+        stages = json.loads((work / "single" / "metrics.json").read_text())["stages"]
+        print("protsweep: wall seconds", json.loads((work / "single" / "run.json").read_text())["wall_seconds"],
+              "; epochs per stage", {name: stage["epochs_run"] for name, stage in stages.items()})
         print("| run | wall (s) | test AUC |")
         print("| --- | ---: | ---: |")
         print(f"| upstream finetune(), its defaults | {up_wall:.1f} | {up_auc:.4f} |")
