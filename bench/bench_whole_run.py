@@ -20,7 +20,7 @@ Do not run the full-size model on a shared machine. The smoke mode shows the scr
     python bench/bench_whole_run.py --limit 200 --tiny --max-epochs 2          # smoke (tiny model, seconds)
     python bench/bench_whole_run.py --weights ~/proteinbert_models/default.pkl  # the figures (quiet machine)
 
-Measured (full-size architecture, ``--limit 600``, a shared machine): docs/speed.md.
+Measured (full-size architecture, all of hemolysis, a quiet machine; about 45 minutes with the sweep): docs/speed.md.
 
 ``--max-epochs`` caps every stage of both (upstream's ``max_epochs_per_stage`` and protsweep's
 ``trainer.epochs_frozen`` / ``epochs_full``) for smoke runs; without it both use their defaults.
@@ -154,6 +154,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="data.limit (smoke runs)")
     parser.add_argument("--max-epochs", type=int, default=None, help="cap every stage of both (smoke runs)")
     parser.add_argument("--no-sweep", action="store_true", help="the single runs only")
+    parser.add_argument("--upstream-measured", default=None, metavar="SECONDS,AUC",
+                        help="skip the upstream run and quote this earlier measurement of it (printed as such)")
     args = parser.parse_args()
     shared_data = args.shared_data.resolve()
     with tempfile.TemporaryDirectory(prefix="protsweep-whole-") as tmp:
@@ -164,7 +166,11 @@ def main() -> None:
               f"{'proteinbert_tiny' if args.tiny else 'proteinbert'}, weights {dump}, "
               f"epochs {'capped at ' + str(args.max_epochs) if args.max_epochs else 'defaults'}; "
               f"load average {os.getloadavg()[0]:.2f}")
-        up_wall, up_auc = run_upstream(args, dump, shared_data)
+        if args.upstream_measured:
+            up_wall, up_auc = (float(v) for v in args.upstream_measured.split(","))
+            print(f"upstream NOT RUN: quoting an earlier run on this machine, {up_wall:.1f} s, AUC {up_auc:.4f}")
+        else:
+            up_wall, up_auc = run_upstream(args, dump, shared_data)
         base = protsweep_overrides(args, dump, shared_data, work / "cache-single")
         ours_wall = run_protsweep([*base, f"hydra.run.dir={work / 'single'}"], work)
         ours_auc = test_auc(work / "single")
@@ -184,6 +190,11 @@ def main() -> None:
                  "head=default,two_layer", "+hydra.callbacks.aggregate.enabled=false", f"hydra.sweep.dir={sweep_dir}"]
         sweep_wall = run_protsweep(["-m", *sweep], work)
         aucs = [test_auc(p.parent) for p in sorted(sweep_dir.glob("*/metrics.json"))]
+        for job in sorted(sweep_dir.glob("*/run.json")):
+            seconds = json.loads(job.read_text())["wall_seconds"]
+            stages = json.loads((job.parent / "metrics.json").read_text())["stages"]
+            print(f"  job {job.parent.name}: wall seconds {seconds}; epochs per stage "
+                  f"{ {name: stage['epochs_run'] for name, stage in stages.items()} }")
         passes = [json.loads(p.read_text())["stages"]["frozen"].get("backbone_passes")
                   for p in sorted(sweep_dir.glob("*/metrics.json"))]
         print(f"6-job sweep (seed=0,1,2 x head=default,two_layer): {sweep_wall:.1f} s; six upstream runs "
