@@ -103,12 +103,13 @@ def intervals(
     paired: dict[str, list[bool]] = {}
     for design, k in zip(DESIGNS[:3], (3, 5, 15), strict=True):
         a0, v10_0, v01_0 = (c[:k] for c in comps[0])
-        rows = []
+        rows, deltas = [], []
         for a, v10, v01 in comps[1:]:
             var_avg, var_single = _two_part_variances(v10[:k] - v10_0, v01[:k] - v01_0)
-            rows.append(delta_interval(a[:k] - a0, var_avg, var_single))
+            deltas.append(a[:k] - a0)
+            rows.append(delta_interval(deltas[-1], var_avg, var_single))
         out[design] = rows
-        d = np.array([a[:k] - a0 for a, _, _ in comps[1 : N_NULL + 1]])
+        d = np.array(deltas[:N_NULL])
         half = stats.t.ppf(0.975, k - 1) * d.std(axis=1, ddof=1) / math.sqrt(k)
         paired[design] = list(np.abs(d.mean(axis=1)) <= half)
     out[DESIGNS[3]] = [fold_delta_auc(y, folds, o, sw.oof[0]) for o in sw.oof[1:]]

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -141,8 +142,22 @@ def run_upstream(args: argparse.Namespace, dump: Path, shared_data: Path) -> tup
     return wall, float(roc_auc_score(data.test["label"], probs))
 
 
-def test_auc(run_dir: Path) -> float:
-    return float(json.loads((run_dir / "metrics.json").read_text())["test"]["auc"])
+@dataclass(frozen=True)
+class RunFigures:
+    """What the bench prints of one protsweep run folder, each file read once."""
+
+    auc: float  # test AUC
+    wall_seconds: dict[str, float]  # run.json's per-part wall time
+    epochs: dict[str, int]  # epochs run per stage
+    backbone_passes: int | None  # frozen-stage backbone batches (0: every feature read from the shared cache)
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunFigures:
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        stages = metrics["stages"]
+        return cls(float(metrics["test"]["auc"]), json.loads((run_dir / "run.json").read_text())["wall_seconds"],
+                   {name: stage["epochs_run"] for name, stage in stages.items()},
+                   stages.get("frozen", {}).get("backbone_passes"))
 
 
 def main() -> None:
@@ -173,10 +188,9 @@ def main() -> None:
             up_wall, up_auc = run_upstream(args, dump, shared_data)
         base = protsweep_overrides(args, dump, shared_data, work / "cache-single")
         ours_wall = run_protsweep([*base, f"hydra.run.dir={work / 'single'}"], work)
-        ours_auc = test_auc(work / "single")
-        stages = json.loads((work / "single" / "metrics.json").read_text())["stages"]
-        print("protsweep: wall seconds", json.loads((work / "single" / "run.json").read_text())["wall_seconds"],
-              "; epochs per stage", {name: stage["epochs_run"] for name, stage in stages.items()})
+        single = RunFigures.read(work / "single")
+        ours_auc = single.auc
+        print("protsweep: wall seconds", single.wall_seconds, "; epochs per stage", single.epochs)
         print("| run | wall (s) | test AUC |")
         print("| --- | ---: | ---: |")
         print(f"| upstream finetune(), its defaults | {up_wall:.1f} | {up_auc:.4f} |")
@@ -189,14 +203,11 @@ def main() -> None:
         sweep = [*protsweep_overrides(args, dump, shared_data, work / "cache-sweep"), "seed=0,1,2",
                  "head=default,two_layer", "+hydra.callbacks.aggregate.enabled=false", f"hydra.sweep.dir={sweep_dir}"]
         sweep_wall = run_protsweep(["-m", *sweep], work)
-        aucs = [test_auc(p.parent) for p in sorted(sweep_dir.glob("*/metrics.json"))]
-        for job in sorted(sweep_dir.glob("*/run.json")):
-            seconds = json.loads(job.read_text())["wall_seconds"]
-            stages = json.loads((job.parent / "metrics.json").read_text())["stages"]
-            print(f"  job {job.parent.name}: wall seconds {seconds}; epochs per stage "
-                  f"{ {name: stage['epochs_run'] for name, stage in stages.items()} }")
-        passes = [json.loads(p.read_text())["stages"]["frozen"].get("backbone_passes")
-                  for p in sorted(sweep_dir.glob("*/metrics.json"))]
+        jobs = {p.parent.name: RunFigures.read(p.parent) for p in sorted(sweep_dir.glob("*/metrics.json"))}
+        for name, job in jobs.items():
+            print(f"  job {name}: wall seconds {job.wall_seconds}; epochs per stage {job.epochs}")
+        aucs = [job.auc for job in jobs.values()]
+        passes = [job.backbone_passes for job in jobs.values()]
         print(f"6-job sweep (seed=0,1,2 x head=default,two_layer): {sweep_wall:.1f} s; six upstream runs "
               f"EXTRAPOLATED as 6 x the one measured upstream run ({up_wall:.1f} s; upstream has no cache to "
               f"share, so each of its runs costs the same) {6 * up_wall:.1f} s: {6 * up_wall / sweep_wall:.1f}x "
