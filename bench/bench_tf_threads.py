@@ -1,0 +1,97 @@
+"""TensorFlow's two thread pools for full-size ProteinBERT on this machine: a training step (batch 32) and a
+prediction batch (batch 64) at several padded lengths, for each (inter-op, intra-op) setting, each setting in
+its own process (TensorFlow fixes its pools at start-up), the settings interleaved over rounds so the VM's drift
+falls on all of them alike. Prints the median milliseconds per step and the ratio to TensorFlow's defaults.
+
+    python bench/bench_tf_threads.py [--rounds 3] [--steps 30] [--lengths 24,48,128]
+
+The settings compared: TensorFlow's defaults (both pools one thread per core), and protsweep's
+``resources.intra_op_threads=auto`` on the basic launcher (inter-op one per core, intra-op 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SETTINGS = {"TF defaults": (0, 0), "inter = cores, intra = 1": (os.cpu_count() or 1, 1)}
+
+
+def measure(inter: int, intra: int, lengths: list[int], steps: int) -> dict[str, float]:
+    """One process: milliseconds per training step and per prediction batch at each length."""
+    import numpy as np
+    from omegaconf import OmegaConf
+
+    from protsweep.proteinbert.backbone import load_backbone
+    from protsweep.proteinbert.features import LastGlobal
+    from protsweep.proteinbert.heads import DefaultHead
+    from protsweep.proteinbert.model import build_model
+    from protsweep.proteinbert.optimizers import adam
+    from protsweep.proteinbert.tf_env import keras, tf
+
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    keras.utils.set_random_seed(0)
+    tf.config.experimental.enable_op_determinism()  # as protsweep's runs (deterministic=true)
+    cfg = OmegaConf.create({
+        "pretrained": "random", "weights_path": "/nonexistent", "n_annotations": 8943, "d_hidden_seq": 128,
+        "d_hidden_global": 512, "n_blocks": 6, "n_heads": 4, "d_key": 64, "conv_kernel_size": 9,
+        "wide_conv_dilation_rate": 5, "download": False,
+    })
+    model = build_model(load_backbone(cfg).generator, LastGlobal(), DefaultHead())
+    model.compile(loss="binary_crossentropy", optimizer=adam(lr=1e-4, model=model))
+    rng = np.random.default_rng(0)
+    figures: dict[str, float] = {}
+    for length in lengths:
+        for name, batch in (("train", 32), ("predict", 64)):
+            x = (rng.integers(3, 26, size=(batch, length)).astype(np.int32), np.zeros((batch, 8943), np.float32))
+            y = rng.integers(0, 2, size=(batch, 1)).astype(np.float32)
+            data = tf.data.Dataset.from_tensors((x, y) if name == "train" else (x,)).repeat(steps)
+            run = (lambda d=data: model.fit(d, epochs=1, verbose=0)) if name == "train" else (
+                lambda d=data: model.predict(d, verbose=0))
+            run()  # tracing
+            started = time.perf_counter()
+            run()
+            figures[f"{name} L={length}"] = (time.perf_counter() - started) / steps * 1e3
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--lengths", default="24,48,128")
+    parser.add_argument("--child", nargs=2, type=int, metavar=("INTER", "INTRA"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    lengths = [int(x) for x in args.lengths.split(",")]
+    if args.child:
+        print(json.dumps(measure(*args.child, lengths, args.steps)))
+        return
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in SETTINGS}
+    for _ in range(args.rounds):
+        for name, (inter, intra) in SETTINGS.items():
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(inter), str(intra), "--lengths", args.lengths,
+                 "--steps", str(args.steps)], capture_output=True, text=True, check=True,
+            ).stdout
+            runs[name].append(json.loads(out.strip().splitlines()[-1]))
+    keys = list(runs["TF defaults"][0])
+    print(f"full-size ProteinBERT, {os.cpu_count()} cores, {args.rounds} interleaved rounds x {args.steps} steps; "
+          f"median ms per step (train: batch 32, predict: batch 64); load average {os.getloadavg()[0]:.2f}")
+    print("| setting | " + " | ".join(keys) + " |")
+    print("| --- |" + " ---: |" * len(keys))
+    medians = {name: {k: statistics.median(r[k] for r in rs) for k in keys} for name, rs in runs.items()}
+    for name, med in medians.items():
+        print(f"| {name} | " + " | ".join(f"{med[k]:.1f}" for k in keys) + " |")
+    base = medians["TF defaults"]
+    for name, med in list(medians.items())[1:]:
+        print(f"| speed-up of {name} | " + " | ".join(f"{base[k] / med[k]:.2f}x" for k in keys) + " |")
+
+
+if __name__ == "__main__":
+    main()
