@@ -20,7 +20,9 @@ Do not run the full-size model on a shared machine. The smoke mode shows the scr
     python bench/bench_whole_run.py --limit 200 --tiny --max-epochs 2          # smoke (tiny model, seconds)
     python bench/bench_whole_run.py --weights ~/proteinbert_models/default.pkl  # the figures (quiet machine)
 
-Measured (full-size architecture, all of hemolysis, a quiet machine; about 45 minutes with the sweep): docs/speed.md.
+protsweep's single run brackets upstream's (one before, one after; the ratio uses their mean), and the first line
+names the CPU: timings from different CPUs do not compare. Measured (full-size architecture, all of hemolysis, a
+quiet machine; about 50 minutes without the sweep on a 2-core Xeon without AVX512_BF16): docs/speed.md.
 
 ``--max-epochs`` caps every stage of both (upstream's ``max_epochs_per_stage`` and protsweep's
 ``trainer.epochs_frozen`` / ``epochs_full``) for smoke runs; without it both use their defaults.
