@@ -25,26 +25,13 @@ SETTINGS = {"TF defaults": (0, 0), "inter = cores, intra = 1": (os.cpu_count() o
 def measure(inter: int, intra: int, lengths: list[int], steps: int) -> dict[str, float]:
     """One process: milliseconds per training step and per prediction batch at each length."""
     import numpy as np
-    from omegaconf import OmegaConf
+    from bench_step_profile import build_model
 
-    from protsweep.proteinbert.backbone import load_backbone
-    from protsweep.proteinbert.features import LastGlobal
-    from protsweep.proteinbert.heads import DefaultHead
-    from protsweep.proteinbert.model import build_model
-    from protsweep.proteinbert.optimizers import adam
-    from protsweep.proteinbert.tf_env import keras, tf
+    from protsweep.proteinbert.tf_env import tf
 
-    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)  # before TensorFlow's first op
     tf.config.threading.set_intra_op_parallelism_threads(intra)
-    keras.utils.set_random_seed(0)
-    tf.config.experimental.enable_op_determinism()  # as protsweep's runs (deterministic=true)
-    cfg = OmegaConf.create({
-        "pretrained": "random", "weights_path": "/nonexistent", "n_annotations": 8943, "d_hidden_seq": 128,
-        "d_hidden_global": 512, "n_blocks": 6, "n_heads": 4, "d_key": 64, "conv_kernel_size": 9,
-        "wide_conv_dilation_rate": 5, "download": False,
-    })
-    model = build_model(load_backbone(cfg).generator, LastGlobal(), DefaultHead())
-    model.compile(loss="binary_crossentropy", optimizer=adam(lr=1e-4, model=model))
+    model = build_model("float32")  # protsweep's default model, seeded, op determinism on
     rng = np.random.default_rng(0)
     figures: dict[str, float] = {}
     for length in lengths:
