@@ -17,9 +17,18 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import compose_config  # noqa: E402
+
+N_ANNOTATIONS = 8943  # upstream's annotation vocabulary (the input the fine-tuning model feeds zeros)
 
 #: The part of the model an op belongs to, by the first matching fragment of its name (else "other").
 PARTS = (
@@ -36,8 +45,7 @@ def part_of(op_name: str) -> str:
 
 
 def build_model(policy: str) -> object:
-    from omegaconf import OmegaConf
-
+    """protsweep's default model (``model=proteinbert`` composed from conf/, random init), compiled with Adam."""
     from protsweep.proteinbert.backbone import load_backbone
     from protsweep.proteinbert.features import LastGlobal
     from protsweep.proteinbert.heads import DefaultHead
@@ -48,14 +56,19 @@ def build_model(policy: str) -> object:
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     tf.config.experimental.enable_op_determinism()  # as protsweep's runs (deterministic=true)
-    cfg = OmegaConf.create({
-        "pretrained": "random", "weights_path": "/nonexistent", "n_annotations": 8943, "d_hidden_seq": 128,
-        "d_hidden_global": 512, "n_blocks": 6, "n_heads": 4, "d_key": 64, "conv_kernel_size": 9,
-        "wide_conv_dilation_rate": 5, "download": False,
-    })
-    model = build(load_backbone(cfg).generator, LastGlobal(), DefaultHead())
+    cfg = compose_config("model=proteinbert", "model.pretrained=random")
+    model = build(load_backbone(cfg.model).generator, LastGlobal(), DefaultHead())
     model.compile(loss="binary_crossentropy", optimizer=adam(lr=1e-4, model=model))
     return model
+
+
+def training_batch(rng: object, batch: int, length: int) -> tuple[tuple[object, object], object]:
+    """Random residue tokens padded to ``length``, upstream's all-zero annotations, and random 0/1 labels."""
+    import numpy as np
+
+    tokens = rng.integers(3, 26, size=(batch, length)).astype(np.int32)  # type: ignore[attr-defined]
+    labels = rng.integers(0, 2, size=(batch, 1)).astype(np.float32)  # type: ignore[attr-defined]
+    return (tokens, np.zeros((batch, N_ANNOTATIONS), np.float32)), labels
 
 
 def op_times(trace_dir: Path) -> collections.Counter:
@@ -78,9 +91,10 @@ def op_times(trace_dir: Path) -> collections.Counter:
     return times
 
 
-def timed_fit(model: object, data: object) -> float:
+def seconds(run: Callable[[], object]) -> float:
+    """Wall seconds of one call."""
     began = time.perf_counter()
-    model.fit(data, verbose=0)  # type: ignore[attr-defined]
+    run()
     return time.perf_counter() - began
 
 
@@ -101,11 +115,10 @@ def main() -> None:
     print(f"full-size ProteinBERT training step, batch 32, policy {args.policy}, {os.cpu_count()} cores; load average "
           f"{os.getloadavg()[0]:.2f}")
     for length in (int(v) for v in args.lengths.split(",")):
-        x = (rng.integers(3, 26, size=(32, length)).astype(np.int32), np.zeros((32, 8943), np.float32))
-        y = rng.integers(0, 2, size=(32, 1)).astype(np.float32)
+        x, y = training_batch(rng, 32, length)
         data = tf.data.Dataset.from_tensors((x, y)).repeat(args.steps)
         model.fit(data, verbose=0)  # tracing
-        step_ms = min(timed_fit(model, data) for _ in range(args.repeats)) / args.steps * 1e3
+        step_ms = min(seconds(lambda d=data: model.fit(d, verbose=0)) for _ in range(args.repeats)) / args.steps * 1e3
         with tempfile.TemporaryDirectory(prefix="step-profile-") as trace:
             tf.profiler.experimental.start(trace)
             model.fit(data.take(args.profiled), verbose=0)
@@ -119,8 +132,7 @@ def main() -> None:
             by_part[part_of(op)] += ms
             by_kind[kind] += ms
         print(f"\npadded length {length}: {step_ms:.1f} ms per step (wall, fastest of {args.repeats} x {args.steps} "
-              f"steps); op time "
-              f"{total:.1f} ms per step summed over threads ({args.profiled} profiled steps)")
+              f"steps); op time {total:.1f} ms per step summed over threads ({args.profiled} profiled steps)")
         print("| part of the model | op ms per step | share |")
         print("| --- | ---: | ---: |")
         for part, ms in by_part.most_common():

@@ -5,8 +5,8 @@ falls on all of them alike. Prints the median milliseconds per step and the rati
 
     python bench/bench_tf_threads.py [--rounds 3] [--steps 30] [--lengths 24,48,128]
 
-The settings compared: TensorFlow's defaults (both pools one thread per core), and protsweep's
-``resources.intra_op_threads=auto`` on the basic launcher (inter-op one per core, intra-op 1).
+The settings compared: TensorFlow's defaults (both pools one thread per core: what protsweep's jobs get on the
+basic launcher) and inter-op one per core with intra-op 1 (a candidate, not adopted: docs/speed.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 SETTINGS = {"TF defaults": (0, 0), "inter = cores, intra = 1": (os.cpu_count() or 1, 1)}
 
@@ -25,7 +24,7 @@ SETTINGS = {"TF defaults": (0, 0), "inter = cores, intra = 1": (os.cpu_count() o
 def measure(inter: int, intra: int, lengths: list[int], steps: int) -> dict[str, float]:
     """One process: milliseconds per training step and per prediction batch at each length."""
     import numpy as np
-    from bench_step_profile import build_model
+    from bench_step_profile import build_model, seconds, training_batch
 
     from protsweep.proteinbert.tf_env import tf
 
@@ -36,15 +35,12 @@ def measure(inter: int, intra: int, lengths: list[int], steps: int) -> dict[str,
     figures: dict[str, float] = {}
     for length in lengths:
         for name, batch in (("train", 32), ("predict", 64)):
-            x = (rng.integers(3, 26, size=(batch, length)).astype(np.int32), np.zeros((batch, 8943), np.float32))
-            y = rng.integers(0, 2, size=(batch, 1)).astype(np.float32)
+            x, y = training_batch(rng, batch, length)
             data = tf.data.Dataset.from_tensors((x, y) if name == "train" else (x,)).repeat(steps)
             run = (lambda d=data: model.fit(d, epochs=1, verbose=0)) if name == "train" else (
                 lambda d=data: model.predict(d, verbose=0))
             run()  # tracing
-            started = time.perf_counter()
-            run()
-            figures[f"{name} L={length}"] = (time.perf_counter() - started) / steps * 1e3
+            figures[f"{name} L={length}"] = seconds(run) / steps * 1e3
     return figures
 
 
